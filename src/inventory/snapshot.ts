@@ -1,0 +1,120 @@
+import { open, stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { idKey, parseArmId } from "../model/armId.js";
+import { InputError } from "../model/errors.js";
+import { Estate } from "../model/estate.js";
+import type { ArmResource } from "../model/resource.js";
+
+/** Default size limit of a snapshot file (contracts.md §1). */
+export const DEFAULT_SNAPSHOT_LIMIT_BYTES = 256 * 1024 * 1024;
+
+export interface LoadSnapshotOptions {
+  maxBytes?: number;
+}
+
+/** The top-level keys under which a snapshot may hold its resources, with the JSON path prefix they report. */
+const WRAPPERS = ["resources", "value", "data"] as const;
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/**
+ * Finds the resource array of a parsed snapshot: a plain array, `{ resources }`, `{ value }` (ARM list
+ * pages) or `{ data }` (Resource Graph output). Returns the array and the JSON path prefix used in errors.
+ */
+function resourceArray(doc: unknown, label: string): { items: unknown[]; path: string } {
+  if (Array.isArray(doc)) return { items: doc, path: "" };
+  if (doc !== null && typeof doc === "object") {
+    for (const key of WRAPPERS) {
+      const value = (doc as Record<string, unknown>)[key];
+      if (value === undefined) continue;
+      if (!Array.isArray(value)) throw new InputError(`${label}: ${key}: expected an array of ARM resources, got ${describe(value)}`);
+      return { items: value, path: key };
+    }
+  }
+  throw new InputError(
+    `${label}: (root): expected an array of ARM resources or an object with "resources", "value" or "data", got ${describe(doc)}`,
+  );
+}
+
+/**
+ * Validates parsed snapshot JSON into ARM resources. Odd values inside `properties` are left to the
+ * rules (an unparseable CIDR is a finding); a snapshot the scan cannot trust is an error.
+ */
+export function resourcesFromSnapshot(doc: unknown, label: string): ArmResource[] {
+  const { items, path } = resourceArray(doc, label);
+  const seen = new Map<string, number>();
+  const resources: ArmResource[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const at = `${path}[${i}]`;
+    const item = items[i];
+    if (item === null || typeof item !== "object" || Array.isArray(item)) {
+      throw new InputError(`${label}: ${at}: expected an ARM resource object, got ${describe(item)}`);
+    }
+    const { id, type } = item as Record<string, unknown>;
+    if (id === undefined) throw new InputError(`${label}: ${at}.id: missing`);
+    if (typeof id !== "string") throw new InputError(`${label}: ${at}.id: expected a string, got ${describe(id)}`);
+    try {
+      parseArmId(id);
+    } catch {
+      throw new InputError(`${label}: ${at}.id: not an ARM resource id`);
+    }
+    if (type === undefined) throw new InputError(`${label}: ${at}.type: missing`);
+    if (typeof type !== "string" || !/^[^/\s]+(\/[^/\s]+)+$/.test(type)) {
+      throw new InputError(`${label}: ${at}.type: not a resource type (expected Namespace/type)`);
+    }
+    const props = (item as Record<string, unknown>).properties;
+    if (props !== undefined && props !== null && (typeof props !== "object" || Array.isArray(props))) {
+      throw new InputError(`${label}: ${at}.properties: expected an object, got ${describe(props)}`);
+    }
+    const key = idKey(id);
+    const first = seen.get(key);
+    if (first !== undefined) throw new InputError(`${label}: ${at}.id: duplicate id (first at ${path}[${first}])`);
+    seen.set(key, i);
+    resources[i] = item as ArmResource;
+  }
+  return resources;
+}
+
+/** Parses snapshot text. `label` names the file in errors. */
+export function parseSnapshot(text: string, label: string): ArmResource[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InputError(`${label}: (root): not valid JSON: ${reason}`);
+  }
+  return resourcesFromSnapshot(doc, label);
+}
+
+/** Reads a snapshot file, refusing files over the size limit before reading them. */
+export async function loadSnapshotFile(path: string, options: LoadSnapshotOptions = {}): Promise<Estate> {
+  const label = basename(path);
+  const limit = options.maxBytes ?? DEFAULT_SNAPSHOT_LIMIT_BYTES;
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (error) {
+    throw new InputError(`${label}: cannot read snapshot: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  if (size > limit) {
+    throw new InputError(`${label}: (root): snapshot is ${size} bytes, over the limit of ${limit} bytes (--max-snapshot-bytes)`);
+  }
+  const handle = await open(path, "r");
+  let text: string;
+  try {
+    text = await handle.readFile("utf8");
+  } finally {
+    await handle.close();
+  }
+  return new Estate(parseSnapshot(text, label));
+}
+
+/** Writes resources in the contract format (`{ "resources": [...] }`), one resource per line for diffable files. */
+export function formatSnapshot(resources: readonly ArmResource[]): string {
+  return `{ "resources": [\n${resources.map((r) => `  ${JSON.stringify(r)}`).join(",\n")}\n] }\n`;
+}

@@ -1,0 +1,19 @@
+// PLACEHOLDER: to be implemented.
+import { defineRule } from "../types.js";
+
+export default defineRule({
+  scope: "association",
+  meta: {
+    id: "storage-trusted-services",
+    title: "TODO",
+    category: "risky",
+    severity: "medium",
+    severityLogic: "TODO",
+    resource: "TODO",
+    sources: [{ doc: "CONCEPTS", section: "TODO" }],
+    explanation: "TODO",
+    remediation: "TODO",
+    reads: [],
+  },
+  check() { return undefined; }
+});
