@@ -122,8 +122,9 @@ export class Estate implements EstateReader {
         push(this.perimetersBySubscription, parsed.subscriptionId.toLowerCase(), resource);
         break;
       case T.association: {
-        const memberId = propString(resource, "privateLinkResource", "id");
-        if (!memberId || !parsed.parentId) break;
+        // An association without a member id is still indexed, so that rules can report it.
+        const memberId = propString(resource, "privateLinkResource", "id") ?? "";
+        if (!parsed.parentId) break;
         const record: AssociationRecord = {
           resource,
           id: resource.id,
@@ -132,7 +133,7 @@ export class Estate implements EstateReader {
           memberId,
           mode: accessModeOf(resource),
         };
-        push(this.associationsByMember, idKey(memberId), record);
+        if (memberId) push(this.associationsByMember, idKey(memberId), record);
         push(this.associationsByPerimeter, idKey(parsed.parentId), record);
         break;
       }
@@ -142,7 +143,10 @@ export class Estate implements EstateReader {
         break;
       }
       case T.backupInstance: {
-        const source = propString(resource, "dataSourceInfo", "resourceID") ?? propString(resource, "dataSourceInfo", "resourceUri");
+        const source =
+          propString(resource, "dataSourceInfo", "resourceID") ??
+          propString(resource, "dataSourceInfo", "resourceId") ??
+          propString(resource, "dataSourceInfo", "resourceUri");
         if (source) this.relationsOf(source).backupInstances.push(resource);
         break;
       }
@@ -158,12 +162,11 @@ export class Estate implements EstateReader {
         if (host) this.vaultsByHost.set(host, resource);
         break;
       }
-      case T.virtualMachine:
-        for (const uri of vhdUrisOf(resource)) {
-          const label = hostOf(uri)?.split(".")[0];
-          if (label) push(this.vmsByAccountName, label, resource);
-        }
+      case T.virtualMachine: {
+        const labels = new Set(vhdUrisOf(resource).map((uri) => hostOf(uri)?.split(".")[0]));
+        for (const label of labels) if (label) push(this.vmsByAccountName, label, resource);
         break;
+      }
     }
   }
 
@@ -203,7 +206,8 @@ export class Estate implements EstateReader {
 
   keyVaultByHost(host: string): ArmResource | undefined {
     const h = host.toLowerCase();
-    return this.vaultsByHost.get(h) ?? this.vaultsByHost.get(h.split(".")[0]!);
+    // Vault names are unique per cloud; fall back to the name for vault hosts of any cloud suffix.
+    return this.vaultsByHost.get(h) ?? (h.includes(".vault.") ? this.vaultsByHost.get(h.split(".")[0]!) : undefined);
   }
 
   vmsWithDisksOnAccount(accountName: string): readonly ArmResource[] {

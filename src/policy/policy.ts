@@ -144,10 +144,10 @@ export function validatePolicy(doc: unknown, label: string, knownRuleIds: readon
 export function parsePolicy(text: string, label: string, knownRuleIds: readonly string[]): Policy {
   let doc: unknown;
   try {
-    doc = parseYaml(text, { prettyErrors: false });
+    doc = parseYaml(text, { prettyErrors: true });
   } catch (error) {
     const where = error instanceof YAMLParseError && error.linePos ? `line ${error.linePos[0].line}` : "(root)";
-    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    const reason = error instanceof Error ? error.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "") : String(error);
     throw new InputError(`${label}: ${where}: not valid YAML or JSON: ${reason}`);
   }
   if (doc !== null && doc !== undefined && (typeof doc !== "object" || Array.isArray(doc))) {

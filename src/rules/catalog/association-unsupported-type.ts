@@ -1,19 +1,39 @@
-// PLACEHOLDER: to be implemented.
+import { ONBOARDED_TYPES, T } from "../../model/resourceTypes.js";
+import { nameOf, quote } from "../helpers.js";
+import { memberTypeLabel } from "../lib/association.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
   scope: "association",
   meta: {
     id: "association-unsupported-type",
-    title: "TODO",
-    category: "risky",
-    severity: "medium",
-    severityLogic: "TODO",
-    resource: "TODO",
-    sources: [{ doc: "CONCEPTS", section: "TODO" }],
-    explanation: "TODO",
-    remediation: "TODO",
-    reads: [],
+    title: "Associated resource type is not onboarded to network security perimeter",
+    category: "unsupported",
+    severity: "high",
+    severityLogic: "high whenever the associated resource type is not onboarded (CONCEPTS table, plus policy `onboardedTypes`)",
+    resource: "the associated resource",
+    sources: [
+      { doc: "CONCEPTS", section: "Onboarded private link resources", anchor: "onboarded-private-link-resources" },
+    ],
+    explanation:
+      "Only network security perimeter-aware private link resources can be associated with a perimeter. Microsoft's docs list the onboarded resource types (Azure Monitor, AI Search, Cosmos DB, Event Hubs, Key Vault, SQL, Storage, Azure OpenAI / Cognitive Services); for any other type the perimeter neither enforces nor logs access, so the association gives a false sense of protection.",
+    remediation:
+      "Remove the association, and protect the resource with its own network controls (private endpoint, firewall) instead. If Microsoft has since onboarded the type, add it to the policy's `onboardedTypes` list.",
+    reads: [T.association],
   },
-  check() { return undefined; }
+  check(association, _view, ctx) {
+    const type = association.memberType;
+    // A member id that is not an ARM id at all has no type: it cannot be an onboarded resource.
+    if (type === "") {
+      return {
+        severity: "high",
+        message: `Association ${nameOf(association.id)} points at ${quote(association.memberId)}, which is not an ARM resource id, so its type cannot be an onboarded private link resource.`,
+      };
+    }
+    if (ONBOARDED_TYPES.includes(type) || ctx.onboardedTypes.includes(type)) return;
+    return {
+      severity: "high",
+      message: `Association ${nameOf(association.id)} puts ${nameOf(association.memberDisplayId)} of type ${memberTypeLabel(association) ?? type} in the perimeter, but that type is not an onboarded private link resource (nor listed in the policy's onboardedTypes).`,
+    };
+  },
 });

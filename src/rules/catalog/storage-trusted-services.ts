@@ -1,19 +1,51 @@
-// PLACEHOLDER: to be implemented.
+import { T } from "../../model/resourceTypes.js";
+import { listNames, nameOf, storageAccountOf } from "../helpers.js";
+import { bypassItems, fieldOf, networkAclList } from "../lib/storage-b.js";
 import { defineRule } from "../types.js";
 
 export default defineRule({
   scope: "association",
   meta: {
     id: "storage-trusted-services",
-    title: "TODO",
-    category: "risky",
+    title: "Trusted-service exceptions ignored on an Enforced storage account",
+    category: "unsupported",
     severity: "medium",
-    severityLogic: "TODO",
-    resource: "TODO",
-    sources: [{ doc: "CONCEPTS", section: "TODO" }],
-    explanation: "TODO",
-    remediation: "TODO",
-    reads: [],
+    severityLogic:
+      "medium when the association is Enforced and `networkAcls.bypass` contains `AzureServices` or `networkAcls.resourceAccessRules` is non-empty",
+    resource: "the storage account",
+    sources: [
+      { doc: "FILES", section: "Access modes", anchor: "access-modes" },
+      { doc: "FILES", section: "Network priority", anchor: "network-priority" },
+    ],
+    explanation:
+      "In Enforced mode, Azure's trusted service exceptions aren't honored: only services onboarded to network security perimeter get through, by perimeter access rules, and other trusted services are blocked even though the storage account firewall trusts them. The account's `AzureServices` bypass and its resource instance rules therefore no longer admit anything, and the services relying on them fail.",
+    remediation:
+      "For each service that relied on the exception, add a perimeter access rule instead: associate onboarded services with the same perimeter, allow other services by an inbound subscription rule, or reach the account through a private endpoint. Then remove the obsolete `AzureServices` bypass and resource access rules so the account's configuration says what really applies.",
+    reads: [T.association, T.storageAccount],
   },
-  check() { return undefined; }
+  check(association) {
+    const account = storageAccountOf(association);
+    if (!account || association.mode !== "Enforced") return;
+    const bypass = bypassItems(account);
+    const trustsAzureServices = bypass.some((item) => item.toLowerCase() === "azureservices");
+    const resourceRules = networkAclList(account, "resourceAccessRules");
+    if (!trustsAzureServices && resourceRules.length === 0) return;
+    const seen = [
+      ...(trustsAzureServices ? [`networkAcls.bypass "${bypass.join(", ")}"`] : []),
+      ...(resourceRules.length
+        ? [
+            `resource access rule(s) for ${listNames(
+              resourceRules.map((rule) => {
+                const resourceId = fieldOf(rule, "resourceId");
+                return typeof resourceId === "string" ? nameOf(resourceId) : JSON.stringify(rule);
+              }),
+            )}`,
+          ]
+        : []),
+    ].join(" and ");
+    return {
+      severity: "medium",
+      message: `${nameOf(account.id)} is Enforced and has ${seen}: these trusted-service exceptions are not honoured in a perimeter.`,
+    };
+  },
 });

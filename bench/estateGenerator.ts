@@ -1,0 +1,107 @@
+/** Generated estates for benchmarks: storage accounts with children, spread over perimeters. */
+import type { ArmResource } from "../src/model/resource.js";
+
+const SUB = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";
+
+export interface GeneratedEstateOptions {
+  accounts: number;
+  perimeters: number;
+}
+
+/**
+ * Every account is associated with one perimeter (Enforced for most, Learning for every tenth) and has
+ * one SMB file share; every fifth has a lifecycle policy, every fiftieth an NFS share, every
+ * hundredth SFTP on. Each perimeter has a profile with an IP rule and a subscription rule, and a
+ * diagnostic setting to a workspace.
+ */
+export function generateEstate({ accounts, perimeters }: GeneratedEstateOptions): ArmResource[] {
+  const out: ArmResource[] = [];
+  const nspIds: string[] = [];
+  const profileIds: string[] = [];
+  const created = { createdAt: "2026-10-01T00:00:00Z", createdBy: "pipeline", createdByType: "Application" };
+  for (let p = 0; p < perimeters; p++) {
+    const nspId = `/subscriptions/${SUB}/resourceGroups/rg-nsp/providers/Microsoft.Network/networkSecurityPerimeters/nsp-${p}`;
+    const profileId = `${nspId}/profiles/default`;
+    nspIds.push(nspId);
+    profileIds.push(profileId);
+    out.push(
+      { id: nspId, name: `nsp-${p}`, type: "Microsoft.Network/networkSecurityPerimeters", location: "westeurope", properties: { perimeterGuid: `g-${p}`, provisioningState: "Succeeded" }, systemData: created },
+      { id: profileId, name: "default", type: "Microsoft.Network/networkSecurityPerimeters/profiles", properties: { accessRulesVersion: "1" } },
+      {
+        id: `${profileId}/accessRules/office`,
+        name: "office",
+        type: "Microsoft.Network/networkSecurityPerimeters/profiles/accessRules",
+        properties: { direction: "Inbound", addressPrefixes: ["203.0.113.0/24", "198.51.100.0/24"], subscriptions: [], fullyQualifiedDomainNames: [] },
+      },
+      {
+        id: `${profileId}/accessRules/ci`,
+        name: "ci",
+        type: "Microsoft.Network/networkSecurityPerimeters/profiles/accessRules",
+        properties: { direction: "Inbound", addressPrefixes: [], subscriptions: [{ id: `/subscriptions/${SUB}` }], fullyQualifiedDomainNames: [] },
+      },
+      {
+        id: `${nspId}/providers/Microsoft.Insights/diagnosticSettings/logs`,
+        name: "logs",
+        type: "Microsoft.Insights/diagnosticSettings",
+        properties: {
+          workspaceId: `/subscriptions/${SUB}/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/law-${p}`,
+          logs: [{ categoryGroup: "allLogs", enabled: true }],
+        },
+      },
+    );
+  }
+  for (let i = 0; i < accounts; i++) {
+    const p = i % perimeters;
+    const name = `st${i.toString(36).padStart(6, "0")}`;
+    const accountId = `/subscriptions/${SUB}/resourceGroups/rg-data-${p}/providers/Microsoft.Storage/storageAccounts/${name}`;
+    out.push({
+      id: accountId,
+      name,
+      type: "Microsoft.Storage/storageAccounts",
+      kind: "StorageV2",
+      location: "westeurope",
+      sku: { name: "Standard_LRS", tier: "Standard" },
+      tags: { owner: `team-${p}` },
+      properties: {
+        provisioningState: "Succeeded",
+        allowSharedKeyAccess: i % 7 === 0 ? true : false,
+        isSftpEnabled: i % 100 === 0,
+        isNfsV3Enabled: false,
+        isHnsEnabled: i % 100 === 0,
+        publicNetworkAccess: "SecuredByPerimeter",
+        encryption: { keySource: "Microsoft.Storage", services: { blob: { enabled: true, keyType: "Account" } } },
+        networkAcls: { bypass: i % 3 === 0 ? "AzureServices" : "None", defaultAction: "Deny", ipRules: [], virtualNetworkRules: [], resourceAccessRules: [] },
+        primaryEndpoints: { blob: `https://${name}.blob.core.windows.net/`, file: `https://${name}.file.core.windows.net/` },
+        privateEndpointConnections: [],
+      },
+    });
+    out.push({
+      id: `${nspIds[p]}/resourceAssociations/a-${name}`,
+      name: `a-${name}`,
+      type: "Microsoft.Network/networkSecurityPerimeters/resourceAssociations",
+      properties: {
+        accessMode: i % 10 === 0 ? "Learning" : "Enforced",
+        hasProvisioningIssues: "no",
+        privateLinkResource: { id: accountId },
+        profile: { id: profileIds[p] },
+        provisioningState: "Succeeded",
+      },
+      systemData: created,
+    });
+    out.push({
+      id: `${accountId}/fileServices/default/shares/share1`,
+      name: "share1",
+      type: "Microsoft.Storage/storageAccounts/fileServices/shares",
+      properties: i % 50 === 0 ? { enabledProtocols: "NFS" } : { enabledProtocols: "SMB" },
+    });
+    if (i % 5 === 0) {
+      out.push({
+        id: `${accountId}/managementPolicies/default`,
+        name: "DefaultManagementPolicy",
+        type: "Microsoft.Storage/storageAccounts/managementPolicies",
+        properties: { policy: { rules: [{ name: "expire", enabled: true, type: "Lifecycle", definition: { actions: {} } }] } },
+      });
+    }
+  }
+  return out;
+}

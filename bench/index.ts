@@ -1,0 +1,64 @@
+/**
+ * `npm run bench`: every benchmark of the project, figures printed next to their goals.
+ * Each engine size runs in its own process so that peak memory is measured per size.
+ */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+
+interface EngineFigures {
+  accounts: number;
+  perimeters: number;
+  resources: number;
+  snapshotMiB: number;
+  parseMs: number;
+  indexMs: number;
+  evaluateMs: number;
+  engineMs: number;
+  findings: number;
+  peakRssMiB: number;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const sizes = (process.env.NSPG_BENCH_SIZES ?? "10000,50000,100000").split(",").map(Number);
+
+function runEngine(accounts: number): EngineFigures {
+  const out = execFileSync(process.execPath, ["--expose-gc", "--max-old-space-size=4096", join(here, "engineWorker.js"), String(accounts), "100"], {
+    encoding: "utf8",
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.trim().split("\n").pop()!) as EngineFigures;
+}
+
+const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8);
+
+console.log("Rule engine over generated estates (100 perimeters; storage accounts with shares, lifecycle policies, associations)");
+console.log(
+  `${"accounts".padStart(9)} ${"resources".padStart(9)} ${"JSON MiB".padStart(8)} ${"parse ms".padStart(8)} ${"engine ms".padStart(9)} ${"index ms".padStart(8)} ${"eval ms".padStart(8)} ${"engine/parse".padStart(12)} ${"peak RSS MiB".padStart(12)} ${"findings".padStart(8)}`,
+);
+const rows: EngineFigures[] = [];
+for (const accounts of sizes) {
+  const r = runEngine(accounts);
+  rows.push(r);
+  console.log(
+    `${String(r.accounts).padStart(9)} ${String(r.resources).padStart(9)} ${fmt(r.snapshotMiB, 1)} ${fmt(r.parseMs)} ${fmt(r.engineMs).padStart(9)} ${fmt(r.indexMs)} ${fmt(r.evaluateMs)} ${(r.engineMs / r.parseMs).toFixed(2).padStart(12)} ${fmt(r.peakRssMiB).padStart(12)} ${String(r.findings).padStart(8)}`,
+  );
+}
+if (rows.length > 1) {
+  const first = rows[0]!;
+  const last = rows[rows.length - 1]!;
+  const scale = last.accounts / first.accounts;
+  console.log(`growth: ${scale}x accounts -> ${(last.engineMs / first.engineMs).toFixed(1)}x engine time (linear would be ${scale}x)`);
+}
+
+const biggest = rows.find((r) => r.accounts === 100_000);
+console.log("\nSummary against goals");
+const summary: Array<[string, string, string, boolean | undefined]> = [];
+if (biggest) {
+  summary.push(["engine time, 100k accounts", `${biggest.engineMs.toFixed(0)} ms`, "< 2000 ms", biggest.engineMs < 2000]);
+  summary.push(["peak memory, 100k accounts", `${biggest.peakRssMiB.toFixed(0)} MiB`, "< 1024 MiB", biggest.peakRssMiB < 1024]);
+  summary.push(["engine / bare JSON parse, 100k", `${(biggest.engineMs / biggest.parseMs).toFixed(2)}x`, "<= 3x", biggest.engineMs / biggest.parseMs <= 3]);
+}
+for (const [what, got, goal, ok] of summary) {
+  console.log(`${what.padEnd(34)} ${got.padStart(12)}   goal ${goal.padEnd(12)} ${ok === undefined ? "" : ok ? "met" : "NOT MET"}`);
+}

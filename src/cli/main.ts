@@ -1,0 +1,75 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { ArmUnavailableError, InputError } from "../model/errors.js";
+import { TOOL_NAME, VERSION } from "../version.js";
+import { emit } from "./output.js";
+import { renderRules, RULES_FORMATS, type RulesFormat } from "./rules.js";
+import { FAIL_ON, runScan, SCAN_FORMATS, type ScanOptions } from "./scan.js";
+
+export const EXIT = { ok: 0, findings: 1, usage: 2, azure: 3 } as const;
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a positive whole number");
+  return n;
+}
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command(TOOL_NAME)
+    .description("Watches Azure Network Security Perimeters for unsupported and risky configurations.")
+    .version(VERSION)
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command("scan")
+    .description("Evaluate every perimeter of an estate and report findings.")
+    .option("--snapshot <file>", "an estate as ARM resources (JSON: array, {resources}, {value} or {data})")
+    .addOption(new Option("--policy <file>", "policy file (YAML or JSON)"))
+    .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(SCAN_FORMATS))
+    .addOption(new Option("--fail-on <severity>", "exit 1 when a finding reaches this severity").choices(FAIL_ON).default("high"))
+    .option("--output <file>", "write the report to a file instead of stdout")
+    .option("--max-snapshot-bytes <n>", "refuse snapshots larger than this", positiveInteger)
+    .exitOverride()
+    .action(async (opts: ScanOptions) => setExit(await runScan(opts)));
+
+  program
+    .command("rules")
+    .description("List the rule catalog.")
+    .addOption(new Option("--format <format>", "output format").choices(RULES_FORMATS).default("table"))
+    .exitOverride()
+    .action(async (opts: { format: RulesFormat }) => {
+      await emit(renderRules(opts.format), undefined);
+      setExit(EXIT.ok);
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Errors become one line on stderr, never a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; every other parse failure is a usage error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof InputError) {
+      process.stderr.write(`${TOOL_NAME}: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof ArmUnavailableError) {
+      process.stderr.write(`${TOOL_NAME}: ${error.message}\n`);
+      return EXIT.azure;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${TOOL_NAME}: internal error: ${message}\n`);
+    return 70;
+  }
+}

@@ -1,0 +1,45 @@
+import { ALL_RULES } from "../rules/catalog/index.js";
+import { renderCatalogMarkdown } from "../rules/docs.js";
+import { docUrl } from "../rules/types.js";
+import { cell } from "../report/markdown.js";
+
+export const RULES_FORMATS = ["table", "json", "markdown"] as const;
+export type RulesFormat = (typeof RULES_FORMATS)[number];
+
+/** The rule catalog, from the rules' own metadata. */
+export function renderRules(format: RulesFormat): string {
+  const metas = ALL_RULES.map((r) => r.meta);
+  switch (format) {
+    case "json":
+      return `${JSON.stringify(
+        {
+          version: 1,
+          rules: metas.map((m) => ({
+            id: m.id,
+            title: m.title,
+            category: m.category,
+            severity: m.severity,
+            severityLogic: m.severityLogic,
+            resource: m.resource,
+            docUrl: docUrl(m.sources[0]!),
+            sources: m.sources.map((s) => ({ ...s, url: docUrl(s) })),
+            explanation: m.explanation,
+            remediation: m.remediation,
+            reads: m.reads,
+            needsPreviousState: m.needsPreviousState === true,
+          })),
+        },
+        null,
+        2,
+      )}\n`;
+    case "markdown":
+      return renderCatalogMarkdown(metas, (id) => `docs/rules/${id}.md`);
+    case "table": {
+      const idWidth = Math.max(...metas.map((m) => m.id.length));
+      const lines = metas.map((m) => `${m.id.padEnd(idWidth)}  ${m.severity.padEnd(8)}  ${m.category.padEnd(11)}  ${m.title}`);
+      return `${"ID".padEnd(idWidth)}  SEVERITY  CATEGORY     TITLE\n${lines.join("\n")}\n`;
+    }
+  }
+}
+
+export { cell };

@@ -1,0 +1,62 @@
+import { basename } from "node:path";
+import { InputError } from "../model/errors.js";
+import { DEFAULT_SNAPSHOT_LIMIT_BYTES, loadSnapshotFile } from "../inventory/snapshot.js";
+import { DEFAULT_POLICY, loadPolicyFile, type Policy } from "../policy/policy.js";
+import { ALL_RULES, RULE_IDS } from "../rules/catalog/index.js";
+import { evaluateEstate } from "../rules/engine.js";
+import { atLeast, type Severity } from "../rules/types.js";
+import { formatMarkdown } from "../report/markdown.js";
+import { buildScanReport, formatJson, type ScanReport } from "../report/scanReport.js";
+import { formatSarif } from "../report/sarif.js";
+import { formatTable } from "../report/table.js";
+import { emit } from "./output.js";
+
+export const SCAN_FORMATS = ["table", "json", "sarif", "markdown"] as const;
+export type ScanFormat = (typeof SCAN_FORMATS)[number];
+export const FAIL_ON = ["critical", "high", "medium", "low", "info", "none"] as const;
+
+export interface ScanOptions {
+  snapshot?: string;
+  subscription?: string[];
+  policy?: string;
+  format?: ScanFormat;
+  failOn: (typeof FAIL_ON)[number];
+  output?: string;
+  maxSnapshotBytes?: number;
+}
+
+export async function loadPolicyOption(path: string | undefined): Promise<Policy> {
+  return path ? loadPolicyFile(path, RULE_IDS) : DEFAULT_POLICY;
+}
+
+export function renderReport(report: ScanReport, format: ScanFormat, terminal: boolean): string {
+  switch (format) {
+    case "json":
+      return formatJson(report);
+    case "sarif":
+      return formatSarif(report, ALL_RULES.map((r) => r.meta));
+    case "markdown":
+      return formatMarkdown(report);
+    case "table":
+      return formatTable(report, { colour: terminal && !process.env.NO_COLOR, width: process.stdout.columns ?? 120 });
+  }
+}
+
+/** Exit code of a scan: 1 when a finding that is not exempted reaches `--fail-on`. */
+export function scanExitCode(report: ScanReport, failOn: ScanOptions["failOn"]): 0 | 1 {
+  if (failOn === "none") return 0;
+  return report.findings.some((f) => !f.exempted && atLeast(f.severity, failOn as Severity)) ? 1 : 0;
+}
+
+export async function runScan(options: ScanOptions): Promise<number> {
+  if (!options.snapshot) throw new InputError("scan: --snapshot FILE is required (live --subscription scans need the inventory adapter)");
+  const policy = await loadPolicyOption(options.policy);
+  const estate = await loadSnapshotFile(options.snapshot, { maxBytes: options.maxSnapshotBytes ?? DEFAULT_SNAPSHOT_LIMIT_BYTES });
+  const now = new Date();
+  const result = evaluateEstate(estate, { policy, now });
+  const report = buildScanReport(result, { snapshot: basename(options.snapshot) }, now);
+  const terminal = !options.output && process.stdout.isTTY === true;
+  const format = options.format ?? (terminal ? "table" : "json");
+  await emit(renderReport(report, format, terminal), options.output);
+  return scanExitCode(report, options.failOn);
+}

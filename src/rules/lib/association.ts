@@ -1,0 +1,136 @@
+/**
+ * Facts the association and Foundry rules share: how to name the associated resource and its type
+ * in messages, which `networkSecurityPerimeterConfigurations` belong to an association, and the
+ * identity check of Cognitive Services accounts. Pure functions of the view.
+ */
+import { idKey, parseArmId, sameId } from "../../model/armId.js";
+import type { AssociationView, PerimeterView } from "../../model/perimeterView.js";
+import { equalsIgnoreCase, prop, propArray, propString, type ArmResource } from "../../model/resource.js";
+import { NSP_CONFIGURATION_TYPES } from "../../model/resourceTypes.js";
+import { isCognitiveMember, nameOf } from "../helpers.js";
+import type { Severity } from "../types.js";
+
+/** The associated resource's type as written (resource `type`, else parsed from the id), or undefined for a non-ARM id. */
+export function memberTypeLabel(association: AssociationView): string | undefined {
+  if (association.member) return association.member.type;
+  try {
+    return parseArmId(association.memberId).type;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Short name of the associated resource for messages. */
+export function memberName(association: AssociationView): string {
+  return nameOf(association.memberDisplayId);
+}
+
+/** The associated Cognitive Services / Foundry account, when the estate holds it (its settings are needed). */
+export function cognitiveAccountOf(association: AssociationView): ArmResource | undefined {
+  return isCognitiveMember(association) ? association.member : undefined;
+}
+
+/**
+ * `identity.type` of a resource when it names a managed identity (`SystemAssigned`, `UserAssigned`
+ * or both), else undefined: identity missing, null, without a type, or `None`.
+ */
+export function managedIdentityType(resource: ArmResource): string | undefined {
+  const type = resource.identity?.type;
+  if (typeof type !== "string") return undefined;
+  const trimmed = type.trim();
+  if (trimmed === "" || equalsIgnoreCase(trimmed, "none")) return undefined;
+  return trimmed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// networkSecurityPerimeterConfigurations
+
+export interface ProvisioningIssue {
+  /** Name of the configuration reporting the issue (`{perimeterGuid}.{associationName}`). */
+  readonly configuration: string;
+  readonly issueType: string;
+  /** `Error` / `Warning` as written, or undefined when the issue carries none. */
+  readonly severity: string | undefined;
+  readonly description: string | undefined;
+}
+
+/** Configuration types to look for under a member: the known ones plus the member's own type's. */
+function configurationTypesFor(association: AssociationView): string[] {
+  const types = new Set(NSP_CONFIGURATION_TYPES);
+  // Other onboarded providers (Event Hubs, AI Search...) expose the same child resource.
+  if (association.memberType) types.add(`${association.memberType}/networksecurityperimeterconfigurations`);
+  return [...types];
+}
+
+/**
+ * Whether a configuration describes THIS association. The configuration's perimeter id decides when
+ * present (a resource can sit in several perimeters under the same association name); without one,
+ * fall back to the association name (`{perimeterGuid}.{associationName}` or `resourceAssociation.name`).
+ */
+export function configurationBelongsTo(configuration: ArmResource, association: AssociationView, view: PerimeterView): boolean {
+  const perimeterId = propString(configuration, "networkSecurityPerimeter", "id");
+  if (perimeterId) return sameId(perimeterId, view.id);
+  const associationName = nameOf(association.id).toLowerCase();
+  const configurationName = (configuration.name ?? nameOf(configuration.id)).toLowerCase();
+  return (
+    configurationName.endsWith(`.${associationName}`) ||
+    equalsIgnoreCase(propString(configuration, "resourceAssociation", "name"), associationName)
+  );
+}
+
+/** The associated resource's `networkSecurityPerimeterConfigurations` that belong to this association. */
+export function nspConfigurationsOf(association: AssociationView, view: PerimeterView): ArmResource[] {
+  const memberKey = idKey(association.memberId);
+  const found = new Map<string, ArmResource>();
+  for (const type of configurationTypesFor(association)) {
+    for (const configuration of view.estate.descendants(association.memberId, type)) {
+      // descendants() is keyed by the top-level resource; keep only children of the member itself.
+      if (!idKey(configuration.id).startsWith(`${memberKey}/`)) continue;
+      if (configurationBelongsTo(configuration, association, view)) found.set(idKey(configuration.id), configuration);
+    }
+  }
+  return [...found.values()];
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value : undefined;
+}
+
+/** `properties.provisioningIssues[]` of a configuration; each issue's fields sit under `properties` (or flat). */
+export function provisioningIssuesOf(configuration: ArmResource): ProvisioningIssue[] {
+  const configurationName = configuration.name ?? nameOf(configuration.id);
+  return propArray(configuration, "provisioningIssues").flatMap((entry): ProvisioningIssue[] => {
+    if (entry === null || typeof entry !== "object") return [];
+    const raw = entry as Record<string, unknown>;
+    const fields = (raw["properties"] !== null && typeof raw["properties"] === "object" ? raw["properties"] : raw) as Record<string, unknown>;
+    return [
+      {
+        configuration: configurationName,
+        issueType: text(fields["issueType"]) ?? text(raw["name"]) ?? "Unknown",
+        severity: text(fields["severity"]),
+        description: text(fields["description"]),
+      },
+    ];
+  });
+}
+
+/**
+ * Error → high, Warning → medium. An issue without a recognised severity is still a reported
+ * provisioning issue: medium, so it is neither lost nor over-escalated.
+ */
+export function issueSeverity(issue: ProvisioningIssue): Severity {
+  return equalsIgnoreCase(issue.severity, "error") ? "high" : "medium";
+}
+
+/**
+ * `hasProvisioningIssues` of an association when it reports issues: set and not `no`. It is a
+ * read-only string (`"no"`); a boolean `true` from some exports counts too, `false` does not.
+ */
+export function associationProvisioningFlag(association: AssociationView): string | undefined {
+  const value = prop(association.resource, "hasProvisioningIssues");
+  if (value === true) return "true";
+  if (typeof value !== "string") return undefined;
+  const trimmed = value.trim();
+  if (trimmed === "" || equalsIgnoreCase(trimmed, "no") || equalsIgnoreCase(trimmed, "false")) return undefined;
+  return trimmed;
+}

@@ -1,0 +1,139 @@
+/**
+ * CIDR maths shared by the accessrule-* rules: parsing perimeter address prefixes with ipaddr.js,
+ * containment in well-known ranges and the size of a union of prefixes.
+ */
+import ipaddr from "ipaddr.js";
+
+export type IpKind = "ipv4" | "ipv6";
+
+/** One address prefix of an access rule, parsed. */
+export interface ParsedPrefix {
+  /** The prefix as written in the access rule. */
+  readonly text: string;
+  readonly kind: IpKind;
+  readonly address: ipaddr.IPv4 | ipaddr.IPv6;
+  /** Prefix length; a bare address counts as /32 (IPv4) or /128 (IPv6). */
+  readonly length: number;
+  /** First address of the prefix as an integer (host bits cleared). */
+  readonly first: bigint;
+  /** Number of addresses the prefix covers. */
+  readonly size: bigint;
+}
+
+const BITS: Record<IpKind, number> = { ipv4: 32, ipv6: 128 };
+
+function toBigInt(bytes: readonly number[]): bigint {
+  let value = 0n;
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte);
+  return value;
+}
+
+function build(text: string, address: ipaddr.IPv4 | ipaddr.IPv6, length: number): ParsedPrefix {
+  const kind = address.kind();
+  const hostBits = BigInt(BITS[kind] - length);
+  // Host bits set (10.1.2.3/8) still name the whole network, as ARM reads them.
+  const first = (toBigInt(address.toByteArray()) >> hostBits) << hostBits;
+  return { text, kind, address, length, first, size: 1n << hostBits };
+}
+
+/**
+ * Parses an IPv4 or IPv6 prefix (`a.b.c.d/len`, `x::/len`) or a bare address. Returns undefined for
+ * anything else. Stricter than ipaddr.js's own `parseCIDR` on purpose: IPv4 must be four decimal
+ * parts (ipaddr.js would read `10/8` as `0.0.0.10/8` and `010.0.0.0/8` as octal), IPv6 zone ids
+ * (`fe80::1%eth0`) and surrounding whitespace are not prefixes ARM stores.
+ */
+export function parsePrefix(text: string): ParsedPrefix | undefined {
+  if (typeof text !== "string" || text.length === 0 || text.includes("%")) return undefined;
+  try {
+    if (text.includes("/")) {
+      if (ipaddr.IPv4.isValidCIDRFourPartDecimal(text)) {
+        const [address, length] = ipaddr.IPv4.parseCIDR(text);
+        return build(text, address, length);
+      }
+      if (ipaddr.IPv6.isValidCIDR(text)) {
+        const [address, length] = ipaddr.IPv6.parseCIDR(text);
+        return build(text, address, length);
+      }
+      return undefined;
+    }
+    if (ipaddr.IPv4.isValidFourPartDecimal(text)) return build(text, ipaddr.IPv4.parse(text), 32);
+    if (ipaddr.IPv6.isValid(text)) return build(text, ipaddr.IPv6.parse(text), 128);
+  } catch {
+    // isValid* said yes but parse said no: treat as unparseable rather than fail the scan.
+  }
+  return undefined;
+}
+
+/** Parses every prefix, keeping the valid ones and listing the others as written. */
+export function parsePrefixes(texts: readonly string[]): { valid: ParsedPrefix[]; invalid: string[] } {
+  const valid: ParsedPrefix[] = [];
+  const invalid: string[] = [];
+  for (const text of texts) {
+    const parsed = parsePrefix(text);
+    if (parsed) valid.push(parsed);
+    else invalid.push(text);
+  }
+  return { valid, invalid };
+}
+
+/** True when every address of `inner` lies inside `outer` (same family, at least as long a prefix). */
+export function isInside(inner: ParsedPrefix, outer: ParsedPrefix): boolean {
+  return inner.kind === outer.kind && inner.length >= outer.length && inner.address.match(outer.address, outer.length);
+}
+
+/**
+ * Number of distinct addresses covered by the prefixes of one family: overlapping and nested
+ * prefixes count once (a merged-interval union, not a sum).
+ */
+export function unionSize(prefixes: readonly ParsedPrefix[], kind: IpKind): bigint {
+  const intervals = prefixes
+    .filter((p) => p.kind === kind)
+    .map((p) => ({ start: p.first, end: p.first + p.size })) // half-open [start, end)
+    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  let total = 0n;
+  let current: { start: bigint; end: bigint } | undefined;
+  for (const interval of intervals) {
+    if (current && interval.start <= current.end) {
+      if (interval.end > current.end) current.end = interval.end;
+      continue;
+    }
+    if (current) total += current.end - current.start;
+    current = { ...interval };
+  }
+  if (current) total += current.end - current.start;
+  return total;
+}
+
+/** Prefixes as `parsePrefix` results; the table below must parse, so a typo fails at load. */
+function ranges(texts: readonly string[]): ParsedPrefix[] {
+  return texts.map((t) => {
+    const parsed = parsePrefix(t);
+    if (!parsed) throw new Error(`bad built-in range ${t}`);
+    return parsed;
+  });
+}
+
+/**
+ * Private and reserved space that perimeter inbound rules never see (they match public sources
+ * only): RFC 1918, shared address space (CGNAT), loopback, link-local, IPv6 unique-local and link-local.
+ */
+export const NON_PUBLIC_RANGES: readonly ParsedPrefix[] = ranges([
+  "10.0.0.0/8",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "100.64.0.0/10",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "fc00::/7",
+  "fe80::/10",
+]);
+
+/** The non-public range a prefix lies entirely inside, if any. */
+export function nonPublicRangeOf(prefix: ParsedPrefix): ParsedPrefix | undefined {
+  return NON_PUBLIC_RANGES.find((range) => isInside(prefix, range));
+}
+
+/** `2147483648` → `2,147,483,648` for messages. */
+export function formatCount(value: bigint): string {
+  return value.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}

@@ -1,0 +1,121 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { fileShare, storageInPerimeter } from "../helpers/builders.js";
+import { cli } from "../helpers/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "nspg-cli-"));
+function file(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+const nfs = storageInPerimeter("stnfs");
+const estate = file("estate.json", JSON.stringify({ resources: [...nfs.resources, fileShare(nfs.account, "data", "NFS")] }));
+const clean = storageInPerimeter("stclean");
+const cleanEstate = file("clean.json", JSON.stringify(clean.resources));
+
+describe("nsp-guardrail scan --snapshot", () => {
+  it("prints the scan JSON and exits 1 when a finding reaches --fail-on (default high)", () => {
+    const r = cli(["scan", "--snapshot", estate, "--format", "json"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ version: 1, summary: { perimeters: 1, associations: 1 } });
+    expect(typeof report.generatedAt).toBe("string");
+    const nfsFinding = report.findings.find((f: { ruleId: string }) => f.ruleId === "storage-nfs");
+    expect(nfsFinding).toMatchObject({
+      severity: "critical",
+      category: "unsupported",
+      resourceId: nfs.account.id,
+      perimeterId: nfs.nsp.id,
+      profileId: nfs.profile.id,
+      associationId: nfs.association.id,
+      exempted: false,
+    });
+    for (const key of ["message", "docUrl", "remediation"]) expect(nfsFinding[key]).toEqual(expect.any(String));
+    expect(report.summary.findings.critical).toBeGreaterThanOrEqual(1);
+  });
+
+  it("exits 0 when nothing reaches --fail-on, and with --fail-on none", () => {
+    expect(cli(["scan", "--snapshot", estate, "--format", "json", "--fail-on", "none"]).status).toBe(0);
+    const r = cli(["scan", "--snapshot", cleanEstate, "--format", "json", "--fail-on", "critical"]);
+    expect(r.status).toBe(0);
+  });
+
+  it("does not count exempted findings toward --fail-on", () => {
+    const policy = file(
+      "exempt-all.yaml",
+      `exemptions:\n  - rule: "*"\n    resource: "/subscriptions/**"\n    reason: "accepted for this test estate"\n`,
+    );
+    const r = cli(["scan", "--snapshot", estate, "--policy", policy, "--format", "json", "--fail-on", "info"]);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(report.findings.every((f: { exempted: boolean; exemptionReason: string }) => f.exempted && f.exemptionReason === "accepted for this test estate")).toBe(true);
+    expect(report.summary.exempted).toBe(report.findings.length);
+  });
+
+  it("writes --output to a file and nothing to stdout", () => {
+    const out = join(dir, "report.md");
+    const r = cli(["scan", "--snapshot", estate, "--format", "markdown", "--output", out, "--fail-on", "none"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("");
+    const md = readFileSync(out, "utf8");
+    expect(md).toContain("# NSP Guardrail scan");
+    expect(md).toContain("storage-nfs");
+  });
+
+  it("renders a table naming rule, resource and perimeter", () => {
+    const r = cli(["scan", "--snapshot", estate, "--format", "table"]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/CRITICAL\s+storage-nfs\s+stnfs \(nsp1\)/);
+    expect(r.stdout).toMatch(/1 perimeter\(s\), 1 association\(s\): \d+ finding\(s\)/);
+  });
+});
+
+describe("bad input: exit 2, one clear line on stderr naming file and path, nothing on stdout", () => {
+  const cases: Array<[string, string[], RegExp]> = [
+    ["not JSON", ["--snapshot", file("broken.json", "{ not json")], /^nsp-guardrail: broken\.json: \(root\): not valid JSON/],
+    ["wrong shape", ["--snapshot", file("shape.json", JSON.stringify({ items: [] }))], /^nsp-guardrail: shape\.json: \(root\): expected an array of ARM resources/],
+    ["entry without id", ["--snapshot", file("noid.json", JSON.stringify({ resources: [nfs.nsp, { type: "Microsoft.Storage/storageAccounts" }] }))], /^nsp-guardrail: noid\.json: resources\[1\]\.id: missing$/],
+    ["id that is not an ARM id", ["--snapshot", file("badid.json", JSON.stringify([{ id: "stnfs", type: "Microsoft.Storage/storageAccounts" }]))], /^nsp-guardrail: badid\.json: \[0\]\.id: not an ARM resource id$/],
+    ["duplicate id", ["--snapshot", file("dup.json", JSON.stringify({ value: [nfs.account, nfs.account] }))], /^nsp-guardrail: dup\.json: value\[1\]\.id: duplicate id \(first at value\[0\]\)$/],
+    ["over the size limit", ["--snapshot", estate, "--max-snapshot-bytes", "64"], /^nsp-guardrail: estate\.json: \(root\): snapshot is \d+ bytes, over the limit of 64 bytes/],
+    ["missing file", ["--snapshot", join(dir, "nope.json")], /^nsp-guardrail: nope\.json: cannot read snapshot: ENOENT$/],
+    ["bad policy value", ["--snapshot", estate, "--policy", file("policy.yaml", "rules:\n  storage-nfs: { action: delete }\n")], /^nsp-guardrail: policy\.yaml: rules\.storage-nfs\.action: expected off\|alert\|revert$/],
+    ["unknown policy key", ["--snapshot", estate, "--policy", file("policy2.yaml", "dryrun: false\n")], /^nsp-guardrail: policy2\.yaml: dryrun: unknown key$/],
+    ["no --snapshot", [], /^nsp-guardrail: scan: --snapshot FILE is required/],
+    ["unknown format", ["--snapshot", estate, "--format", "xml"], /^error: option '--format <format>' argument 'xml' is invalid/],
+    ["unknown option", ["--snapshot", estate, "--frobnicate"], /^error: unknown option '--frobnicate'/],
+  ];
+  it.each(cases)("%s", (_name, args, pattern) => {
+    const r = cli(["scan", ...args]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    const lines = r.stderr.trim().split("\n");
+    expect(lines[0]).toMatch(pattern);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
+
+describe("nsp-guardrail rules", () => {
+  it("lists the catalog as JSON with metadata", () => {
+    const r = cli(["rules", "--format", "json"]);
+    expect(r.status).toBe(0);
+    const { rules } = JSON.parse(r.stdout);
+    expect(rules).toHaveLength(30);
+    for (const rule of rules) {
+      expect(rule.docUrl).toMatch(/^https:\/\/learn\.microsoft\.com\//);
+      expect(rule.title).not.toMatch(/TODO/);
+    }
+  });
+  it("documents every command in --help", () => {
+    const r = cli(["--help"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/scan/);
+    expect(r.stdout).toMatch(/rules/);
+  });
+});
