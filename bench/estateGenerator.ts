@@ -9,10 +9,11 @@ export interface GeneratedEstateOptions {
 }
 
 /**
- * Every account is associated with one perimeter (Enforced for most, Learning for every tenth) and has
- * one SMB file share; every fifth has a lifecycle policy, every fiftieth an NFS share, every
- * hundredth SFTP on. Each perimeter has a profile with an IP rule and a subscription rule, and a
- * diagnostic setting to a workspace.
+ * Every account is associated with one perimeter and has one file share. Misconfigurations come at
+ * rates seen in estates being onboarded: 1 in 20 associations in Learning mode, 1 in 50 accounts with an
+ * NFS share, 1 in 100 with SFTP, 1 in 20 with a lifecycle policy, 1 in 25 with trusted-service bypass.
+ * Every perimeter has a profile with an IP rule and a diagnostic setting; every tenth profile also has
+ * a subscription rule (which the Shared Key and SMB rules read).
  */
 export function generateEstate({ accounts, perimeters }: GeneratedEstateOptions): ArmResource[] {
   const out: ArmResource[] = [];
@@ -33,12 +34,12 @@ export function generateEstate({ accounts, perimeters }: GeneratedEstateOptions)
         type: "Microsoft.Network/networkSecurityPerimeters/profiles/accessRules",
         properties: { direction: "Inbound", addressPrefixes: ["203.0.113.0/24", "198.51.100.0/24"], subscriptions: [], fullyQualifiedDomainNames: [] },
       },
-      {
+      ...(p % 10 !== 0 ? [] : [{
         id: `${profileId}/accessRules/ci`,
         name: "ci",
         type: "Microsoft.Network/networkSecurityPerimeters/profiles/accessRules",
         properties: { direction: "Inbound", addressPrefixes: [], subscriptions: [{ id: `/subscriptions/${SUB}` }], fullyQualifiedDomainNames: [] },
-      },
+      }]),
       {
         id: `${nspId}/providers/Microsoft.Insights/diagnosticSettings/logs`,
         name: "logs",
@@ -64,13 +65,13 @@ export function generateEstate({ accounts, perimeters }: GeneratedEstateOptions)
       tags: { owner: `team-${p}` },
       properties: {
         provisioningState: "Succeeded",
-        allowSharedKeyAccess: i % 7 === 0 ? true : false,
+        allowSharedKeyAccess: i % 7 === 0,
         isSftpEnabled: i % 100 === 0,
         isNfsV3Enabled: false,
         isHnsEnabled: i % 100 === 0,
         publicNetworkAccess: "SecuredByPerimeter",
         encryption: { keySource: "Microsoft.Storage", services: { blob: { enabled: true, keyType: "Account" } } },
-        networkAcls: { bypass: i % 3 === 0 ? "AzureServices" : "None", defaultAction: "Deny", ipRules: [], virtualNetworkRules: [], resourceAccessRules: [] },
+        networkAcls: { bypass: i % 25 === 0 ? "AzureServices" : "None", defaultAction: "Deny", ipRules: [], virtualNetworkRules: [], resourceAccessRules: [] },
         primaryEndpoints: { blob: `https://${name}.blob.core.windows.net/`, file: `https://${name}.file.core.windows.net/` },
         privateEndpointConnections: [],
       },
@@ -80,7 +81,7 @@ export function generateEstate({ accounts, perimeters }: GeneratedEstateOptions)
       name: `a-${name}`,
       type: "Microsoft.Network/networkSecurityPerimeters/resourceAssociations",
       properties: {
-        accessMode: i % 10 === 0 ? "Learning" : "Enforced",
+        accessMode: i % 20 === 0 ? "Learning" : "Enforced",
         hasProvisioningIssues: "no",
         privateLinkResource: { id: accountId },
         profile: { id: profileIds[p] },
@@ -94,7 +95,7 @@ export function generateEstate({ accounts, perimeters }: GeneratedEstateOptions)
       type: "Microsoft.Storage/storageAccounts/fileServices/shares",
       properties: i % 50 === 0 ? { enabledProtocols: "NFS" } : { enabledProtocols: "SMB" },
     });
-    if (i % 5 === 0) {
+    if (i % 20 === 0) {
       out.push({
         id: `${accountId}/managementPolicies/default`,
         name: "DefaultManagementPolicy",

@@ -3,6 +3,8 @@
  * Each engine size runs in its own process so that peak memory is measured per size.
  */
 import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
@@ -22,12 +24,17 @@ interface EngineFigures {
 const here = dirname(fileURLToPath(import.meta.url));
 const sizes = (process.env.NSPG_BENCH_SIZES ?? "10000,50000,100000").split(",").map(Number);
 
+const work = join(tmpdir(), `nspg-bench-${process.pid}`);
+mkdirSync(work, { recursive: true });
+process.on("exit", () => rmSync(work, { recursive: true, force: true }));
+
 function runEngine(accounts: number): EngineFigures {
-  const out = execFileSync(process.execPath, ["--expose-gc", "--max-old-space-size=4096", join(here, "engineWorker.js"), String(accounts), "100"], {
-    encoding: "utf8",
-    maxBuffer: 1 << 20,
-  });
-  return JSON.parse(out.trim().split("\n").pop()!) as EngineFigures;
+  const file = join(work, `estate-${accounts}.json`);
+  const worker = join(here, "engineWorker.js");
+  execFileSync(process.execPath, ["--max-old-space-size=4096", worker, "generate", String(accounts), file]);
+  const out = execFileSync(process.execPath, ["--max-old-space-size=4096", worker, "measure", file], { encoding: "utf8" });
+  rmSync(file);
+  return { accounts, perimeters: 100, ...(JSON.parse(out.trim().split("\n").pop()!) as Omit<EngineFigures, "accounts" | "perimeters">) };
 }
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8);

@@ -1,6 +1,6 @@
 import { open, stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { idKey, parseArmId } from "../model/armId.js";
+import { parseArmId, type ParsedArmId } from "../model/armId.js";
 import { InputError } from "../model/errors.js";
 import { Estate } from "../model/estate.js";
 import type { ArmResource } from "../model/resource.js";
@@ -41,13 +41,13 @@ function resourceArray(doc: unknown, label: string): { items: unknown[]; path: s
 }
 
 /**
- * Validates parsed snapshot JSON into ARM resources. Odd values inside `properties` are left to the
- * rules (an unparseable CIDR is a finding); a snapshot the scan cannot trust is an error.
+ * Validates parsed snapshot JSON and indexes it in one pass. Odd values inside `properties` are left
+ * to the rules (an unparseable CIDR is a finding); a snapshot the scan cannot trust is an error.
  */
-export function resourcesFromSnapshot(doc: unknown, label: string): ArmResource[] {
+export function estateFromSnapshot(doc: unknown, label: string): Estate {
   const { items, path } = resourceArray(doc, label);
-  const seen = new Map<string, number>();
-  const resources: ArmResource[] = new Array(items.length);
+  const estate = new Estate();
+  const positions = new Map<ArmResource, number>();
   for (let i = 0; i < items.length; i++) {
     const at = `${path}[${i}]`;
     const item = items[i];
@@ -57,8 +57,9 @@ export function resourcesFromSnapshot(doc: unknown, label: string): ArmResource[
     const { id, type } = item as Record<string, unknown>;
     if (id === undefined) throw new InputError(`${label}: ${at}.id: missing`);
     if (typeof id !== "string") throw new InputError(`${label}: ${at}.id: expected a string, got ${describe(id)}`);
+    let parsed: ParsedArmId;
     try {
-      parseArmId(id);
+      parsed = parseArmId(id);
     } catch {
       throw new InputError(`${label}: ${at}.id: not an ARM resource id`);
     }
@@ -70,25 +71,32 @@ export function resourcesFromSnapshot(doc: unknown, label: string): ArmResource[
     if (props !== undefined && props !== null && (typeof props !== "object" || Array.isArray(props))) {
       throw new InputError(`${label}: ${at}.properties: expected an object, got ${describe(props)}`);
     }
-    const key = idKey(id);
-    const first = seen.get(key);
-    if (first !== undefined) throw new InputError(`${label}: ${at}.id: duplicate id (first at ${path}[${first}])`);
-    seen.set(key, i);
-    resources[i] = item as ArmResource;
+    const first = estate.add(item as ArmResource, parsed);
+    if (first) {
+      // Positions are looked up only to word the error; find the first one by scanning once.
+      for (let j = 0; j < i; j++) positions.set(items[j] as ArmResource, j);
+      throw new InputError(`${label}: ${at}.id: duplicate id (first at ${path}[${positions.get(first)}])`);
+    }
   }
-  return resources;
+  return estate;
 }
 
-/** Parses snapshot text. `label` names the file in errors. */
-export function parseSnapshot(text: string, label: string): ArmResource[] {
-  let doc: unknown;
+export function resourcesFromSnapshot(doc: unknown, label: string): readonly ArmResource[] {
+  return estateFromSnapshot(doc, label).resources;
+}
+
+function parseJson(text: string, label: string): unknown {
   try {
-    doc = JSON.parse(text);
+    return JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new InputError(`${label}: (root): not valid JSON: ${reason}`);
   }
-  return resourcesFromSnapshot(doc, label);
+}
+
+/** Parses snapshot text. `label` names the file in errors. */
+export function parseSnapshot(text: string, label: string): readonly ArmResource[] {
+  return resourcesFromSnapshot(parseJson(text, label), label);
 }
 
 /** Reads a snapshot file, refusing files over the size limit before reading them. */
@@ -111,7 +119,7 @@ export async function loadSnapshotFile(path: string, options: LoadSnapshotOption
   } finally {
     await handle.close();
   }
-  return new Estate(parseSnapshot(text, label));
+  return estateFromSnapshot(parseJson(text, label), label);
 }
 
 /** Writes resources in the contract format (`{ "resources": [...] }`), one resource per line for diffable files. */

@@ -55,81 +55,98 @@ export function isArmId(value: unknown): value is string {
 /**
  * Parses `/subscriptions/{s}[/resourceGroups/{rg}][/providers/{ns}/{type}/{name}[/{type}/{name}]...]`,
  * repeated `/providers/` segments marking extension resources. Throws `ArmIdError` on anything else.
+ * On the hot path of every scan: one split, and prefixes taken by offset rather than re-joined.
+ */
+/** `segment` equals the lower-case `word`, ignoring case; cheap for the common mismatch (length differs). */
+function isWord(segment: string | undefined, word: string): boolean {
+  return segment !== undefined && segment.length === word.length && (segment === word || segment.toLowerCase() === word);
+}
+
+/**
+ * Parses `/subscriptions/{s}[/resourceGroups/{rg}][/providers/{ns}/{type}/{name}[/{type}/{name}]...]`,
+ * repeated `/providers/` segments marking extension resources. Throws `ArmIdError` on anything else.
+ * On the hot path of every scan: one split, and prefixes taken by offset rather than re-joined.
  */
 export function parseArmId(raw: string): ParsedArmId {
-  const id = raw.endsWith("/") ? raw.replace(/\/+$/, "") : raw;
+  let end = raw.length;
+  while (end > 1 && raw.charCodeAt(end - 1) === 47 /* / */) end--;
+  const id = end === raw.length ? raw : raw.slice(0, end);
   const parts = id.split("/");
-  if (parts[0] !== "" || parts.length < 3 || parts[1]!.toLowerCase() !== "subscriptions" || !parts[2]) {
+  const n = parts.length;
+  if (parts[0] !== "" || n < 3 || !isWord(parts[1], "subscriptions") || !parts[2]) {
     throw new ArmIdError(`not an ARM resource id: ${JSON.stringify(raw)}`);
   }
   const subscriptionId = parts[2];
-  if (parts.length === 3) {
-    return { id, subscriptionId, type: "Microsoft.Resources/subscriptions", name: subscriptionId, rootId: id };
-  }
+  if (n === 3) return { id, subscriptionId, type: "Microsoft.Resources/subscriptions", name: subscriptionId, rootId: id };
+  // prefixEnd[k] = length of the id made of parts[0..k), i.e. up to the slash before parts[k].
+  const prefixEnd = new Array<number>(n);
+  prefixEnd[0] = 0;
+  for (let k = 1; k < n; k++) prefixEnd[k] = prefixEnd[k - 1]! + parts[k - 1]!.length + (k > 1 ? 1 : 0);
+  const prefix = (k: number) => id.slice(0, prefixEnd[k]);
+
   let i = 3;
   let resourceGroup: string | undefined;
-  if (parts[i]?.toLowerCase() === "resourcegroups") {
-    resourceGroup = parts[i + 1];
+  if (isWord(parts[3], "resourcegroups")) {
+    resourceGroup = parts[4];
     if (!resourceGroup) throw new ArmIdError(`not an ARM resource id (empty resource group): ${JSON.stringify(raw)}`);
-    i += 2;
-    if (i === parts.length) {
-      return {
-        id, subscriptionId, resourceGroup, type: "Microsoft.Resources/resourceGroups", name: resourceGroup,
-        parentId: parts.slice(0, 3).join("/"), rootId: id,
-      };
+    i = 5;
+    if (i === n) {
+      return { id, subscriptionId, resourceGroup, type: "Microsoft.Resources/resourceGroups", name: resourceGroup, parentId: prefix(3), rootId: id };
     }
   }
   // Walk the provider segments; the last one names the resource, earlier ones its scope.
-  let provider: string | undefined;
-  let typeSegments: string[] = [];
-  let scopeEnd = -1; // index in parts where the current provider segment starts
-  let lastNameIndex = -1;
+  let provider = "";
+  let typeStart = -1;
+  let typeCount = 0;
+  let scopeEnd = -1; // index in parts of the last "providers" segment
   let rootEnd = -1;
-  while (i < parts.length) {
-    if (parts[i]?.toLowerCase() !== "providers") {
+  let providerBlocks = 0;
+  while (i < n) {
+    if (!isWord(parts[i], "providers")) {
       throw new ArmIdError(`not an ARM resource id (expected "providers" at segment ${i}): ${JSON.stringify(raw)}`);
     }
     const ns = parts[i + 1];
     if (!ns) throw new ArmIdError(`not an ARM resource id (missing provider namespace): ${JSON.stringify(raw)}`);
+    providerBlocks++;
     scopeEnd = i;
     provider = ns;
-    typeSegments = [];
     i += 2;
-    let first = true;
-    while (i < parts.length && parts[i]?.toLowerCase() !== "providers") {
-      const t = parts[i];
-      const n = parts[i + 1];
-      if (!t || n === undefined || n === "") {
+    typeStart = i;
+    typeCount = 0;
+    while (i < n && !isWord(parts[i], "providers")) {
+      if (!parts[i] || i + 1 >= n || !parts[i + 1]) {
         throw new ArmIdError(`not an ARM resource id (type without a name): ${JSON.stringify(raw)}`);
       }
-      typeSegments.push(t);
-      lastNameIndex = i + 1;
+      typeCount++;
       i += 2;
-      if (first && rootEnd < 0) rootEnd = i;
-      first = false;
+      if (rootEnd < 0) rootEnd = i;
     }
-    if (typeSegments.length === 0) {
+    if (typeCount === 0) {
       throw new ArmIdError(`not an ARM resource id (provider without a resource type): ${JSON.stringify(raw)}`);
     }
   }
-  const type = `${provider}/${typeSegments.join("/")}`;
-  const name = parts[lastNameIndex]!;
-  const scopeId = scopeEnd > 3 && parts.slice(0, scopeEnd).some((p, k) => k > 3 && p.toLowerCase() === "providers")
-    ? parts.slice(0, scopeEnd).join("/")
-    : undefined;
-  // Parent: drop the last type/name pair; if that leaves only the provider segment, the parent is the scope.
-  const withoutLast = parts.slice(0, lastNameIndex - 1);
-  const parentId =
-    typeSegments.length > 1 ? withoutLast.join("/") : parts.slice(0, scopeEnd).join("/") || undefined;
-  const rootId = parts.slice(0, rootEnd).join("/");
-  const result: ParsedArmId = { id, subscriptionId, type, name, rootId };
-  return {
-    ...result,
-    ...(resourceGroup !== undefined ? { resourceGroup } : {}),
-    ...(provider !== undefined ? { provider } : {}),
-    ...(parentId ? { parentId } : {}),
-    ...(scopeId ? { scopeId } : {}),
+  let type = provider;
+  for (let k = 0; k < typeCount; k++) type += `/${parts[typeStart + 2 * k]}`;
+  const result: { -readonly [K in keyof ParsedArmId]: ParsedArmId[K] } = {
+    id,
+    subscriptionId,
+    type,
+    name: parts[n - 1]!,
+    rootId: rootEnd >= n ? id : prefix(rootEnd),
+    provider,
   };
+  if (resourceGroup !== undefined) result.resourceGroup = resourceGroup;
+  // Parent: drop the last type/name pair; for a top-level or extension resource, the scope it lives in.
+  result.parentId = typeCount > 1 ? prefix(n - 2) : prefix(scopeEnd);
+  if (providerBlocks > 1) result.scopeId = prefix(scopeEnd);
+  return result;
+}
+
+/** The last segment of an id: the name people recognise. */
+export function lastSegment(id: string): string {
+  let end = id.length;
+  while (end > 1 && id.charCodeAt(end - 1) === 47) end--;
+  return id.slice(id.lastIndexOf("/", end - 1) + 1, end);
 }
 
 /** The id of the nearest ancestor of `id` of the given type (case-insensitive), or undefined. */

@@ -1,4 +1,4 @@
-import { idKey, parseArmId, type ParsedArmId } from "./armId.js";
+import { idKey, lastSegment, parseArmId, type ParsedArmId } from "./armId.js";
 import { prop, propString, type ArmResource } from "./resource.js";
 import { T } from "./resourceTypes.js";
 
@@ -24,6 +24,10 @@ export interface AssociationRecord {
   readonly profileId: string | undefined;
   /** `properties.privateLinkResource.id` as written in the association. */
   readonly memberId: string;
+  /** Comparison key of `memberId` ("" when there is none). */
+  readonly memberKey: string;
+  /** The associated resource, when the estate holds it. */
+  readonly member: ArmResource | undefined;
   readonly mode: AccessMode;
 }
 
@@ -35,6 +39,7 @@ export interface StorageRelations {
 }
 
 const EMPTY: readonly ArmResource[] = Object.freeze([]);
+const EMPTY_RECORDS: readonly AssociationRecord[] = Object.freeze([]);
 const EMPTY_RELATIONS: StorageRelations = Object.freeze({
   protectedItems: EMPTY,
   backupInstances: EMPTY,
@@ -58,6 +63,11 @@ export interface EstateReader {
   /** VMs with an OS or data disk VHD whose host's first label is `accountName`. */
   vmsWithDisksOnAccount(accountName: string): readonly ArmResource[];
   perimetersInSubscription(subscriptionId: string): readonly ArmResource[];
+  /**
+   * Every perimeter: the perimeter resources, plus perimeters known only from their profiles or
+   * associations (an export that missed the parent still gets evaluated).
+   */
+  perimeters(): readonly ArmResource[];
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -91,50 +101,81 @@ export function vhdUrisOf(vm: ArmResource): string[] {
   return uris;
 }
 
+type MutableRecord = { -readonly [K in keyof AssociationRecord]: AssociationRecord[K] };
+
 /** An in-memory estate indexed once: the snapshot inventory, and the store of record for tests. */
 export class Estate implements EstateReader {
-  readonly resources: readonly ArmResource[];
+  private readonly list: ArmResource[] = [];
   private readonly byId = new Map<string, ArmResource>();
   private readonly byType = new Map<string, ArmResource[]>();
-  private readonly byRootAndType = new Map<string, ArmResource[]>();
+  /** Descendants of each top-level resource (itself excluded), by lower-case type. Plain objects: a Map per root costs more. */
+  private readonly byRootAndType = new Map<string, Record<string, ArmResource[]>>();
+  /** Comparison keys of ids asked for, so that repeated lookups of one member do not lower-case its id each time. */
+  private readonly keys = new Map<string, string>();
+  private readonly perimeterList = new Map<string, ArmResource | undefined>();
+  private readonly associationList: MutableRecord[] = [];
   private readonly associationsByMember = new Map<string, AssociationRecord[]>();
   private readonly associationsByPerimeter = new Map<string, AssociationRecord[]>();
   private readonly relations = new Map<string, { protectedItems: ArmResource[]; backupInstances: ArmResource[]; cloudEndpoints: ArmResource[] }>();
   private readonly vaultsByHost = new Map<string, ArmResource>();
   private readonly vmsByAccountName = new Map<string, ArmResource[]>();
   private readonly perimetersBySubscription = new Map<string, ArmResource[]>();
+  private finished = false;
 
   /** Resources must carry valid ARM ids (the snapshot loader checks); duplicates: the last one wins. */
-  constructor(resources: readonly ArmResource[]) {
-    this.resources = resources;
-    for (const resource of resources) this.index(resource, parseArmId(resource.id));
+  constructor(resources: Iterable<ArmResource> = []) {
+    for (const resource of resources) this.add(resource);
   }
 
-  private index(resource: ArmResource, parsed: ParsedArmId): void {
+  get resources(): readonly ArmResource[] {
+    return this.list;
+  }
+
+  /**
+   * Indexes one resource. Returns the resource already held under the same id (compared
+   * case-insensitively) without indexing, so that a loader can report duplicates.
+   */
+  add(resource: ArmResource, parsed: ParsedArmId = parseArmId(resource.id)): ArmResource | undefined {
     const key = idKey(resource.id);
-    const type = resource.type.toLowerCase();
+    const existing = this.byId.get(key);
+    if (existing) return existing;
+    this.finished = false;
+    this.list.push(resource);
     this.byId.set(key, resource);
+    const type = resource.type.toLowerCase();
     push(this.byType, type, resource);
-    push(this.byRootAndType, `${idKey(parsed.rootId)}|${type}`, resource);
+    const isRoot = parsed.rootId === resource.id;
+    const rootKey = isRoot ? key : idKey(parsed.rootId);
+    if (!isRoot) {
+      const byType = this.byRootAndType.get(rootKey);
+      if (!byType) this.byRootAndType.set(rootKey, { [type]: [resource] });
+      else (byType[type] ??= []).push(resource);
+    }
 
     switch (type) {
       case T.perimeter:
-        push(this.perimetersBySubscription, parsed.subscriptionId.toLowerCase(), resource);
+        this.perimeterList.set(key, resource);
+        break;
+      case T.profile:
+        if (!this.perimeterList.has(rootKey)) this.perimeterList.set(rootKey, undefined);
         break;
       case T.association: {
+        if (!this.perimeterList.has(rootKey)) this.perimeterList.set(rootKey, undefined);
         // An association without a member id is still indexed, so that rules can report it.
         const memberId = propString(resource, "privateLinkResource", "id") ?? "";
-        if (!parsed.parentId) break;
-        const record: AssociationRecord = {
+        const record: MutableRecord = {
           resource,
           id: resource.id,
-          perimeterId: parsed.parentId,
+          perimeterId: parsed.rootId,
           profileId: propString(resource, "profile", "id"),
           memberId,
+          memberKey: memberId ? idKey(memberId) : "",
+          member: undefined,
           mode: accessModeOf(resource),
         };
-        if (memberId) push(this.associationsByMember, idKey(memberId), record);
-        push(this.associationsByPerimeter, idKey(parsed.parentId), record);
+        this.associationList.push(record);
+        if (memberId) push(this.associationsByMember, record.memberKey, record);
+        push(this.associationsByPerimeter, rootKey, record);
         break;
       }
       case T.protectedItem: {
@@ -156,8 +197,7 @@ export class Estate implements EstateReader {
         break;
       }
       case T.keyVault: {
-        const name = (resource.name ?? parsed.name).toLowerCase();
-        this.vaultsByHost.set(name, resource);
+        this.vaultsByHost.set((resource.name ?? parsed.name).toLowerCase(), resource);
         const host = hostOf(propString(resource, "vaultUri"));
         if (host) this.vaultsByHost.set(host, resource);
         break;
@@ -167,6 +207,26 @@ export class Estate implements EstateReader {
         for (const label of labels) if (label) push(this.vmsByAccountName, label, resource);
         break;
       }
+    }
+    return undefined;
+  }
+
+  /** Links associations to their members and stands in for perimeters known only from their children. */
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const record of this.associationList) record.member = record.memberKey ? this.byId.get(record.memberKey) : undefined;
+    this.perimetersBySubscription.clear();
+    for (const [key, p] of this.perimeterList) {
+      let perimeter = p;
+      if (!perimeter) {
+        const children = this.byRootAndType.get(key);
+        const id = children ? Object.values(children)[0]?.[0]?.id : undefined;
+        const rootId = id ? parseArmId(id).rootId : key;
+        perimeter = { id: rootId, type: "Microsoft.Network/networkSecurityPerimeters", name: lastSegment(rootId) };
+        this.perimeterList.set(key, perimeter);
+      }
+      push(this.perimetersBySubscription, parseArmId(perimeter.id).subscriptionId.toLowerCase(), perimeter);
     }
   }
 
@@ -180,12 +240,22 @@ export class Estate implements EstateReader {
     return entry;
   }
 
-  get(id: string): ArmResource | undefined {
-    return this.byId.get(idKey(id));
+  private keyOf(id: string): string {
+    let key = this.keys.get(id);
+    if (key === undefined) {
+      key = idKey(id);
+      this.keys.set(id, key);
+    }
+    return key;
   }
 
+  get(id: string): ArmResource | undefined {
+    return this.byId.get(this.keyOf(id));
+  }
+
+  /** `type` must be lower-case (the T.* constants are). */
   descendants(rootId: string, type: string): readonly ArmResource[] {
-    return this.byRootAndType.get(`${idKey(rootId)}|${type.toLowerCase()}`) ?? EMPTY;
+    return this.byRootAndType.get(this.keyOf(rootId))?.[type] ?? EMPTY;
   }
 
   ofType(type: string): readonly ArmResource[] {
@@ -193,15 +263,17 @@ export class Estate implements EstateReader {
   }
 
   associationsOfMember(memberId: string): readonly AssociationRecord[] {
-    return this.associationsByMember.get(idKey(memberId)) ?? [];
+    this.finish();
+    return this.associationsByMember.get(this.keyOf(memberId)) ?? EMPTY_RECORDS;
   }
 
   associationsOfPerimeter(perimeterId: string): readonly AssociationRecord[] {
-    return this.associationsByPerimeter.get(idKey(perimeterId)) ?? [];
+    this.finish();
+    return this.associationsByPerimeter.get(this.keyOf(perimeterId)) ?? EMPTY_RECORDS;
   }
 
   storageRelations(accountId: string): StorageRelations {
-    return this.relations.get(idKey(accountId)) ?? EMPTY_RELATIONS;
+    return this.relations.get(this.keyOf(accountId)) ?? EMPTY_RELATIONS;
   }
 
   keyVaultByHost(host: string): ArmResource | undefined {
@@ -215,6 +287,12 @@ export class Estate implements EstateReader {
   }
 
   perimetersInSubscription(subscriptionId: string): readonly ArmResource[] {
+    this.finish();
     return this.perimetersBySubscription.get(subscriptionId.toLowerCase()) ?? EMPTY;
+  }
+
+  perimeters(): readonly ArmResource[] {
+    this.finish();
+    return [...this.perimeterList.values()] as ArmResource[];
   }
 }

@@ -27,8 +27,6 @@ export interface ProfileView {
 export interface AssociationView extends AssociationRecord {
   /** The profile named by the association, when it exists in this perimeter. */
   readonly profile: ProfileView | undefined;
-  /** The associated resource, when the estate holds it. */
-  readonly member: ArmResource | undefined;
   /** Lower-cased type of the associated resource, from the resource or else from its id. */
   readonly memberType: string;
   /** The member's id in the casing of the resource's own `id` when known. */
@@ -112,21 +110,25 @@ export function buildPerimeterView(estate: EstateReader, perimeter: ArmResource)
   const profilesByKey = new Map(profiles.map((p) => [idKey(p.id), p]));
   const profileById = (id: string | undefined) => (id ? profilesByKey.get(idKey(id)) : undefined);
 
-  const associations: AssociationView[] = estate.associationsOfPerimeter(perimeterId).map((record) => {
-    const member = estate.get(record.memberId);
-    return {
-      ...record,
-      profile: profileById(record.profileId),
-      member,
-      memberType: memberTypeOf(record.memberId, member),
-      memberDisplayId: member?.id ?? record.memberId,
-    };
-  });
+  // Listed field by field: an object spread here is the slow path on a 100k-member scan.
+  const associations: AssociationView[] = estate.associationsOfPerimeter(perimeterId).map((record) => ({
+    resource: record.resource,
+    id: record.id,
+    perimeterId: record.perimeterId,
+    profileId: record.profileId,
+    memberId: record.memberId,
+    memberKey: record.memberKey,
+    member: record.member,
+    mode: record.mode,
+    profile: profileById(record.profileId),
+    memberType: memberTypeOf(record.memberId, record.member),
+    memberDisplayId: record.member?.id ?? record.memberId,
+  }));
 
   return {
     perimeter,
     id: perimeterId,
-    subscriptionId: parseArmId(perimeterId).subscriptionId,
+    subscriptionId: parseArmId(perimeter.id).subscriptionId,
     profiles,
     associations,
     diagnosticSettings: estate

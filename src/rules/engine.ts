@@ -1,8 +1,7 @@
-import { idKey, parseArmId } from "../model/armId.js";
+import { idKey } from "../model/armId.js";
 import type { EstateReader } from "../model/estate.js";
 import { buildPerimeterView, type PerimeterView } from "../model/perimeterView.js";
 import type { ArmResource } from "../model/resource.js";
-import { T } from "../model/resourceTypes.js";
 import { DEFAULT_POLICY, findExemption, rulePolicy, tagExemption, type Policy } from "../policy/policy.js";
 import { ALL_RULES } from "./catalog/index.js";
 import { docUrl, severityRank, type Finding, type Hits, type Rule, type RuleContext, type RuleHit } from "./types.js";
@@ -28,11 +27,6 @@ function contextOf(options: EvaluateOptions): RuleContext {
   };
 }
 
-function hitsOf(hits: Hits): readonly RuleHit[] {
-  if (!hits) return [];
-  return Array.isArray(hits) ? hits : [hits as RuleHit];
-}
-
 interface Where {
   resourceId: string;
   perimeterId?: string;
@@ -40,90 +34,109 @@ interface Where {
   associationId?: string;
 }
 
-/** Applies one rule to one subject, turning a throw into an `engine-error` finding. */
-function run(rule: Rule, where: Where, evaluate: () => Hits, out: Finding[], policy: Policy): void {
-  const { action, severity: severityOverride } = rulePolicy(policy, rule.meta.id);
-  let hits: readonly RuleHit[];
-  try {
-    hits = hitsOf(evaluate());
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    out.push({
-      ruleId: ENGINE_ERROR_RULE_ID,
-      title: "A rule failed on this resource",
-      severity: "high",
-      category: "hygiene",
-      ...where,
-      message: `rule ${rule.meta.id} failed on ${where.resourceId}: ${reason}`,
-      docUrl: docUrl(rule.meta.sources[0]!),
-      remediation: `Check the resource's shape; the rest of the scan went on. Report the message if the resource is valid ARM.`,
-      exempted: false,
-      action: "alert",
-    });
-    return;
-  }
-  for (const hit of hits) {
+/** Policy for one rule, resolved once per evaluation. */
+interface PreparedRule {
+  rule: Rule;
+  action: "alert" | "revert";
+  severity: Finding["severity"] | undefined;
+  docUrl: string;
+}
+
+function prepare(rules: readonly Rule[], policy: Policy): PreparedRule[] {
+  return rules.map((rule) => {
+    const p = rulePolicy(policy, rule.meta.id);
+    return { rule, action: p.action === "revert" ? "revert" : "alert", severity: p.severity, docUrl: docUrl(rule.meta.sources[0]!) };
+  });
+}
+
+function engineError(prepared: PreparedRule, where: Where, error: unknown): Finding {
+  const reason = error instanceof Error ? error.message : String(error);
+  return {
+    ruleId: ENGINE_ERROR_RULE_ID,
+    title: "A rule failed on this resource",
+    severity: "high",
+    category: "hygiene",
+    ...where,
+    message: `rule ${prepared.rule.meta.id} failed on ${where.resourceId}: ${reason}`,
+    docUrl: prepared.docUrl,
+    remediation: "Check the resource's shape; the rest of the scan went on. Report the message if the resource is valid ARM.",
+    exempted: false,
+    action: "alert",
+  };
+}
+
+function collect(prepared: PreparedRule, where: Where, hits: Hits, out: Finding[]): void {
+  if (!hits) return;
+  const list: readonly RuleHit[] = Array.isArray(hits) ? hits : [hits as RuleHit];
+  const meta = prepared.rule.meta;
+  for (const hit of list) {
     const finding: Finding = {
-      ruleId: rule.meta.id,
-      title: rule.meta.title,
-      severity: severityOverride ?? hit.severity,
-      category: rule.meta.category,
+      ruleId: meta.id,
+      title: meta.title,
+      severity: prepared.severity ?? hit.severity,
+      category: meta.category,
       resourceId: hit.resourceId ?? where.resourceId,
-      ...(where.perimeterId && hit.perimeterId !== null ? { perimeterId: hit.perimeterId ?? where.perimeterId } : {}),
-      ...(where.profileId ? { profileId: where.profileId } : {}),
-      ...(where.associationId ? { associationId: where.associationId } : {}),
       message: hit.message,
-      docUrl: docUrl(rule.meta.sources[0]!),
-      remediation: rule.meta.remediation,
+      docUrl: prepared.docUrl,
+      remediation: meta.remediation,
       exempted: false,
-      action: action === "revert" ? "revert" : "alert",
+      action: prepared.action,
     };
+    if (where.perimeterId && hit.perimeterId !== null) finding.perimeterId = hit.perimeterId ?? where.perimeterId;
+    if (where.profileId) finding.profileId = where.profileId;
+    if (where.associationId) finding.associationId = where.associationId;
     out.push(finding);
   }
 }
 
-/** Evaluates every enabled rule over one perimeter view. Findings are raw: no exemptions yet. */
-function evaluateView(view: PerimeterView, rules: readonly Rule[], policy: Policy, ctx: RuleContext, out: Finding[]): void {
+/**
+ * Evaluates every enabled rule over one perimeter view. Findings are raw: no exemptions yet. A rule
+ * that throws on a subject yields an `engine-error` finding for that subject and the rest goes on.
+ * Subjects are the outer loop so that each one's location is built once, whatever the rule count.
+ */
+function evaluateView(view: PerimeterView, rules: readonly PreparedRule[], ctx: RuleContext, out: Finding[]): void {
   const perimeterId = view.id;
-  for (const rule of rules) {
-    switch (rule.scope) {
-      case "perimeter":
-        run(rule, { resourceId: perimeterId, perimeterId }, () => rule.check(view, ctx), out, policy);
-        break;
-      case "profile":
-        for (const profile of view.profiles) {
-          run(rule, { resourceId: profile.id, perimeterId, profileId: profile.id }, () => rule.check(profile, view, ctx), out, policy);
+  const perimeterWhere: Where = { resourceId: perimeterId, perimeterId };
+  for (const p of rules) {
+    if (p.rule.scope !== "perimeter") continue;
+    try {
+      collect(p, perimeterWhere, p.rule.check(view, ctx), out);
+    } catch (error) {
+      out.push(engineError(p, perimeterWhere, error));
+    }
+  }
+  for (const profile of view.profiles) {
+    const where: Where = { resourceId: profile.id, perimeterId, profileId: profile.id };
+    for (const p of rules) {
+      if (p.rule.scope !== "profile") continue;
+      try {
+        collect(p, where, p.rule.check(profile, view, ctx), out);
+      } catch (error) {
+        out.push(engineError(p, where, error));
+      }
+    }
+    for (const accessRule of profile.accessRules) {
+      const ruleWhere: Where = { resourceId: accessRule.id, perimeterId, profileId: profile.id };
+      for (const p of rules) {
+        if (p.rule.scope !== "accessRule") continue;
+        try {
+          collect(p, ruleWhere, p.rule.check(accessRule, profile, view, ctx), out);
+        } catch (error) {
+          out.push(engineError(p, ruleWhere, error));
         }
-        break;
-      case "accessRule":
-        for (const profile of view.profiles) {
-          for (const accessRule of profile.accessRules) {
-            run(
-              rule,
-              { resourceId: accessRule.id, perimeterId, profileId: profile.id },
-              () => rule.check(accessRule, profile, view, ctx),
-              out,
-              policy,
-            );
-          }
-        }
-        break;
-      case "association":
-        for (const association of view.associations) {
-          run(
-            rule,
-            {
-              resourceId: association.memberDisplayId,
-              perimeterId,
-              ...(association.profileId ? { profileId: association.profile?.id ?? association.profileId } : {}),
-              associationId: association.id,
-            },
-            () => rule.check(association, view, ctx),
-            out,
-            policy,
-          );
-        }
-        break;
+      }
+    }
+  }
+  const associationRules = rules.filter((p) => p.rule.scope === "association");
+  for (const association of view.associations) {
+    const where: Where = { resourceId: association.memberDisplayId, perimeterId, associationId: association.id };
+    if (association.profileId) where.profileId = association.profile?.id ?? association.profileId;
+    for (const p of associationRules) {
+      try {
+        collect(p, where, (p.rule as Extract<Rule, { scope: "association" }>).check(association, view, ctx), out);
+      } catch (error) {
+        out.push(engineError(p, where, error));
+      }
     }
   }
 }
@@ -137,9 +150,13 @@ export function applyExemptions(findings: Finding[], estate: EstateReader, polic
   const seen = new Set<string>();
   const result: Finding[] = [];
   for (const finding of findings) {
-    const key = findingKey(finding);
-    if (seen.has(key)) continue;
-    seen.add(key);
+    // Only findings about something wider than a perimeter (a subscription) are raised once per
+    // perimeter; everything else is unique by construction.
+    if (finding.perimeterId === undefined) {
+      const key = findingKey(finding);
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
     const exemption = findExemption(policy, finding.ruleId, finding.resourceId, now);
     const reason = exemption?.reason ?? tagExemption(estate.get(finding.resourceId)?.tags, finding.ruleId);
     if (reason !== undefined && finding.ruleId !== ENGINE_ERROR_RULE_ID) {
@@ -165,29 +182,12 @@ export function enabledRules(policy: Policy, rules: readonly Rule[] = ALL_RULES)
   return rules.filter((r) => rulePolicy(policy, r.meta.id).action !== "off");
 }
 
-/**
- * Every perimeter of the estate: the perimeter resources, plus perimeters known only from their
- * children (an export that missed the parent still gets evaluated).
- */
-export function perimetersOf(estate: EstateReader): ArmResource[] {
-  const perimeters = new Map<string, ArmResource>();
-  for (const p of estate.ofType(T.perimeter)) perimeters.set(idKey(p.id), p);
-  for (const type of [T.association, T.profile]) {
-    for (const child of estate.ofType(type)) {
-      const parentId = parseArmId(child.id).rootId;
-      const key = idKey(parentId);
-      if (!perimeters.has(key)) perimeters.set(key, { id: parentId, type: "Microsoft.Network/networkSecurityPerimeters", name: parentId.split("/").pop()! });
-    }
-  }
-  return [...perimeters.values()];
-}
-
 /** Evaluates one perimeter: the unit of work of the event pipeline. */
 export function evaluatePerimeter(estate: EstateReader, perimeter: ArmResource, options: EvaluateOptions = {}): Finding[] {
   const policy = options.policy ?? DEFAULT_POLICY;
   const ctx = contextOf(options);
   const out: Finding[] = [];
-  evaluateView(buildPerimeterView(estate, perimeter), enabledRules(policy, options.rules), policy, ctx, out);
+  evaluateView(buildPerimeterView(estate, perimeter), prepare(enabledRules(policy, options.rules), policy), ctx, out);
   return applyExemptions(out, estate, policy, ctx.now);
 }
 
@@ -201,14 +201,14 @@ export interface ScanResult {
 export function evaluateEstate(estate: EstateReader, options: EvaluateOptions = {}): ScanResult {
   const policy = options.policy ?? DEFAULT_POLICY;
   const ctx = contextOf(options);
-  const rules = enabledRules(policy, options.rules);
+  const rules = prepare(enabledRules(policy, options.rules), policy);
   const out: Finding[] = [];
   let associations = 0;
-  const perimeters = perimetersOf(estate);
+  const perimeters = estate.perimeters();
   for (const perimeter of perimeters) {
     const view = buildPerimeterView(estate, perimeter);
     associations += view.associations.length;
-    evaluateView(view, rules, policy, ctx, out);
+    evaluateView(view, rules, ctx, out);
   }
   return { perimeters: perimeters.length, associations, findings: applyExemptions(out, estate, policy, ctx.now) };
 }

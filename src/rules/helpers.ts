@@ -1,5 +1,5 @@
 /** Facts several rules derive from the same resources; pure functions of the view. */
-import { idKey, sameId, subscriptionIdOf } from "../model/armId.js";
+import { idKey, lastSegment, sameId, subscriptionIdOf } from "../model/armId.js";
 import type { EstateReader } from "../model/estate.js";
 import type { AssociationView, ProfileView } from "../model/perimeterView.js";
 import { equalsIgnoreCase, isTrue, prop, propArray, propString, type ArmResource } from "../model/resource.js";
@@ -90,7 +90,7 @@ export function listNames(values: readonly string[], max = 3): string {
 }
 
 export function nameOf(id: string): string {
-  return id.replace(/\/+$/, "").split("/").pop() ?? id;
+  return lastSegment(id);
 }
 
 export { idKey, isTrue, prop, propArray, propString, sameId };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Estate } from "../../src/model/estate.js";
 import { parsePolicy } from "../../src/policy/policy.js";
 import { ALL_RULES, RULE_IDS } from "../../src/rules/catalog/index.js";
-import { evaluateEstate, evaluatePerimeter, perimetersOf } from "../../src/rules/engine.js";
+import { evaluateEstate, evaluatePerimeter } from "../../src/rules/engine.js";
 import { defineRule, type Rule } from "../../src/rules/types.js";
 import { fileShare, NOW, storageInPerimeter } from "../helpers/builders.js";
 
@@ -74,7 +74,7 @@ describe("engine", () => {
   it("finds perimeters known only from their children", () => {
     const withoutPerimeter = estateResources.filter((r) => r !== nfs.nsp);
     const estate = new Estate(withoutPerimeter);
-    expect(perimetersOf(estate).map((p) => p.id.toLowerCase())).toEqual([nfs.nsp.id.toLowerCase()]);
+    expect(estate.perimeters().map((p) => p.id.toLowerCase())).toEqual([nfs.nsp.id.toLowerCase()]);
     expect(evaluateEstate(estate, { rules: [nfsRule], now: NOW }).findings).toHaveLength(1);
   });
 

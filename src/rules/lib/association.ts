@@ -6,7 +6,6 @@
 import { idKey, parseArmId, sameId } from "../../model/armId.js";
 import type { AssociationView, PerimeterView } from "../../model/perimeterView.js";
 import { equalsIgnoreCase, prop, propArray, propString, type ArmResource } from "../../model/resource.js";
-import { NSP_CONFIGURATION_TYPES } from "../../model/resourceTypes.js";
 import { isCognitiveMember, nameOf } from "../helpers.js";
 import type { Severity } from "../types.js";
 
@@ -56,10 +55,9 @@ export interface ProvisioningIssue {
 
 /** Configuration types to look for under a member: the known ones plus the member's own type's. */
 function configurationTypesFor(association: AssociationView): string[] {
-  const types = new Set(NSP_CONFIGURATION_TYPES);
-  // Other onboarded providers (Event Hubs, AI Search...) expose the same child resource.
-  if (association.memberType) types.add(`${association.memberType}/networksecurityperimeterconfigurations`);
-  return [...types];
+  // Every onboarded provider (Storage, Key Vault, Cognitive Services, Event Hubs, AI Search...) exposes
+  // the configurations as a child of the member, so the member's own type names them.
+  return association.memberType ? [`${association.memberType}/networksecurityperimeterconfigurations`] : [];
 }
 
 /**
