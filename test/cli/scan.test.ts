@@ -101,16 +101,42 @@ describe("bad input: exit 2, one clear line on stderr naming file and path, noth
   });
 });
 
+/** The rule ids of the contract (shared spec rules.md), in catalog order. */
+const CONTRACT_RULE_IDS = [
+  "storage-transition-mode", "storage-enforcement-downgrade", "storage-nfs", "storage-sftp", "storage-smb-access",
+  "storage-shared-key-subscription-rule", "storage-object-replication", "storage-lifecycle-management",
+  "storage-blob-inventory", "storage-azure-backup", "storage-file-sync", "storage-cmk-key-vault",
+  "storage-trusted-services", "storage-firewall-bypassed", "storage-unmanaged-disks", "accessrule-broad-inbound",
+  "accessrule-private-inbound", "accessrule-invalid-prefix", "accessrule-untrusted-subscription",
+  "accessrule-outbound-wildcard", "profile-rule-limit", "perimeter-no-access-logs", "perimeter-logs-outside",
+  "perimeter-limits", "association-unsupported-type", "association-preview-type", "association-provisioning-issues",
+  "foundry-no-managed-identity", "foundry-cmk", "foundry-network-injection",
+];
+
 describe("nsp-guardrail rules", () => {
-  it("lists the catalog as JSON with metadata", () => {
+  it("lists exactly the 30 rule ids of the contract, with metadata", () => {
     const r = cli(["rules", "--format", "json"]);
     expect(r.status).toBe(0);
     const { rules } = JSON.parse(r.stdout);
-    expect(rules).toHaveLength(30);
+    expect(rules.map((x: { id: string }) => x.id)).toEqual(CONTRACT_RULE_IDS);
     for (const rule of rules) {
       expect(rule.docUrl).toMatch(/^https:\/\/learn\.microsoft\.com\//);
       expect(rule.title).not.toMatch(/TODO/);
+      for (const key of ["title", "category", "severity", "severityLogic", "explanation", "remediation"]) {
+        expect(rule[key], `${rule.id}.${key}`).toEqual(expect.any(String));
+        expect(rule[key].trim(), `${rule.id}.${key}`).not.toBe("");
+      }
+      expect(["unsupported", "risky", "hygiene"]).toContain(rule.category);
+      expect(["critical", "high", "medium", "low", "info"]).toContain(rule.severity);
     }
+  });
+
+  it("renders the catalog as a table and as Markdown", () => {
+    const table = cli(["rules"]);
+    expect(table.status).toBe(0);
+    expect(table.stdout.trim().split("\n")).toHaveLength(31);
+    const md = cli(["rules", "--format", "markdown"]);
+    expect(md.stdout).toContain("| [`storage-nfs`](docs/rules/storage-nfs.md) |");
   });
   it("documents every command in --help", () => {
     const r = cli(["--help"]);

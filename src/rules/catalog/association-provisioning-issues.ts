@@ -11,7 +11,7 @@ import { defineRule, severityRank, type Severity } from "../types.js";
 
 function describeIssue(issue: ProvisioningIssue): string {
   const severity = issue.severity ?? "no severity";
-  return `${issue.issueType} (${severity})${issue.description ? `: ${issue.description}` : ""}`;
+  return `${issue.issueType} (${severity})${issue.description ? `: ${issue.description.replace(/[.\s]+$/, "")}` : ""}`;
 }
 
 export default defineRule({
