@@ -1,0 +1,673 @@
+/**
+ * A local stand-in for Azure Resource Manager, served over HTTPS so that the real Azure SDK clients
+ * talk to it as they would to management.azure.com: bearer tokens, api-versions, `nextLink` paging,
+ * long-running operations (201/202 + `Azure-AsyncOperation`), ETags with `If-Match`, `systemData`,
+ * ARM error bodies and throttling. Every write, delete and action is handed to a `ChangeSink` (the
+ * Event Grid publisher) and every request is written to an operation log.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { idKey, lastSegment, parseArmId, type ParsedArmId } from "../model/armId.js";
+import type { ArmResource } from "../model/resource.js";
+import { T } from "../model/resourceTypes.js";
+import { supportedVersions } from "./apiVersions.js";
+import { generateServerCertificate } from "./certificate.js";
+import type { ChangeKind, ChangeSink } from "./changes.js";
+import { FaultInjector } from "./faults.js";
+import { NSP_CONFIGURATIONS, nspConfigurationsFor } from "./nspConfigurations.js";
+import { newEtag, ResourceStore, type StoredResource } from "./store.js";
+import { callerOf, TokenIssuer, type Caller, type TokenClaims } from "./tokens.js";
+
+export interface OperationLogEntry {
+  time: string;
+  method: string;
+  /** Decoded request path without the query. */
+  path: string;
+  apiVersion: string | undefined;
+  status: number;
+  /** The ARM operation the request performs, as role definitions name them (`Microsoft.Storage/storageAccounts/read`). */
+  operation: string | undefined;
+  caller: { objectId: string; appId?: string } | undefined;
+}
+
+export interface ThrottleSettings {
+  /** Token bucket per subscription and principal, as ARM's: reads 250 refilling 25/s, writes 200 refilling 10/s. */
+  reads: { capacity: number; refillPerSecond: number };
+  writes: { capacity: number; refillPerSecond: number };
+}
+
+export const ARM_THROTTLING: ThrottleSettings = {
+  reads: { capacity: 250, refillPerSecond: 25 },
+  writes: { capacity: 200, refillPerSecond: 10 },
+};
+
+export interface ArmEmulatorOptions {
+  seed?: Iterable<ArmResource>;
+  port?: number;
+  host?: string;
+  /** Items per list page (ARM's NSP lists page at 20 with `$top`; most others at 100 or more). */
+  pageSize?: number;
+  /** Polls of an operation status before a long-running operation completes (0: done at the first poll). */
+  lroPolls?: number;
+  /** Resource types whose PUT and DELETE are long-running (default: NSP associations, as in Azure). */
+  longRunningTypes?: readonly string[];
+  /** ARM-like throttling; off by default so that tests decide when to throttle. */
+  throttling?: ThrottleSettings | false;
+  sink?: ChangeSink;
+  random?: () => number;
+}
+
+/** The caller the emulator's default token stands for. */
+export const DEFAULT_CALLER: Caller = {
+  objectId: "00000000-0000-0000-0000-00000000a11c",
+  name: "alice@contoso.example",
+};
+
+interface AsyncOperation {
+  id: string;
+  status: "InProgress" | "Succeeded" | "Failed";
+  pollsLeft: number;
+  complete: () => void;
+}
+
+class ArmError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+type Json = Record<string, unknown>;
+
+function typeSegments(parsed: ParsedArmId): string {
+  return parsed.type;
+}
+
+export class ArmEmulator {
+  readonly store: ResourceStore;
+  readonly faults: FaultInjector;
+  readonly operations: OperationLogEntry[] = [];
+  sink: ChangeSink | undefined;
+  private readonly tokens = new TokenIssuer();
+  private readonly asyncOps = new Map<string, AsyncOperation>();
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly pageSize: number;
+  private readonly lroPolls: number;
+  private readonly longRunning: Set<string>;
+  private readonly throttling: ThrottleSettings | false;
+  private server!: Server;
+  private origin = "";
+  private cert = "";
+
+  private constructor(options: ArmEmulatorOptions) {
+    this.store = new ResourceStore(options.seed ?? []);
+    this.faults = new FaultInjector(options.random);
+    this.sink = options.sink;
+    this.pageSize = options.pageSize ?? 100;
+    this.lroPolls = options.lroPolls ?? 1;
+    this.longRunning = new Set((options.longRunningTypes ?? [T.association]).map((t) => t.toLowerCase()));
+    this.throttling = options.throttling ?? false;
+  }
+
+  static async start(options: ArmEmulatorOptions = {}): Promise<ArmEmulator> {
+    const emulator = new ArmEmulator(options);
+    const { cert, key } = await generateServerCertificate();
+    emulator.cert = cert;
+    emulator.server = createServer({ cert, key }, (req, res) => void emulator.handle(req, res));
+    const host = options.host ?? "127.0.0.1";
+    await new Promise<void>((resolve, reject) => {
+      emulator.server.once("error", reject);
+      emulator.server.listen(options.port ?? 0, host, () => resolve());
+    });
+    const { port } = emulator.server.address() as AddressInfo;
+    emulator.origin = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    return emulator;
+  }
+
+  /** `https://127.0.0.1:{port}`: the ARM endpoint to give SDK clients. */
+  get endpoint(): string {
+    return this.origin;
+  }
+
+  /** PEM of the self-signed certificate: what clients trust (TLS verification stays on). */
+  get caCertificate(): string {
+    return this.cert;
+  }
+
+  /** A bearer token for `caller`, valid for an hour. */
+  token(caller: Caller = DEFAULT_CALLER): string {
+    return this.tokens.mint(caller);
+  }
+
+  /** A TokenCredential (the `@azure/core-auth` shape) handing out this emulator's tokens. */
+  credential(caller: Caller = DEFAULT_CALLER) {
+    return {
+      getToken: async () => ({ token: this.tokens.mint(caller), expiresOnTimestamp: Date.now() + 3_600_000 }),
+    };
+  }
+
+  /** The stored resources, as a snapshot would hold them. */
+  resources(): ArmResource[] {
+    return this.store.all().map((e) => structuredClone(e.resource));
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // In-process writes: the same effects as a PUT or DELETE through HTTP (replay and the demo use them).
+
+  /** Creates or replaces a resource as `caller` and emits its event; returns the stored resource. */
+  put(resource: ArmResource, caller: Caller = DEFAULT_CALLER): ArmResource {
+    const claims = this.tokens.verify(this.tokens.mint(caller))!;
+    const parsed = parseArmId(resource.id);
+    const stored = this.write(parsed, resource, claims, false);
+    this.emit("write", parsed, claims, "PUT", `${this.origin}${parsed.id}`, "127.0.0.1");
+    return structuredClone(stored.resource);
+  }
+
+  /** Deletes a resource (and what is below it) as `caller` and emits its event; false when it did not exist. */
+  delete(id: string, caller: Caller = DEFAULT_CALLER): boolean {
+    const claims = this.tokens.verify(this.tokens.mint(caller))!;
+    const existing = this.store.get(id);
+    if (!existing) return false;
+    this.store.delete(id);
+    this.emit("delete", existing.parsed, claims, "DELETE", `${this.origin}${existing.parsed.id}`, "127.0.0.1");
+    return true;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", this.origin);
+    const method = (req.method ?? "GET").toUpperCase();
+    const path = url.pathname
+      .split("/")
+      .map((s) => decodeURIComponent(s))
+      .join("/")
+      .replace(/\/+$/, "");
+    const apiVersion = url.searchParams.get("api-version") ?? undefined;
+    const requestId = randomUUID();
+    const correlationId = (req.headers["x-ms-correlation-request-id"] as string | undefined) ?? randomUUID();
+    const entry: OperationLogEntry = {
+      time: new Date().toISOString(),
+      method,
+      path,
+      apiVersion,
+      status: 0,
+      operation: undefined,
+      caller: undefined,
+    };
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      entry.status = status;
+      this.operations.push(entry);
+      const text = body === undefined ? "" : JSON.stringify(body);
+      res.writeHead(status, {
+        "content-type": "application/json; charset=utf-8",
+        "x-ms-request-id": requestId,
+        "x-ms-correlation-request-id": correlationId,
+        ...headers,
+      });
+      res.end(text);
+    };
+    try {
+      const body = await readBody(req);
+      const claims = this.authenticate(req);
+      entry.caller = { objectId: claims.oid, ...(claims.appid ? { appId: claims.appid } : {}) };
+      for (const fault of this.faults.decide(method, path)) {
+        if (fault.kind === "latency") await new Promise((r) => setTimeout(r, fault.latencyMs));
+        else if (fault.kind === "throttle") {
+          throw new ArmError(429, "TooManyRequests", "The request is being throttled (injected fault).", {
+            "retry-after": String(fault.retryAfterSeconds),
+          });
+        } else throw new ArmError(fault.status, "InternalServerError", `Injected fault: HTTP ${fault.status}.`);
+      }
+      const result = this.route(method, path, url, body, claims, entry, correlationId, req);
+      this.throttle(claims, method, path);
+      send(result.status, result.body, result.headers);
+    } catch (error) {
+      if (error instanceof ArmError) send(error.status, { error: { code: error.code, message: error.message } }, error.headers);
+      else send(500, { error: { code: "InternalServerError", message: error instanceof Error ? error.message : String(error) } });
+    }
+  }
+
+  private authenticate(req: IncomingMessage): TokenClaims {
+    const header = req.headers.authorization;
+    if (!header) {
+      throw new ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.", {
+        "www-authenticate": 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"',
+      });
+    }
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const claims = match ? this.tokens.verify(match[1]!) : undefined;
+    if (!claims) {
+      throw new ArmError(401, "InvalidAuthenticationToken", "The access token is invalid or expired.", {
+        "www-authenticate": 'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"',
+      });
+    }
+    return claims;
+  }
+
+  /** ARM's token buckets: the charge is taken after routing so that the headers show what is left. */
+  private throttle(claims: TokenClaims, method: string, path: string): void {
+    if (!this.throttling) return;
+    const kind = method === "GET" ? "reads" : "writes";
+    const settings = this.throttling[kind];
+    const subscription = /^\/subscriptions\/([^/]+)/i.exec(path)?.[1]?.toLowerCase() ?? "";
+    const key = `${subscription}|${claims.oid}|${kind}`;
+    const now = Date.now();
+    const bucket = this.buckets.get(key) ?? { tokens: settings.capacity, at: now };
+    bucket.tokens = Math.min(settings.capacity, bucket.tokens + ((now - bucket.at) / 1000) * settings.refillPerSecond);
+    bucket.at = now;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens < 1) {
+      const wait = Math.ceil((1 - bucket.tokens) / settings.refillPerSecond);
+      throw new ArmError(429, "TooManyRequests", `Number of ${kind} requests for subscription '${subscription}' exceeded the limit.`, {
+        "retry-after": String(Math.max(1, wait)),
+      });
+    }
+    bucket.tokens -= 1;
+  }
+
+  private checkApiVersion(apiVersion: string | undefined, namespace: string): void {
+    if (!apiVersion) {
+      throw new ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+    }
+    const supported = supportedVersions(namespace);
+    if (supported && !supported.includes(apiVersion)) {
+      throw new ArmError(
+        400,
+        "InvalidApiVersionParameter",
+        `The api-version '${apiVersion}' is invalid. The supported versions are '${supported.join(",")}'.`,
+      );
+    }
+  }
+
+  private route(
+    method: string,
+    path: string,
+    url: URL,
+    body: unknown,
+    claims: TokenClaims,
+    entry: OperationLogEntry,
+    correlationId: string,
+    req: IncomingMessage,
+  ): { status: number; body?: unknown; headers?: Record<string, string> } {
+    const apiVersion = url.searchParams.get("api-version") ?? undefined;
+    const segments = path.split("/");
+    if (segments[1]?.toLowerCase() !== "subscriptions" || !segments[2]) {
+      throw new ArmError(404, "NotFound", `No route for ${method} ${path}.`);
+    }
+    const subscriptionId = segments[2];
+
+    // Subscription itself.
+    if (segments.length === 3) {
+      this.checkApiVersion(apiVersion, "microsoft.resources");
+      entry.operation = "Microsoft.Resources/subscriptions/read";
+      if (method !== "GET") throw new ArmError(405, "MethodNotAllowed", `${method} is not allowed on a subscription.`);
+      return { status: 200, body: { id: `/subscriptions/${subscriptionId}`, subscriptionId, displayName: subscriptionId, state: "Enabled", tenantId: claims.tid } };
+    }
+
+    // Status of a long-running operation.
+    const op = /\/providers\/([^/]+)\/locations\/[^/]+\/(?:nspOperationStatuses|operationStatuses|operations)\/([^/]+)$/i.exec(path);
+    if (op) {
+      this.checkApiVersion(apiVersion, op[1]!);
+      entry.operation = `${op[1]}/locations/operations/read`;
+      return this.pollOperation(op[2]!, url.searchParams.has("location"));
+    }
+
+    // Generic resource list: /subscriptions/{s}[/resourceGroups/{rg}]/resources?$filter=resourceType eq '...'
+    if (/^\/subscriptions\/[^/]+(\/resourcegroups\/[^/]+)?\/resources$/i.test(path) && method === "GET") {
+      this.checkApiVersion(apiVersion, "microsoft.resources");
+      entry.operation = "Microsoft.Resources/subscriptions/resources/read";
+      const filter = /resourceType\s+eq\s+'([^']+)'/i.exec(url.searchParams.get("$filter") ?? "")?.[1];
+      const scope = path.slice(0, -"/resources".length);
+      const items = this.store
+        .all()
+        .filter((e) => idKey(e.parsed.id).startsWith(`${idKey(scope)}/`) && e.parsed.rootId === e.parsed.id && !e.parsed.scopeId)
+        .filter((e) => !filter || e.parsed.type.toLowerCase() === filter.toLowerCase())
+        .map((e) => genericResource(e.resource));
+      return this.page(items, url);
+    }
+
+    const namespace = [...segments].reverse().find((_s, i, all) => all[i + 1]?.toLowerCase() === "providers");
+    if (!namespace) throw new ArmError(404, "NotFound", `No route for ${method} ${path}.`);
+    this.checkApiVersion(apiVersion, namespace);
+
+    let parsed: ParsedArmId | undefined;
+    try {
+      parsed = parseArmId(path);
+    } catch {
+      parsed = undefined;
+    }
+
+    // An action: POST {resourceId}/{action}
+    if (method === "POST") {
+      const actionName = segments[segments.length - 1]!;
+      const targetPath = segments.slice(0, -1).join("/");
+      let target: ParsedArmId;
+      try {
+        target = parseArmId(targetPath);
+      } catch {
+        throw new ArmError(404, "NotFound", `No route for POST ${path}.`);
+      }
+      entry.operation = `${target.type}/${actionName}/action`;
+      const exists = this.lookup(target);
+      if (!exists) throw notFound(target);
+      this.emit("action", target, claims, "POST", url.href, req.socket.remoteAddress ?? "127.0.0.1", correlationId, actionName);
+      return { status: 202, headers: { location: `${this.origin}${targetPath}?api-version=${apiVersion}` } };
+    }
+
+    if (!parsed) return this.list(method, path, segments, url, entry);
+
+    const type = typeSegments(parsed);
+    switch (method) {
+      case "GET": {
+        entry.operation = `${type}/read`;
+        const found = this.lookup(parsed);
+        if (!found) throw notFound(parsed, this.store);
+        return { status: 200, body: found.resource, headers: { etag: found.etag } };
+      }
+      case "PUT":
+      case "PATCH": {
+        entry.operation = `${type}/write`;
+        if (parsed.type.toLowerCase().endsWith(`/${NSP_CONFIGURATIONS.toLowerCase()}`)) {
+          throw new ArmError(405, "MethodNotAllowed", "Network security perimeter configurations are read-only.");
+        }
+        if (body === null || typeof body !== "object" || Array.isArray(body)) {
+          throw new ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: expected a JSON object.");
+        }
+        const current = this.store.get(parsed.id);
+        checkPreconditions(req, current);
+        if (method === "PATCH" && !current) throw notFound(parsed, this.store);
+        if (!current && parsed.parentId && parsed.parentId.split("/").length > 5 && !this.parentExists(parsed)) {
+          throw new ArmError(404, "ParentResourceNotFound", `Can not perform requested operation on nested resource. Parent resource '${lastSegment(parsed.parentId)}' not found.`);
+        }
+        const merged = method === "PATCH" ? mergePatch(current!.resource, body as Json) : { ...(body as Json) };
+        validateBody(parsed, merged as Json);
+        const remote = req.socket.remoteAddress ?? "127.0.0.1";
+        if (this.longRunning.has(parsed.type.toLowerCase())) {
+          const stored = this.write(parsed, merged as ArmResource, claims, true);
+          const opUrl = this.startOperation(parsed, () => {
+            const latest = this.store.get(parsed!.id);
+            if (latest) {
+              latest.resource.properties = { ...(latest.resource.properties ?? {}), provisioningState: "Succeeded" };
+              this.emit("write", parsed!, claims, method as "PUT", url.href, remote, correlationId);
+            }
+          });
+          return { status: current ? 200 : 201, body: stored.resource, headers: { etag: stored.etag, "azure-asyncoperation": opUrl } };
+        }
+        const stored = this.write(parsed, merged as ArmResource, claims, false);
+        this.emit("write", parsed, claims, method as "PUT", url.href, remote, correlationId);
+        return { status: current ? 200 : 201, body: stored.resource, headers: { etag: stored.etag } };
+      }
+      case "DELETE": {
+        entry.operation = `${type}/delete`;
+        const current = this.store.get(parsed.id);
+        checkPreconditions(req, current);
+        if (!current) return { status: 204 };
+        if (parsed.type.toLowerCase() === T.perimeter && this.store.childrenOf(parsed.id, T.association).length > 0) {
+          throw new ArmError(409, "NspHasAssociations", `Network security perimeter ${parsed.name} has resource associations; remove them before deleting the perimeter.`);
+        }
+        const remote = req.socket.remoteAddress ?? "127.0.0.1";
+        if (this.longRunning.has(parsed.type.toLowerCase())) {
+          current.resource.properties = { ...(current.resource.properties ?? {}), provisioningState: "Deleting" };
+          const opUrl = this.startOperation(parsed, () => {
+            this.store.delete(parsed!.id);
+            this.emit("delete", parsed!, claims, "DELETE", url.href, remote, correlationId);
+          });
+          return { status: 202, headers: { "azure-asyncoperation": opUrl, location: `${opUrl}&location=1`, "retry-after": "0" } };
+        }
+        this.store.delete(parsed.id);
+        this.emit("delete", parsed, claims, "DELETE", url.href, remote, correlationId);
+        return { status: 200 };
+      }
+      default:
+        throw new ArmError(405, "MethodNotAllowed", `${method} is not supported.`);
+    }
+  }
+
+  /** A stored resource, or a computed one (NSP configurations). */
+  private lookup(parsed: ParsedArmId): StoredResource | undefined {
+    if (parsed.type.toLowerCase().endsWith(`/${NSP_CONFIGURATIONS.toLowerCase()}`) && parsed.parentId) {
+      const member = this.store.get(parsed.parentId);
+      if (!member) return undefined;
+      const config = nspConfigurationsFor(this.store, member.resource).find((c) => idKey(c.id) === idKey(parsed.id));
+      return config ? { resource: config, parsed, etag: newEtag() } : undefined;
+    }
+    return this.store.get(parsed.id);
+  }
+
+  private parentExists(parsed: ParsedArmId): boolean {
+    // Singleton service parents (fileServices/default, blobServices/default) exist with their account.
+    let parentId = parsed.parentId;
+    while (parentId) {
+      const parent = parseArmId(parentId);
+      if (this.store.get(parentId)) return true;
+      if (!/^(file|blob|queue|table)Services$/i.test(parent.type.split("/").pop() ?? "")) return false;
+      parentId = parent.parentId;
+    }
+    return false;
+  }
+
+  private list(method: string, path: string, segments: string[], url: URL, entry: OperationLogEntry) {
+    if (method !== "GET") throw new ArmError(405, "MethodNotAllowed", `${method} is not allowed on a collection.`);
+    const last = segments[segments.length - 1]!;
+    const parentPath = segments.slice(0, -1).join("/");
+    // {scope}/providers/{ns}/{type}: top-level list in a subscription or resource group, or extension list on a resource.
+    if (segments[segments.length - 3]?.toLowerCase() === "providers") {
+      const namespace = segments[segments.length - 2]!;
+      const type = `${namespace}/${last}`;
+      const scope = segments.slice(0, -3).join("/");
+      entry.operation = `${type}/read`;
+      const scopeIsResource = /\/providers\//i.test(scope);
+      if (scopeIsResource) {
+        const scopeParsed = parseArmId(scope);
+        if (!this.store.get(scope)) throw notFound(scopeParsed, this.store);
+        return this.page(this.store.childrenOf(scope, type).map((e) => e.resource), url);
+      }
+      const items = this.store.below(scope, type).filter((e) => !e.parsed.scopeId).map((e) => e.resource);
+      return this.page(items, url);
+    }
+    // {resourceId}/{childType}
+    let parent: ParsedArmId;
+    try {
+      parent = parseArmId(parentPath);
+    } catch {
+      throw new ArmError(404, "NotFound", `No route for GET ${path}.`);
+    }
+    const type = `${parent.type}/${last}`;
+    entry.operation = `${type}/read`;
+    const root = this.store.get(parent.rootId);
+    if (!root) throw notFound(parseArmId(parent.rootId), this.store);
+    if (last.toLowerCase() === NSP_CONFIGURATIONS.toLowerCase()) {
+      const member = this.store.get(parent.id);
+      if (!member) throw notFound(parent, this.store);
+      return this.page(nspConfigurationsFor(this.store, member.resource), url);
+    }
+    // Recovery Services lists a vault's protected items flat, whatever their container.
+    if (/^microsoft\.recoveryservices\/vaults$/i.test(parent.type) && /^backupProtectedItems$/i.test(last)) {
+      entry.operation = "Microsoft.RecoveryServices/vaults/backupProtectedItems/read";
+      return this.page(this.store.below(parent.id, T.protectedItem).map((e) => e.resource), url);
+    }
+    return this.page(this.store.childrenOf(parent.id, type).map((e) => e.resource), url);
+  }
+
+  private page(items: ArmResource[], url: URL) {
+    const sorted = [...items].sort((a, b) => (idKey(a.id) < idKey(b.id) ? -1 : idKey(a.id) > idKey(b.id) ? 1 : 0));
+    const skip = Number(url.searchParams.get("$skiptoken") ?? 0) || 0;
+    const top = Number(url.searchParams.get("$top") ?? 0);
+    const size = top > 0 ? Math.min(top, this.pageSize) : this.pageSize;
+    const value = sorted.slice(skip, skip + size);
+    const body: Json = { value };
+    if (skip + size < sorted.length) {
+      const next = new URL(url.href);
+      next.searchParams.set("$skiptoken", String(skip + size));
+      body["nextLink"] = next.href;
+    }
+    return { status: 200, body };
+  }
+
+  private write(parsed: ParsedArmId, body: ArmResource, claims: TokenClaims, accepted: boolean): StoredResource {
+    const current = this.store.get(parsed.id)?.resource;
+    const caller = callerOf(claims);
+    const now = new Date().toISOString();
+    const by = caller.name ?? caller.appId ?? caller.objectId;
+    const byType = caller.name ? "User" : "Application";
+    const { id: _id, name: _name, type: _type, etag: _etag, systemData: _sd, ...rest } = body;
+    const resource: ArmResource = {
+      ...rest,
+      id: parsed.id,
+      name: parsed.name,
+      type: current?.type ?? parsed.type,
+      properties: { ...((rest.properties as Json | undefined) ?? {}), provisioningState: accepted ? "Accepted" : "Succeeded" },
+      systemData: {
+        createdAt: current?.systemData?.createdAt ?? now,
+        createdBy: current?.systemData?.createdBy ?? by,
+        createdByType: current?.systemData?.createdByType ?? byType,
+        lastModifiedAt: now,
+        lastModifiedBy: by,
+        lastModifiedByType: byType,
+      },
+      etag: newEtag(),
+    };
+    return this.store.set(resource);
+  }
+
+  private startOperation(parsed: ParsedArmId, complete: () => void): string {
+    const id = randomUUID();
+    const op: AsyncOperation = { id, status: "InProgress", pollsLeft: this.lroPolls, complete };
+    this.asyncOps.set(id, op);
+    if (op.pollsLeft === 0) this.finishOperation(op);
+    const location = "westeurope";
+    return `${this.origin}/subscriptions/${parsed.subscriptionId}/providers/${parsed.provider ?? "Microsoft.Network"}/locations/${location}/nspOperationStatuses/${id}?api-version=${(supportedVersions(parsed.provider ?? "microsoft.network") ?? ["2025-05-01"]).at(-1)}`;
+  }
+
+  private finishOperation(op: AsyncOperation): void {
+    if (op.status !== "InProgress") return;
+    op.status = "Succeeded";
+    op.complete();
+  }
+
+  private pollOperation(id: string, asLocation: boolean) {
+    const op = this.asyncOps.get(id);
+    if (!op) throw new ArmError(404, "OperationNotFound", `Operation ${id} was not found.`);
+    if (op.status === "InProgress") {
+      if (op.pollsLeft > 0) op.pollsLeft--;
+      if (op.pollsLeft === 0) this.finishOperation(op);
+      else return asLocation ? { status: 202, headers: { "retry-after": "0" } } : { status: 200, body: { id, name: id, status: "InProgress" }, headers: { "retry-after": "0" } };
+    }
+    if (asLocation) return { status: 204 };
+    return { status: 200, body: { id, name: id, status: op.status, startTime: new Date().toISOString(), endTime: new Date().toISOString() } };
+  }
+
+  private emit(
+    kind: ChangeKind,
+    parsed: ParsedArmId,
+    claims: TokenClaims,
+    httpMethod: "PUT" | "PATCH" | "DELETE" | "POST",
+    url: string,
+    clientIpAddress: string,
+    correlationId: string = randomUUID(),
+    action?: string,
+  ): void {
+    try {
+      this.sink?.publish({
+        kind,
+        resourceId: parsed.id,
+        resourceType: parsed.type,
+        ...(action ? { action } : {}),
+        subscriptionId: parsed.subscriptionId,
+        claims,
+        httpMethod,
+        url,
+        clientIpAddress: clientIpAddress.replace(/^::ffff:/, ""),
+        correlationId,
+        time: new Date(),
+      });
+    } catch {
+      // A failing subscriber must never fail the ARM call that caused the event.
+    }
+  }
+}
+
+function genericResource(r: ArmResource): ArmResource {
+  const { properties: _p, systemData: _s, ...rest } = r;
+  return rest as ArmResource;
+}
+
+function notFound(parsed: ParsedArmId, store?: ResourceStore): ArmError {
+  const group = parsed.resourceGroup ? ` under resource group '${parsed.resourceGroup}'` : "";
+  if (store && parsed.parentId && parsed.rootId !== parsed.id && !store.get(parsed.rootId)) {
+    return new ArmError(404, "ParentResourceNotFound", `Can not perform requested operation on nested resource. Parent resource '${lastSegment(parsed.rootId)}' not found.`);
+  }
+  return new ArmError(404, "ResourceNotFound", `The Resource '${parsed.type}/${parsed.name}'${group} was not found.`);
+}
+
+function checkPreconditions(req: IncomingMessage, current: StoredResource | undefined): void {
+  const ifMatch = req.headers["if-match"];
+  const ifNoneMatch = req.headers["if-none-match"];
+  if (typeof ifMatch === "string") {
+    if (!current || (ifMatch.trim() !== "*" && !ifMatch.split(",").some((t) => t.trim() === current.etag))) {
+      throw new ArmError(412, "PreconditionFailed", `The condition specified using HTTP conditional header(s) is not met (If-Match ${ifMatch}).`);
+    }
+  }
+  if (typeof ifNoneMatch === "string" && current && (ifNoneMatch.trim() === "*" || ifNoneMatch.split(",").some((t) => t.trim() === current.etag))) {
+    throw new ArmError(412, "PreconditionFailed", "The resource already exists (If-None-Match).");
+  }
+}
+
+function mergePatch(current: ArmResource, patch: Json): Json {
+  const out: Json = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === "properties" && value && typeof value === "object" && !Array.isArray(value)) {
+      out["properties"] = { ...(current.properties ?? {}), ...(value as Json) };
+    } else out[key] = value;
+  }
+  return out;
+}
+
+function validateBody(parsed: ParsedArmId, body: Json): void {
+  const props = body["properties"];
+  if (props !== undefined && (props === null || typeof props !== "object" || Array.isArray(props))) {
+    throw new ArmError(400, "InvalidRequestContent", "The request content was invalid: 'properties' must be an object.");
+  }
+  if (parsed.type.toLowerCase() === T.association) {
+    const p = (props ?? {}) as Json;
+    const member = (p["privateLinkResource"] as Json | undefined)?.["id"];
+    const profile = (p["profile"] as Json | undefined)?.["id"];
+    if (typeof member !== "string" || typeof profile !== "string") {
+      throw new ArmError(400, "InvalidRequestFormat", "A resource association needs properties.privateLinkResource.id and properties.profile.id.");
+    }
+    const mode = p["accessMode"];
+    if (mode !== undefined && !["learning", "enforced", "audit"].includes(String(mode).toLowerCase())) {
+      throw new ArmError(400, "InvalidRequestFormat", `accessMode '${String(mode)}' is not one of Learning, Enforced, Audit.`);
+    }
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  if (chunks.length === 0) return undefined;
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.");
+  }
+}
