@@ -21,7 +21,7 @@ export const SUPPORTED_API_VERSIONS: Readonly<Record<string, readonly string[]>>
   "microsoft.sql": ["2023-08-01", "2024-05-01-preview"],
   "microsoft.search": ["2023-11-01", "2025-05-01"],
   /** Generic resource lists (`/subscriptions/{id}/resources`). */
-  "microsoft.resources": ["2015-11-01", "2021-04-01", "2022-09-01", "2024-03-01"],
+  "microsoft.resources": ["2015-11-01", "2021-04-01", "2022-09-01", "2024-03-01", "2025-04-01"],
 };
 
 export function supportedVersions(namespace: string): readonly string[] | undefined {
