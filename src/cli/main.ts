@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ArmUnavailableError, InputError } from "../model/errors.js";
 import { TOOL_NAME, VERSION } from "../version.js";
+import { runEmulator } from "./emulator.js";
 import { emit } from "./output.js";
 import { renderRules, RULES_FORMATS, type RulesFormat } from "./rules.js";
 import { FAIL_ON, runScan, SCAN_FORMATS, type ScanOptions } from "./scan.js";
@@ -42,6 +43,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
       await emit(renderRules(opts.format), undefined);
       setExit(EXIT.ok);
     });
+
+  program
+    .command("emulator")
+    .description("Run the local ARM emulator (HTTPS) seeded from a snapshot; prints endpoint, certificate file and token.")
+    .option("--snapshot <file>", "estate to seed the emulator with")
+    .option("--port <n>", "port to listen on (default: any free port)", positiveInteger)
+    .option("--page-size <n>", "items per list page", positiveInteger)
+    .exitOverride()
+    .action(async (opts: { snapshot?: string; port?: number; pageSize?: number }) => setExit(await runEmulator(opts)));
 
   return program;
 }

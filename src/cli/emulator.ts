@@ -1,0 +1,49 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadSnapshotFile } from "../inventory/snapshot.js";
+import { ArmEmulator } from "../emulator/server.js";
+
+export interface EmulatorOptions {
+  snapshot?: string;
+  port?: number;
+  pageSize?: number;
+}
+
+/**
+ * `nsp-guardrail emulator`: the ARM emulator on its own, seeded from a snapshot, for pointing `scan`
+ * or a local Functions host at. Prints the endpoint, the certificate to trust and a token; runs until
+ * interrupted.
+ */
+export async function runEmulator(options: EmulatorOptions): Promise<number> {
+  const seed = options.snapshot ? (await loadSnapshotFile(options.snapshot)).resources : [];
+  const emulator = await ArmEmulator.start({
+    seed,
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+  });
+  const dir = mkdtempSync(join(tmpdir(), "nspg-emulator-"));
+  const caFile = join(dir, "emulator-ca.pem");
+  writeFileSync(caFile, emulator.caCertificate);
+  const token = emulator.token();
+  process.stdout.write(
+    [
+      `ARM emulator listening with ${emulator.store.size} resource(s)`,
+      `endpoint: ${emulator.endpoint}`,
+      `ca-file: ${caFile}`,
+      `token: ${token}`,
+      "",
+      "Point the CLI at it:",
+      `  NSPG_ARM_ENDPOINT=${emulator.endpoint} NSPG_ARM_CA_FILE=${caFile} NSPG_ARM_TOKEN=<token> nsp-guardrail scan --subscription <id>`,
+      "The token is valid for an hour. Ctrl-C stops the emulator.",
+      "",
+    ].join("\n"),
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await emulator.close();
+  return 0;
+}
