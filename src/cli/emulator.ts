@@ -2,12 +2,16 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSnapshotFile } from "../inventory/snapshot.js";
+import { EventGridPublisher, type EventSchema } from "../emulator/eventGrid.js";
 import { ArmEmulator } from "../emulator/server.js";
 
 export interface EmulatorOptions {
   snapshot?: string;
   port?: number;
   pageSize?: number;
+  /** Event Grid subscribers (e.g. a local Functions host's `/runtime/webhooks/EventGrid?functionName=...`). */
+  webhook?: string[];
+  eventSchema?: EventSchema;
 }
 
 /**
@@ -17,8 +21,10 @@ export interface EmulatorOptions {
  */
 export async function runEmulator(options: EmulatorOptions): Promise<number> {
   const seed = options.snapshot ? (await loadSnapshotFile(options.snapshot)).resources : [];
+  const events = new EventGridPublisher();
   const emulator = await ArmEmulator.start({
     seed,
+    sink: events,
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
   });
@@ -26,6 +32,10 @@ export async function runEmulator(options: EmulatorOptions): Promise<number> {
   const caFile = join(dir, "emulator-ca.pem");
   writeFileSync(caFile, emulator.caCertificate);
   const token = emulator.token();
+  for (const url of options.webhook ?? []) {
+    await events.subscribeWebhook({ url, schema: options.eventSchema ?? "EventGridSchema" });
+    process.stdout.write(`event subscription: ${url} (${options.eventSchema ?? "EventGridSchema"})\n`);
+  }
   process.stdout.write(
     [
       `ARM emulator listening with ${emulator.store.size} resource(s)`,
@@ -44,6 +54,7 @@ export async function runEmulator(options: EmulatorOptions): Promise<number> {
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
+  await events.close();
   await emulator.close();
   return 0;
 }

@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ArmUnavailableError, InputError } from "../model/errors.js";
 import { TOOL_NAME, VERSION } from "../version.js";
-import { runEmulator } from "./emulator.js";
+import { runEmulator, type EmulatorOptions } from "./emulator.js";
 import { emit } from "./output.js";
 import { renderRules, RULES_FORMATS, type RulesFormat } from "./rules.js";
 import { FAIL_ON, runScan, SCAN_FORMATS, type ScanOptions } from "./scan.js";
@@ -50,8 +50,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--snapshot <file>", "estate to seed the emulator with")
     .option("--port <n>", "port to listen on (default: any free port)", positiveInteger)
     .option("--page-size <n>", "items per list page", positiveInteger)
+    .option("--webhook <url...>", "deliver Event Grid events to these webhooks (validation handshake first)")
+    .addOption(new Option("--event-schema <schema>", "schema of delivered events").choices(["EventGridSchema", "CloudEventSchemaV1_0"]).default("EventGridSchema"))
     .exitOverride()
-    .action(async (opts: { snapshot?: string; port?: number; pageSize?: number }) => setExit(await runEmulator(opts)));
+    .action(async (opts: EmulatorOptions) => setExit(await runEmulator(opts)));
 
   return program;
 }
