@@ -107,7 +107,8 @@ type MutableRecord = { -readonly [K in keyof AssociationRecord]: AssociationReco
 export class Estate implements EstateReader {
   private readonly list: ArmResource[] = [];
   private readonly byId = new Map<string, ArmResource>();
-  private readonly byType = new Map<string, ArmResource[]>();
+  /** Built on first use: scans ask by id and by root, rarely by type. */
+  private byType: Map<string, ArmResource[]> | undefined;
   /** Descendants of each top-level resource (itself excluded), by lower-case type. Plain objects: a Map per root costs more. */
   private readonly byRootAndType = new Map<string, Record<string, ArmResource[]>>();
   /** Comparison keys of ids asked for, so that repeated lookups of one member do not lower-case its id each time. */
@@ -143,7 +144,7 @@ export class Estate implements EstateReader {
     this.list.push(resource);
     this.byId.set(key, resource);
     const type = resource.type.toLowerCase();
-    push(this.byType, type, resource);
+    this.byType = undefined;
     const isRoot = parsed.rootId === resource.id;
     const rootKey = isRoot ? key : idKey(parsed.rootId);
     if (!isRoot) {
@@ -259,6 +260,10 @@ export class Estate implements EstateReader {
   }
 
   ofType(type: string): readonly ArmResource[] {
+    if (!this.byType) {
+      this.byType = new Map();
+      for (const r of this.list) push(this.byType, r.type.toLowerCase(), r);
+    }
     return this.byType.get(type.toLowerCase()) ?? EMPTY;
   }
 

@@ -1,0 +1,103 @@
+/**
+ * Decides what to do about decided findings (rules.md "Actions"): alert on what changed, and plan a
+ * revert where policy asks for one and the finding was caused by a change to a perimeter resource.
+ */
+import { idKey, parseArmId } from "../model/armId.js";
+import type { EstateReader } from "../model/estate.js";
+import type { ArmResource } from "../model/resource.js";
+import { T } from "../model/resourceTypes.js";
+import type { Policy } from "../policy/policy.js";
+import type { Action, DecidedFinding } from "../pipeline/decisions.js";
+import type { DirtyMarker } from "../state/stateStore.js";
+
+export interface RevertPlan {
+  action: Action;
+  /** The resource to write back (restore) or delete. */
+  targetId?: string;
+  /** The body to restore. */
+  body?: ArmResource;
+}
+
+export interface PlanContext {
+  policy: Policy;
+  /** What changed in this evaluation (from events). */
+  changes: DirtyMarker["changes"];
+  /** The perimeter's state before the changes. */
+  previous: EstateReader;
+  /** Object id (and app id) of the guardrail's own identity: its changes are never fought. */
+  selfPrincipalIds?: readonly string[];
+}
+
+function isAlertWorthy(f: DecidedFinding): boolean {
+  if (f.exempted) return false;
+  return f.status === "new" || f.status === "resolved" || (f.status === "existing" && f.previousSeverity !== undefined);
+}
+
+export function planActions(findings: readonly DecidedFinding[], ctx: PlanContext): RevertPlan[] {
+  const plans: RevertPlan[] = [];
+  for (const f of findings) {
+    if (isAlertWorthy(f)) {
+      plans.push({
+        action: {
+          type: "alert",
+          ruleId: f.ruleId,
+          resourceId: f.resourceId,
+          operation: "none",
+          status: "planned",
+          reason: f.status === "resolved" ? "finding resolved" : f.status === "new" ? "new finding" : `severity rose from ${f.previousSeverity} to ${f.severity}`,
+        },
+      });
+    }
+    if (f.status === "new" && !f.exempted && f.action === "revert") plans.push(planRevert(f, ctx));
+  }
+  return plans;
+}
+
+function planRevert(f: DecidedFinding, ctx: PlanContext): RevertPlan {
+  const skip = (operation: Action["operation"], reason: string, extra: Partial<RevertPlan> = {}): RevertPlan => ({
+    action: { type: "revert", ruleId: f.ruleId, resourceId: f.resourceId, operation, status: "skipped", reason },
+    ...extra,
+  });
+  const changed = new Map(ctx.changes.map((c) => [idKey(c.resourceId), c]));
+  // The perimeter resource whose change caused the finding: its association, or the access rule it names.
+  let target: string | undefined;
+  if (f.associationId && changed.has(idKey(f.associationId))) target = f.associationId;
+  else if (changed.has(idKey(f.resourceId)) && isType(f.resourceId, T.accessRule)) target = f.resourceId;
+  else if (f.ruleId === "storage-enforcement-downgrade" && f.associationId) target = f.associationId;
+  if (!target) {
+    const cause = ctx.changes.map((c) => c.resourceId.split("/").pop()).join(", ") || "no recorded change";
+    return skip("none", `revert not applicable: the finding was not caused by a change to a perimeter resource (changed: ${cause})`);
+  }
+  const change = changed.get(idKey(target));
+  const by = change?.caller?.objectId;
+  if (by && (ctx.policy.exemptPrincipals.some((p) => p.toLowerCase() === by.toLowerCase()) || ctx.selfPrincipalIds?.some((p) => p.toLowerCase() === by.toLowerCase()))) {
+    return skip("none", `change made by exempt principal ${by}: alert only`);
+  }
+  const before = ctx.previous.get(target);
+  const operation: Action["operation"] = before ? "restore" : "delete";
+  let body = before;
+  if (f.ruleId === "storage-enforcement-downgrade" && before) {
+    body = { ...before, properties: { ...(before.properties ?? {}), accessMode: "Enforced" } };
+  }
+  const what = operation === "restore" ? `restore ${target.split("/").pop()} to its last known good body` : `delete ${target.split("/").pop()}, which did not exist before`;
+  return {
+    action: {
+      type: "revert",
+      ruleId: f.ruleId,
+      resourceId: f.resourceId,
+      operation,
+      status: ctx.policy.dryRun ? "planned" : "skipped",
+      reason: ctx.policy.dryRun ? `dry run: would ${what}` : `would ${what}; no revert executor is configured`,
+    },
+    targetId: target,
+    ...(body ? { body } : {}),
+  };
+}
+
+function isType(id: string, type: string): boolean {
+  try {
+    return parseArmId(id).type.toLowerCase() === type;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,433 @@
+/**
+ * The watchdog: events mark perimeters dirty and queue one evaluation per perimeter per debounce
+ * window; an evaluation re-reads from ARM only what changed, patches the perimeter's cached closure,
+ * evaluates it, and compares with what the store remembers. The timer reconcile is the full pass.
+ * Everything here is I/O-free but for the ports it is given.
+ */
+import { randomUUID } from "node:crypto";
+import { idKey, parseArmId } from "../model/armId.js";
+import { InputError } from "../model/errors.js";
+import { Estate } from "../model/estate.js";
+import type { ArmResource } from "../model/resource.js";
+import { T } from "../model/resourceTypes.js";
+import { DEFAULT_POLICY, type Policy } from "../policy/policy.js";
+import { evaluateEstate, evaluatePerimeter } from "../rules/engine.js";
+import type { Finding } from "../rules/types.js";
+import { planActions, type RevertPlan } from "../actions/planner.js";
+import { blobHostKey, classify } from "../events/routing.js";
+import { isResourceChangeEventType, parseResourceEvent, type ResourceEvent } from "../events/resourceEvent.js";
+import { ConcurrencyError, type DirtyMarker, type StateStore, type StoredFinding } from "../state/stateStore.js";
+import { silentLogger, type Logger } from "../logging.js";
+import { perimeterClosure } from "./closure.js";
+import { diffFindings, type Action, type PerimeterDecision } from "./decisions.js";
+import type { ArmReader, EvaluationMessage, EvaluationQueue, PoisonParking } from "./ports.js";
+
+export interface PipelineOptions {
+  /** Coalescing window: events on one perimeter within it yield one evaluation (default 5 s). */
+  debounceMs?: number;
+  /** How long processed event ids are remembered for dedupe (default 24 h). */
+  eventTtlMs?: number;
+  subscriptionIds?: readonly string[];
+  /** Object ids of the guardrail's own identity: its changes are never fought. */
+  selfPrincipalIds?: readonly string[];
+  now?: () => Date;
+}
+
+export interface PipelineDeps {
+  store: StateStore;
+  arm: ArmReader;
+  queue: EvaluationQueue;
+  poison: PoisonParking;
+  policy?: Policy;
+  logger?: Logger;
+  /** Receives the decision of each evaluation (alerts, reverts); may update action statuses. */
+  onDecision?: (decision: PerimeterDecision, plans: RevertPlan[], logger: Logger) => Promise<void>;
+}
+
+export type EventOutcome =
+  | { outcome: "ignored"; reason: string; event?: ResourceEvent }
+  | { outcome: "duplicate"; event: ResourceEvent }
+  | { outcome: "parked"; reason: string }
+  | { outcome: "routed"; event: ResourceEvent; perimeterIds: string[] };
+
+const MAX_CONFLICT_RETRIES = 20;
+
+async function withRetry<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
+    }
+  }
+}
+
+export class GuardrailPipeline {
+  private readonly store: StateStore;
+  private readonly arm: ArmReader;
+  private readonly queue: EvaluationQueue;
+  private readonly poison: PoisonParking;
+  private readonly logger: Logger;
+  private readonly debounceMs: number;
+  private readonly eventTtlMs: number;
+  private readonly now: () => Date;
+  policy: Policy;
+
+  constructor(
+    private readonly deps: PipelineDeps,
+    private readonly options: PipelineOptions = {},
+  ) {
+    this.store = deps.store;
+    this.arm = deps.arm;
+    this.queue = deps.queue;
+    this.poison = deps.poison;
+    this.policy = deps.policy ?? DEFAULT_POLICY;
+    this.logger = deps.logger ?? silentLogger;
+    this.debounceMs = options.debounceMs ?? 5000;
+    this.eventTtlMs = options.eventTtlMs ?? 24 * 3_600_000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Events
+
+  /** Handles one delivered event: dedupe, route, mark dirty, queue an evaluation per perimeter. */
+  async handleEvent(raw: unknown, invocationId: string = randomUUID()): Promise<EventOutcome> {
+    let event: ResourceEvent;
+    const rawType = (raw as { eventType?: unknown; type?: unknown } | null)?.eventType ?? (raw as { type?: unknown } | null)?.type;
+    if (typeof rawType === "string" && !isResourceChangeEventType(rawType) && rawType.startsWith("Microsoft.Resources.")) {
+      // Failure and Cancel events change nothing.
+      this.logger.debug({ invocationId, eventType: rawType }, "event ignored: not a successful change");
+      return { outcome: "ignored", reason: `event type ${rawType} changes nothing` };
+    }
+    try {
+      event = await parseResourceEvent(raw);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      await this.poison.park(raw, reason);
+      this.logger.warn({ invocationId, reason }, "malformed event parked");
+      return { outcome: "parked", reason };
+    }
+    const log = this.logger.child({ invocationId, eventId: event.id });
+    const classified = classify(event.resourceId);
+    if (!classified) {
+      log.debug({ event: { subject: event.subject, eventType: event.eventType } }, "event ignored: resource type not watched");
+      return { outcome: "ignored", reason: "resource type not watched", event };
+    }
+    const perimeterIds = await this.route(event, classified, this.arm);
+    if (perimeterIds.length === 0) {
+      log.debug({ event: { subject: event.subject } }, "event ignored: concerns no perimeter");
+      await this.store.markEventProcessed(event.id, this.eventTtlMs);
+      return { outcome: "ignored", reason: "concerns no perimeter", event };
+    }
+    // Mark dirty before recording the event as processed: a crash in between means a redelivery is
+    // handled again (harmless: evaluations re-read ARM), never that the change is lost.
+    const fresh = await this.store.markEventProcessed(event.id, this.eventTtlMs);
+    if (!fresh) {
+      log.debug("duplicate event ignored");
+      return { outcome: "duplicate", event };
+    }
+    for (const perimeterId of perimeterIds) await this.markDirty(perimeterId, event);
+    log.info({ perimeters: perimeterIds, event: { subject: event.subject, eventType: event.eventType } }, "event routed");
+    return { outcome: "routed", event, perimeterIds };
+  }
+
+  private async route(event: ResourceEvent, classified: NonNullable<ReturnType<typeof classify>>, arm: ArmReader): Promise<string[]> {
+    const out = new Map<string, string>();
+    const addAll = (ids: readonly string[]) => ids.forEach((id) => out.set(idKey(id), id));
+    const id = event.resourceId;
+    if (classified.route.via === "perimeter") {
+      out.set(idKey(classified.perimeterId!), classified.perimeterId!);
+      addAll(await this.store.getPerimetersOf(id));
+      // A new association may concern other perimeters through its member (a CMK vault, for instance).
+      if (event.kind === "write" && classified.route.type === T.association) {
+        const body = await arm.get(id);
+        const member = (body?.properties?.["privateLinkResource"] as { id?: string } | undefined)?.id;
+        if (member) addAll(await this.store.getPerimetersOf(member));
+      }
+    } else if (classified.route.via === "member") {
+      addAll(await this.store.getPerimetersOf(classified.memberId!));
+      addAll(await this.store.getPerimetersOf(id));
+      if (out.size === 0 && classified.parsed.rootId === classified.parsed.id && classified.route.type === T.storageAccount && !(await this.store.isIndexWarm())) {
+        addAll(await arm.perimetersOfMember(id));
+      }
+    } else {
+      addAll(await this.store.getPerimetersOf(id));
+      if (out.size === 0 && event.kind === "write") {
+        // A dependency the index does not know yet: read it once to see which member it points at.
+        const body = await arm.get(id);
+        for (const key of dependencyTargets(body)) addAll(await this.store.getPerimetersOf(key));
+      }
+    }
+    return [...out.values()];
+  }
+
+  private async markDirty(perimeterId: string, event: ResourceEvent): Promise<void> {
+    const change = {
+      resourceId: event.resourceId,
+      deleted: event.kind === "delete",
+      eventId: event.id,
+      eventType: event.eventType,
+      caller: { ...(event.caller.objectId ? { objectId: event.caller.objectId } : {}), ...(event.caller.appId ? { appId: event.caller.appId } : {}) },
+    };
+    await withRetry(async () => {
+      const current = await this.store.getDirty(perimeterId);
+      const marker: DirtyMarker = current.value
+        ? { ...current.value, changes: [...current.value.changes, change] }
+        : { perimeterId, changes: [change], since: this.now().toISOString(), queued: false };
+      const needsMessage = !marker.queued;
+      marker.queued = true;
+      await this.store.putDirty(marker, current.etag);
+      // Queue after the marker says "queued": a lost race means two messages, and the second finds nothing to do.
+      if (needsMessage) await this.queue.enqueue({ perimeterId, reason: "events" }, this.debounceMs);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Evaluation
+
+  /** Validates a queue message; a malformed one is parked with its reason. */
+  async evaluateMessage(raw: unknown, invocationId: string = randomUUID()): Promise<PerimeterDecision | undefined> {
+    let message: EvaluationMessage;
+    try {
+      message = parseEvaluationMessage(raw);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      await this.poison.park(raw, reason);
+      this.logger.warn({ invocationId, reason }, "malformed evaluation message parked");
+      return undefined;
+    }
+    return this.evaluate(message.perimeterId, invocationId);
+  }
+
+  /** Evaluates one perimeter incrementally from its cached closure and the recorded changes. */
+  async evaluate(perimeterId: string, invocationId: string = randomUUID()): Promise<PerimeterDecision> {
+    const log = this.logger.child({ invocationId, perimeterId });
+    const arm = this.arm;
+    // Take the recorded changes; events arriving from now on start a new batch with its own message.
+    const claimed = await withRetry(async () => {
+      const dirty = await this.store.getDirty(perimeterId);
+      if (!dirty.value) return [];
+      await this.store.deleteDirty(perimeterId, dirty.etag!);
+      return dirty.value.changes;
+    });
+    try {
+      const decision = await this.evaluateWith(perimeterId, claimed, arm, log);
+      return decision;
+    } catch (error) {
+      // Give the changes back so that the retried message (or the next batch) sees them.
+      if (claimed.length > 0) {
+        await withRetry(async () => {
+          const current = await this.store.getDirty(perimeterId);
+          const marker: DirtyMarker = current.value
+            ? { ...current.value, changes: [...claimed, ...current.value.changes] }
+            : { perimeterId, changes: claimed, since: this.now().toISOString(), queued: true };
+          await this.store.putDirty(marker, current.etag);
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async evaluateWith(perimeterId: string, changes: DirtyMarker["changes"], arm: ArmReader, log: Logger): Promise<PerimeterDecision> {
+    const now = this.now();
+    const cached = await this.store.getPerimeterCache(perimeterId);
+    let resources: ArmResource[];
+    let previousResources: ArmResource[];
+    let unresolvedBefore: string[] = [];
+    if (!cached.value) {
+      resources = await this.fullRead(perimeterId, arm);
+      previousResources = resources;
+    } else {
+      previousResources = cached.value.resources;
+      unresolvedBefore = cached.value.unresolved ?? [];
+      resources = await this.applyChanges(previousResources, changes, arm);
+    }
+    let estate = new Estate(resources);
+    let perimeter = estate.get(perimeterId) ?? estate.perimeters().find((p) => idKey(p.id) === idKey(perimeterId));
+    let closure = perimeter ? perimeterClosure(estate, perimeter) : undefined;
+    if (cached.value && closure && closure.unresolved.some((u) => !unresolvedBefore.includes(u))) {
+      // Something new is referenced that the cache does not hold (a new CMK vault, say): read it all.
+      estate = new Estate(await this.fullRead(perimeterId, arm));
+      perimeter = estate.get(perimeterId) ?? estate.perimeters().find((p) => idKey(p.id) === idKey(perimeterId));
+      closure = perimeter ? perimeterClosure(estate, perimeter) : undefined;
+    }
+    const previous = new Estate(previousResources);
+    const findings: Finding[] = perimeter ? evaluatePerimeter(estate, perimeter, { policy: this.policy, now, previous }) : [];
+    // Findings about a whole subscription belong to the reconcile pass, which sees every perimeter.
+    const own = findings.filter((f) => f.perimeterId !== undefined);
+    const decision = await this.record(perimeterId, own, changes, previous, log, now);
+
+    if (perimeter && closure) {
+      await this.store.putPerimeterCache({ perimeterId, reconciledAt: cached.value?.reconciledAt, resources: closure.resources, unresolved: closure.unresolved }, cached.etag).catch((error) => {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        // Another instance wrote it meanwhile: its copy is at least as fresh; ours is dropped.
+      });
+      await this.store.setIndexForPerimeter(perimeterId, closure.indexKeys);
+    } else {
+      // The perimeter is gone: forget it.
+      await this.store.deletePerimeterCache(perimeterId);
+      await this.store.setIndexForPerimeter(perimeterId, []);
+    }
+    log.info({ findings: own.length, changes: changes.length, new: decision.findings.filter((f) => f.status === "new").length }, "perimeter evaluated");
+    return decision;
+  }
+
+  private async fullRead(perimeterId: string, arm: ArmReader): Promise<ArmResource[]> {
+    return arm.readPerimeters([perimeterId]);
+  }
+
+  /** Re-reads what changed and patches the cached resources. */
+  private async applyChanges(cached: ArmResource[], changes: DirtyMarker["changes"], arm: ArmReader): Promise<ArmResource[]> {
+    const byKey = new Map(cached.map((r) => [idKey(r.id), r]));
+    const latest = new Map<string, DirtyMarker["changes"][number]>();
+    for (const c of changes) latest.set(idKey(c.resourceId), c);
+    for (const [key, change] of latest) {
+      const body = change.deleted ? undefined : await arm.get(change.resourceId);
+      if (!body) {
+        for (const k of [...byKey.keys()]) if (k === key || k.startsWith(`${key}/`)) byKey.delete(k);
+        continue;
+      }
+      byKey.set(key, body);
+      if (body.type.toLowerCase() === T.association) {
+        const memberId = (body.properties?.["privateLinkResource"] as { id?: string } | undefined)?.id;
+        if (memberId && !byKey.has(idKey(memberId))) {
+          for (const r of await arm.readMember(memberId)) byKey.set(idKey(r.id), r);
+        }
+      }
+    }
+    return [...byKey.values()];
+  }
+
+  /** Diffs with the stored findings, plans actions, hands the decision on, stores the result. */
+  private async record(
+    perimeterId: string,
+    findings: Finding[],
+    changes: DirtyMarker["changes"],
+    previous: Estate,
+    log: Logger,
+    now: Date,
+  ): Promise<PerimeterDecision> {
+    return withRetry(async () => {
+      const stored = await this.store.getFindings(perimeterId);
+      const diff = diffFindings(findings, stored.value, now);
+      const plans = planActions(diff.decided, {
+        policy: this.policy,
+        changes,
+        previous,
+        ...(this.options.selfPrincipalIds ? { selfPrincipalIds: this.options.selfPrincipalIds } : {}),
+      });
+      const decision: PerimeterDecision = {
+        perimeterId,
+        findings: diff.decided,
+        actions: plans.map((p) => p.action),
+      };
+      await this.store.putFindings(perimeterId, diff.stored, stored.etag);
+      if (this.deps.onDecision) await this.deps.onDecision(decision, plans, log);
+      else for (const a of decision.actions) if (a.type === "alert") markLogged(a, log);
+      return decision;
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reconcile
+
+  /** The full pass: re-reads every subscription, rebuilds caches and the index, evaluates everything. */
+  async reconcile(invocationId: string = randomUUID()): Promise<PerimeterDecision[]> {
+    const log = this.logger.child({ invocationId });
+    const subscriptions = this.options.subscriptionIds ?? [];
+    if (subscriptions.length === 0) throw new InputError("NSPG_SUBSCRIPTION_IDS: no subscription to reconcile");
+    const now = this.now();
+    const estate = new Estate(await this.arm.readSubscriptions(subscriptions));
+    const result = evaluateEstate(estate, { policy: this.policy, now });
+    const byPerimeter = new Map<string, Finding[]>();
+    for (const f of result.findings) {
+      const owner = f.perimeterId ?? f.resourceId; // subscription-wide findings live under the subscription
+      const key = idKey(owner);
+      if (!byPerimeter.has(key)) byPerimeter.set(key, []);
+      byPerimeter.get(key)!.push(f);
+    }
+    const decisions: PerimeterDecision[] = [];
+    const live = new Set<string>();
+    for (const perimeter of estate.perimeters()) {
+      live.add(idKey(perimeter.id));
+      const closure = perimeterClosure(estate, perimeter);
+      const cache = await this.store.getPerimeterCache(perimeter.id);
+      await this.store.putPerimeterCache(
+        { perimeterId: perimeter.id, reconciledAt: now.toISOString(), resources: closure.resources, unresolved: closure.unresolved },
+        cache.etag,
+      ).catch((error) => {
+        if (!(error instanceof ConcurrencyError)) throw error;
+      });
+      await this.store.setIndexForPerimeter(perimeter.id, closure.indexKeys);
+      decisions.push(await this.record(perimeter.id, byPerimeter.get(idKey(perimeter.id)) ?? [], [], estate, log, now));
+    }
+    for (const subscription of subscriptions) {
+      const owner = `/subscriptions/${subscription}`;
+      decisions.push(await this.record(owner, byPerimeter.get(idKey(owner)) ?? [], [], estate, log, now));
+    }
+    // Perimeters cached before but gone now: resolve their findings and forget them.
+    for (const cachedId of await this.store.listCachedPerimeters()) {
+      if (live.has(idKey(cachedId))) continue;
+      if (!subscriptions.some((s) => idKey(cachedId).startsWith(`/subscriptions/${s.toLowerCase()}/`))) continue;
+      decisions.push(await this.record(cachedId, [], [], estate, log, now));
+      await this.store.deletePerimeterCache(cachedId);
+      await this.store.setIndexForPerimeter(cachedId, []);
+    }
+    await this.store.markIndexWarm();
+    log.info({ perimeters: estate.perimeters().length, findings: result.findings.length }, "reconcile finished");
+    return decisions;
+  }
+}
+
+function markLogged(action: Action, log: Logger): void {
+  log.info({ alert: { ruleId: action.ruleId, resourceId: action.resourceId, reason: action.reason } }, "alert");
+  action.status = "applied";
+  action.reason = `${action.reason}; logged (no alert channel configured)`;
+}
+
+/** Member ids (and blob host keys) a dependency resource points at. */
+export function dependencyTargets(body: ArmResource | undefined): string[] {
+  if (!body) return [];
+  const p = body.properties ?? {};
+  const out: string[] = [];
+  const push = (v: unknown) => typeof v === "string" && v && out.push(v);
+  push(p["sourceResourceId"]);
+  push((p["dataSourceInfo"] as Record<string, unknown> | undefined)?.["resourceID"]);
+  push((p["dataSourceInfo"] as Record<string, unknown> | undefined)?.["resourceId"]);
+  push(p["storageAccountResourceId"]);
+  const storage = p["storageProfile"] as { osDisk?: { vhd?: { uri?: string } }; dataDisks?: Array<{ vhd?: { uri?: string } }> } | undefined;
+  for (const uri of [storage?.osDisk?.vhd?.uri, ...(storage?.dataDisks ?? []).map((d) => d.vhd?.uri)]) {
+    const host = typeof uri === "string" ? /^https?:\/\/([^/]+)/i.exec(uri)?.[1] : undefined;
+    if (host) out.push(blobHostKey(host));
+  }
+  return out;
+}
+
+export function parseEvaluationMessage(raw: unknown): EvaluationMessage {
+  let value = raw;
+  if (typeof raw === "string") {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new InputError("evaluation message: (root): not valid JSON");
+    }
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw new InputError("evaluation message: (root): expected an object");
+  const v = value as Record<string, unknown>;
+  if (typeof v["perimeterId"] !== "string") throw new InputError("evaluation message: perimeterId: expected a string");
+  try {
+    if (parseArmId(v["perimeterId"]).type.toLowerCase() !== T.perimeter && !/^\/subscriptions\/[^/]+$/i.test(v["perimeterId"])) {
+      throw new InputError("evaluation message: perimeterId: not a network security perimeter id");
+    }
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw new InputError("evaluation message: perimeterId: not an ARM resource id");
+  }
+  const reason = v["reason"] ?? "events";
+  if (reason !== "events" && reason !== "reconcile") throw new InputError("evaluation message: reason: expected events|reconcile");
+  return { perimeterId: v["perimeterId"], reason };
+}
+
+export type { StoredFinding };

@@ -1,0 +1,92 @@
+/**
+ * The guardrail's memory between invocations (a port; adapters: Azure Tables + Blobs, in memory).
+ * Several function instances run at once, so every read-modify-write is ETag-conditional: a write
+ * made against a stale ETag fails with `ConcurrencyError` and the caller re-reads and retries.
+ */
+import type { ArmResource } from "../model/resource.js";
+import type { Finding } from "../rules/types.js";
+
+export class ConcurrencyError extends Error {
+  override readonly name = "ConcurrencyError";
+}
+
+/** A value with the ETag it was read at; `etag` undefined means "did not exist". */
+export interface Versioned<T> {
+  value: T;
+  etag: string | undefined;
+}
+
+export type FindingStatus = "open" | "resolved";
+
+/** A finding as the store keeps it: the scan finding plus when it was first and last seen. */
+export interface StoredFinding {
+  /** Stable key: rule id + resource + perimeter + association (see `findingKey`). */
+  key: string;
+  finding: Finding;
+  status: FindingStatus;
+  firstSeen: string;
+  lastSeen: string;
+  /** When it was resolved, for resolved ones. */
+  resolvedAt?: string;
+}
+
+/**
+ * The last known state of one perimeter: every resource its rules read (perimeter, profiles, access
+ * rules, associations, diagnostic settings, members and their children and related resources).
+ * Incremental evaluation patches it with what an event changed instead of re-reading ARM.
+ */
+export interface PerimeterCache {
+  perimeterId: string;
+  /** When the last full read (reconcile) of this perimeter finished. */
+  reconciledAt: string | undefined;
+  resources: ArmResource[];
+  /** References the closure could not resolve when cached (so that they do not force a re-read each time). */
+  unresolved?: string[];
+}
+
+/** Work waiting for a perimeter: set by events, taken by the evaluation. */
+export interface DirtyMarker {
+  perimeterId: string;
+  /** Resource ids changed since the last evaluation (each to be re-read), with the event ids that said so. */
+  changes: Array<{ resourceId: string; deleted: boolean; eventId: string; eventType: string; caller?: { objectId?: string; appId?: string } }>;
+  /** When the first change of this batch arrived. */
+  since: string;
+  /** Whether an evaluation message is already queued for this batch (coalescing). */
+  queued: boolean;
+}
+
+export interface StateStore {
+  // Findings of a perimeter.
+  getFindings(perimeterId: string): Promise<Versioned<StoredFinding[]>>;
+  /** Replaces the perimeter's findings if its ETag still matches (`undefined` = must not exist yet). */
+  putFindings(perimeterId: string, findings: StoredFinding[], etag: string | undefined): Promise<string>;
+
+  // Perimeter cache (blob).
+  getPerimeterCache(perimeterId: string): Promise<Versioned<PerimeterCache | undefined>>;
+  putPerimeterCache(cache: PerimeterCache, etag: string | undefined): Promise<string>;
+  deletePerimeterCache(perimeterId: string): Promise<void>;
+  listCachedPerimeters(): Promise<string[]>;
+
+  // Last known good bodies of perimeter resources (associations, access rules), for reverts.
+  getLastKnownGood(resourceId: string): Promise<ArmResource | undefined>;
+  putLastKnownGood(resource: ArmResource): Promise<void>;
+  deleteLastKnownGood(resourceId: string): Promise<void>;
+
+  // Reverse index: which perimeters a resource concerns (members, their children's parents, vaults used
+  // for CMK, backup items, sync endpoints, VMs with disks on members: all keyed by resource id).
+  getPerimetersOf(resourceId: string): Promise<string[]>;
+  /** Replaces the index entries that point at `perimeterId` with exactly these resource ids. */
+  setIndexForPerimeter(perimeterId: string, resourceIds: readonly string[]): Promise<void>;
+  /** Whether a full index has been built (by a reconcile) since the store was created. */
+  isIndexWarm(): Promise<boolean>;
+  markIndexWarm(): Promise<void>;
+
+  // Processed event ids (dedupe), kept for `ttlMs`.
+  /** Records the id; false when it was already recorded and has not expired (a duplicate). */
+  markEventProcessed(eventId: string, ttlMs: number): Promise<boolean>;
+
+  // Dirty markers (coalescing of bursts).
+  getDirty(perimeterId: string): Promise<Versioned<DirtyMarker | undefined>>;
+  putDirty(marker: DirtyMarker, etag: string | undefined): Promise<string>;
+  deleteDirty(perimeterId: string, etag: string): Promise<void>;
+}
