@@ -13,7 +13,8 @@ export const SUPPORTED_API_VERSIONS: Readonly<Record<string, readonly string[]>>
   "microsoft.dataprotection": ["2024-04-01", "2025-01-01", "2025-07-01"],
   "microsoft.storagesync": ["2020-09-01", "2022-06-01", "2022-09-01"],
   "microsoft.compute": ["2024-07-01", "2024-11-01", "2025-04-01", "2026-03-01", "2026-04-01"],
-  "microsoft.insights": ["2017-05-01-preview", "2021-05-01-preview"],
+  // 2023-*: the live inventory's GET of onboarded Insights members (action groups, data collection endpoints, scheduled query rules).
+  "microsoft.insights": ["2017-05-01-preview", "2021-05-01-preview", "2023-01-01", "2023-03-11", "2023-12-01"],
   "microsoft.operationalinsights": ["2022-10-01", "2023-09-01", "2025-02-01"],
   "microsoft.eventhub": ["2024-01-01", "2025-05-01-preview"],
   "microsoft.web": ["2023-12-01", "2024-04-01"],

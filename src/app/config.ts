@@ -1,0 +1,83 @@
+/**
+ * App settings of the Functions app (contracts.md §4), validated once at start: a missing or bad
+ * setting is an error naming it, not a failure deep inside the first event.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { InputError } from "../model/errors.js";
+import { DEFAULT_POLICY, validatePolicy, type Policy } from "../policy/policy.js";
+import { RULE_IDS } from "../rules/catalog/index.js";
+
+const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const settingsSchema = z.object({
+  NSPG_SUBSCRIPTION_IDS: z
+    .string({ error: () => "required: comma-separated subscription ids to watch" })
+    .transform((s) => s.split(/[,\s]+/).filter(Boolean))
+    .refine((ids) => ids.length > 0 && ids.every((id) => guid.test(id)), "expected comma-separated subscription GUIDs"),
+  NSPG_POLICY: z.string().optional(),
+  NSPG_ARM_ENDPOINT: z.string().url("expected an https URL").optional().or(z.literal("").transform(() => undefined)),
+  NSPG_ARM_CA_FILE: z.string().optional().or(z.literal("").transform(() => undefined)),
+  NSPG_STATE_CONNECTION: z.string().optional().or(z.literal("").transform(() => undefined)),
+  AzureWebJobsStorage: z.string().optional(),
+  AzureWebJobsStorage__accountName: z.string().optional(),
+  AZURE_CLIENT_ID: z.string().optional().or(z.literal("").transform(() => undefined)),
+  NSPG_DEBOUNCE_SECONDS: z.coerce.number({ error: () => "expected a number of seconds" }).min(0).max(600).default(5),
+  NSPG_EVENT_TTL_HOURS: z.coerce.number().min(1).max(24 * 14).default(24),
+  NSPG_SELF_PRINCIPAL_IDS: z
+    .string()
+    .optional()
+    .transform((s) => (s ? s.split(/[,\s]+/).filter(Boolean) : [])),
+  NSPG_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Settings = z.output<typeof settingsSchema> & { policy: Policy; storage: StorageSettings };
+
+export type StorageSettings =
+  | { kind: "connectionString"; connectionString: string }
+  | { kind: "identity"; accountName: string; clientId: string | undefined };
+
+/** `NSPG_POLICY`: inline JSON/YAML (starts with `{` or contains a newline) or a file path. */
+export function loadPolicySetting(value: string | undefined): Policy {
+  if (!value || value.trim() === "") return DEFAULT_POLICY;
+  const trimmed = value.trim();
+  if (trimmed.startsWith("{") || trimmed.includes("\n")) {
+    return parsePolicyText(trimmed, "NSPG_POLICY");
+  }
+  let text: string;
+  try {
+    text = readFileSync(trimmed, "utf8");
+  } catch (error) {
+    throw new InputError(`NSPG_POLICY: cannot read policy file ${trimmed}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return parsePolicyText(text, trimmed);
+}
+
+function parsePolicyText(text: string, label: string): Policy {
+  // JSON is YAML; the YAML parser gives the better error positions.
+  return validatePolicy(parseYamlOrJson(text, label), label, RULE_IDS);
+}
+
+import { parse as parseYaml } from "yaml";
+function parseYamlOrJson(text: string, label: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch (error) {
+    throw new InputError(`${label}: not valid YAML or JSON: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  }
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const result = settingsSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new InputError(`app setting ${issue.path.join(".")}: ${issue.message}`);
+  }
+  const s = result.data;
+  const connection = s.NSPG_STATE_CONNECTION ?? s.AzureWebJobsStorage;
+  let storage: StorageSettings;
+  if (connection) storage = { kind: "connectionString", connectionString: connection };
+  else if (s.AzureWebJobsStorage__accountName) storage = { kind: "identity", accountName: s.AzureWebJobsStorage__accountName, clientId: s.AZURE_CLIENT_ID };
+  else throw new InputError("app setting NSPG_STATE_CONNECTION: required (or AzureWebJobsStorage / AzureWebJobsStorage__accountName)");
+  return { ...s, policy: loadPolicySetting(s.NSPG_POLICY), storage };
+}

@@ -1,0 +1,55 @@
+/**
+ * What the live inventory reads, derived from the rules that are on: each rule declares the ARM
+ * types it reads (`meta.reads`), and a type no enabled rule reads is never fetched. Perimeters,
+ * profiles and associations are always read: they are what perimeter views are built from.
+ */
+import type { Policy } from "../policy/policy.js";
+import { enabledRules } from "../rules/engine.js";
+import { ALL_RULES } from "../rules/catalog/index.js";
+import type { Rule } from "../rules/types.js";
+import { T } from "../model/resourceTypes.js";
+
+/** Read whatever the rules say: the skeleton of every perimeter view. */
+export const ALWAYS_READ: readonly string[] = [T.perimeter, T.profile, T.association];
+
+/** Storage account children read per member, each one call (a list, or a GET of the `default` singleton). */
+export const STORAGE_CHILD_TYPES: readonly string[] = [
+  T.fileShare,
+  T.objectReplicationPolicy,
+  T.managementPolicy,
+  T.inventoryPolicy,
+  T.storageNspConfiguration,
+];
+
+export interface ReadPlan {
+  /** Lower-case ARM types to read. */
+  readonly types: ReadonlySet<string>;
+  /**
+   * Some enabled rule reports on associated resources: every member is then read (one GET), since
+   * the engine reads the finding's resource for its exemption tags and the id's display casing.
+   */
+  readonly readAllMembers: boolean;
+  /** Ids of the rules the plan was made for. */
+  readonly ruleIds: readonly string[];
+  has(type: string): boolean;
+}
+
+/** The plan for a set of rules (already filtered to the enabled ones). */
+export function readPlanFor(rules: readonly Rule[]): ReadPlan {
+  const types = new Set<string>(ALWAYS_READ);
+  for (const rule of rules) for (const type of rule.meta.reads) types.add(type.toLowerCase());
+  // A storage child is reached through its account, and rules find it through the account too.
+  if (STORAGE_CHILD_TYPES.some((t) => types.has(t))) types.add(T.storageAccount);
+  const readAllMembers = rules.some((r) => r.scope === "association");
+  return {
+    types,
+    readAllMembers,
+    ruleIds: rules.map((r) => r.meta.id),
+    has: (type: string) => types.has(type.toLowerCase()),
+  };
+}
+
+/** The plan for the rules a policy leaves on (`enabledRules` of the engine). */
+export function readPlanForPolicy(policy: Policy, rules: readonly Rule[] = ALL_RULES): ReadPlan {
+  return readPlanFor(enabledRules(policy, rules));
+}

@@ -1,0 +1,68 @@
+/** Shared by the live inventory tests: fixture estates as ARM holds them, and findings to compare. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { idKey, parseArmId } from "../../src/model/armId.js";
+import type { ArmResource } from "../../src/model/resource.js";
+import type { ArmEmulator } from "../../src/emulator/server.js";
+import type { Finding } from "../../src/rules/types.js";
+import type { LiveInventoryOptions } from "../../src/inventory/liveInventory.js";
+
+export const ESTATES_DIR = join(import.meta.dirname, "../fixtures/estates");
+export const FIXTURE_FILES = ["contoso.json", "clean.json", "fabrikam-resource-graph.json"] as const;
+
+/** The resources of a fixture estate file (`{resources}`, `{value}` or `{data}`). */
+export function fixtureResources(file: string): { doc: unknown; resources: ArmResource[] } {
+  const doc = JSON.parse(readFileSync(join(ESTATES_DIR, file), "utf8")) as { resources?: ArmResource[]; value?: ArmResource[]; data?: ArmResource[] };
+  return { doc, resources: doc.resources ?? doc.value ?? doc.data ?? [] };
+}
+
+/**
+ * The fixture as ARM would hold it: snapshots carry the resources rules read, but in Azure a
+ * protected item lives in a Recovery Services vault, a backup instance in a backup vault and a cloud
+ * endpoint in a sync group, which a live read walks through. Missing ancestors get a bare resource.
+ */
+export function withAncestors(resources: readonly ArmResource[]): ArmResource[] {
+  const known = new Set(resources.map((r) => idKey(r.id)));
+  const out = [...resources];
+  for (const resource of resources) {
+    let parentId = parseArmId(resource.id).parentId;
+    while (parentId) {
+      const parent = parseArmId(parentId);
+      if (!parent.provider || parent.scopeId) break;
+      if (!known.has(idKey(parentId))) {
+        known.add(idKey(parentId));
+        out.push({ id: parent.id, name: parent.name, type: parent.type, location: "westeurope", properties: {} });
+      }
+      parentId = parent.parentId;
+    }
+  }
+  return out;
+}
+
+export function subscriptionsOf(resources: readonly ArmResource[]): string[] {
+  return [...new Set(resources.map((r) => parseArmId(r.id).subscriptionId))];
+}
+
+/** What must match between a snapshot scan and a live scan of the same estate. */
+export function comparable(findings: readonly Finding[]): string[] {
+  return findings
+    .map((f) => [f.ruleId, idKey(f.resourceId), f.severity, idKey(f.perimeterId ?? ""), f.exempted ? "exempted" : ""].join(" | "))
+    .sort();
+}
+
+/** Live inventory options pointing at an emulator, with quick retries (Retry-After is still honoured). */
+export function liveOptions(emulator: ArmEmulator, extra: Partial<LiveInventoryOptions> = {}): LiveInventoryOptions {
+  return {
+    armEndpoint: emulator.endpoint,
+    ca: emulator.caCertificate,
+    credential: emulator.credential(),
+    retryOptions: { maxRetries: 3, retryDelayInMs: 10, maxRetryDelayInMs: 50 },
+    env: {},
+    ...extra,
+  };
+}
+
+/** Lower-case ARM type an emulator operation reads (`Microsoft.Storage/storageAccounts/read` → type). */
+export function typeRead(operation: string | undefined): string {
+  return (operation ?? "").replace(/\/read$/i, "").toLowerCase();
+}
