@@ -1,0 +1,87 @@
+/**
+ * Storage keys of the state store.
+ *
+ * ARM ids contain `/`, which Table PartitionKey/RowKey forbid, and are compared case-insensitively
+ * (see `idKey`). So everything is keyed by the sha256 of the normalised id, in hex: fixed length, safe
+ * in table keys and blob names alike. The original id always travels with the value (a column, blob
+ * metadata or the JSON body), since a hash cannot be turned back into an id.
+ */
+import { createHash } from "node:crypto";
+import { idKey } from "../model/armId.js";
+
+/** Key of an ARM id: sha256 of its case-insensitive form, 64 hex characters. */
+export function resourceKey(armId: string): string {
+  return sha256Hex(idKey(armId));
+}
+
+/**
+ * Key of an event id. Unlike ARM ids these are compared exactly (Event Grid ids are opaque strings),
+ * but they may hold characters table keys forbid, so they are hashed too.
+ */
+export function eventKey(eventId: string): string {
+  return sha256Hex(eventId);
+}
+
+function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+export const DEFAULT_PREFIX = "nspg";
+
+/**
+ * Table and container names derive from the prefix, so it must fit both: table names are 3-63
+ * alphanumerics starting with a letter; container names are lower-case letters, digits and hyphens.
+ */
+const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9]{0,39}$/;
+
+export function assertValidPrefix(prefix: string): void {
+  if (!PREFIX_PATTERN.test(prefix)) {
+    throw new Error(`state store prefix must be 1-40 letters and digits starting with a letter, got ${JSON.stringify(prefix)}`);
+  }
+}
+
+/** The tables of a store, e.g. `nspgResourceIndex`. */
+export function tableNames(prefix: string) {
+  assertValidPrefix(prefix);
+  return {
+    /** Reverse index as read: partition = resource, one row per perimeter it concerns. */
+    resourceIndex: `${prefix}ResourceIndex`,
+    /** The same rows seen from the perimeter (partition = perimeter), so a replacement can diff. */
+    perimeterIndex: `${prefix}PerimeterIndex`,
+    /** Processed event ids with their expiry. */
+    events: `${prefix}Events`,
+  } as const;
+}
+
+/** The blob container of a store: `nspg-state` for the default prefix. */
+export function containerName(prefix: string): string {
+  assertValidPrefix(prefix);
+  return `${prefix.toLowerCase()}-state`;
+}
+
+/** Folders of the container, one per kind of document. */
+export type BlobKind = "findings" | "perimeters" | "lastknowngood" | "dirty";
+
+export function blobName(kind: BlobKind, armId: string): string {
+  return `${kind}/${resourceKey(armId)}.json`;
+}
+
+/** Empty blob whose lease serialises replacements of one perimeter's index entries. */
+export function indexLockBlobName(perimeterId: string): string {
+  return `locks/index/${resourceKey(perimeterId)}`;
+}
+
+/** Blob holding the "index is warm" flag. */
+export const INDEX_WARM_BLOB = "meta/index-warm.json";
+
+/**
+ * Blob metadata values must be ASCII without control characters; ARM names may be neither, so the
+ * original id is percent-encoded there.
+ */
+export function encodeMetadataValue(value: string): string {
+  return encodeURIComponent(value);
+}
+
+export function decodeMetadataValue(value: string): string {
+  return decodeURIComponent(value);
+}

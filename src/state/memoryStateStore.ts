@@ -1,0 +1,207 @@
+/**
+ * In-memory StateStore: for unit tests of the pipeline and single-process runs.
+ *
+ * It keeps the production semantics on purpose, so that code tested against it behaves the same on
+ * Azure: ETag-conditional writes (a stale ETag, a create of something that exists, an ETag for
+ * something that is gone → ConcurrencyError), case-insensitive ARM ids, expiring event ids, and
+ * values stored as JSON so that callers never share objects with the store (a caller mutating what
+ * it read or wrote must not change the stored state, and `undefined` fields vanish as they do on Azure).
+ */
+import { idKey } from "../model/armId.js";
+import type { ArmResource } from "../model/resource.js";
+import {
+  ConcurrencyError,
+  type DirtyMarker,
+  type PerimeterCache,
+  type StateStore,
+  type StoredFinding,
+  type Versioned,
+} from "./stateStore.js";
+
+export interface MemoryStateStoreOptions {
+  /** Clock in epoch milliseconds for event expiry (tests move it forward); default `Date.now`. */
+  clock?: () => number;
+}
+
+/** A stored document: its JSON and the ETag it has had since it was last written. */
+interface Document {
+  id: string;
+  json: string;
+  etag: string;
+}
+
+/** Sweep expired event ids after this many new ones, so a long-lived store does not grow forever. */
+const EVENT_SWEEP_EVERY = 1_000;
+
+export class MemoryStateStore implements StateStore {
+  private readonly clock: () => number;
+  /** Monotonic, so an ETag is never reused, even after a delete and re-create (no ABA). */
+  private etagCounter = 0;
+
+  private readonly findings = new Map<string, Document>();
+  private readonly perimeterCaches = new Map<string, Document>();
+  private readonly lastKnownGood = new Map<string, Document>();
+  private readonly dirtyMarkers = new Map<string, Document>();
+  /** resource key → perimeter key → perimeter id as given. */
+  private readonly perimetersByResource = new Map<string, Map<string, string>>();
+  /** perimeter key → resource keys, so a replacement knows what to remove. */
+  private readonly resourcesByPerimeter = new Map<string, Set<string>>();
+  private indexWarm = false;
+  /** event id → expiry (epoch ms). */
+  private readonly processedEvents = new Map<string, number>();
+  private eventsSinceSweep = 0;
+
+  constructor(options: MemoryStateStoreOptions = {}) {
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Nothing to create; present so both adapters can be set up the same way. */
+  async init(): Promise<void> {}
+
+  // Findings.
+
+  async getFindings(perimeterId: string): Promise<Versioned<StoredFinding[]>> {
+    const document = this.findings.get(idKey(perimeterId));
+    if (!document) return { value: [], etag: undefined };
+    return { value: JSON.parse(document.json) as StoredFinding[], etag: document.etag };
+  }
+
+  async putFindings(perimeterId: string, findings: StoredFinding[], etag: string | undefined): Promise<string> {
+    return this.conditionalPut(this.findings, "findings", perimeterId, findings, etag);
+  }
+
+  // Perimeter cache.
+
+  async getPerimeterCache(perimeterId: string): Promise<Versioned<PerimeterCache | undefined>> {
+    const document = this.perimeterCaches.get(idKey(perimeterId));
+    if (!document) return { value: undefined, etag: undefined };
+    return { value: JSON.parse(document.json) as PerimeterCache, etag: document.etag };
+  }
+
+  async putPerimeterCache(cache: PerimeterCache, etag: string | undefined): Promise<string> {
+    return this.conditionalPut(this.perimeterCaches, "perimeter cache", cache.perimeterId, cache, etag);
+  }
+
+  async deletePerimeterCache(perimeterId: string): Promise<void> {
+    this.perimeterCaches.delete(idKey(perimeterId));
+  }
+
+  async listCachedPerimeters(): Promise<string[]> {
+    return [...this.perimeterCaches.values()].map((document) => document.id);
+  }
+
+  // Last known good bodies.
+
+  async getLastKnownGood(resourceId: string): Promise<ArmResource | undefined> {
+    const document = this.lastKnownGood.get(idKey(resourceId));
+    return document ? (JSON.parse(document.json) as ArmResource) : undefined;
+  }
+
+  async putLastKnownGood(resource: ArmResource): Promise<void> {
+    this.lastKnownGood.set(idKey(resource.id), { id: resource.id, json: JSON.stringify(resource), etag: this.nextEtag() });
+  }
+
+  async deleteLastKnownGood(resourceId: string): Promise<void> {
+    this.lastKnownGood.delete(idKey(resourceId));
+  }
+
+  // Reverse index.
+
+  async getPerimetersOf(resourceId: string): Promise<string[]> {
+    return [...(this.perimetersByResource.get(idKey(resourceId))?.values() ?? [])];
+  }
+
+  async setIndexForPerimeter(perimeterId: string, resourceIds: readonly string[]): Promise<void> {
+    const perimeterKey = idKey(perimeterId);
+    for (const resourceKey of this.resourcesByPerimeter.get(perimeterKey) ?? []) {
+      const perimeters = this.perimetersByResource.get(resourceKey);
+      perimeters?.delete(perimeterKey);
+      if (perimeters?.size === 0) this.perimetersByResource.delete(resourceKey);
+    }
+    const members = new Set(resourceIds.map(idKey));
+    for (const resourceKey of members) {
+      let perimeters = this.perimetersByResource.get(resourceKey);
+      if (!perimeters) this.perimetersByResource.set(resourceKey, (perimeters = new Map()));
+      perimeters.set(perimeterKey, perimeterId);
+    }
+    if (members.size > 0) this.resourcesByPerimeter.set(perimeterKey, members);
+    else this.resourcesByPerimeter.delete(perimeterKey);
+  }
+
+  async isIndexWarm(): Promise<boolean> {
+    return this.indexWarm;
+  }
+
+  async markIndexWarm(): Promise<void> {
+    this.indexWarm = true;
+  }
+
+  // Processed events.
+
+  async markEventProcessed(eventId: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock();
+    if (++this.eventsSinceSweep >= EVENT_SWEEP_EVERY) this.sweepExpiredEvents(now);
+    const expiresAt = this.processedEvents.get(eventId);
+    if (expiresAt !== undefined && expiresAt > now) return false;
+    this.processedEvents.set(eventId, now + ttlMs);
+    return true;
+  }
+
+  /** Forgets expired event ids; returns how many. */
+  async purgeExpiredEvents(): Promise<number> {
+    return this.sweepExpiredEvents(this.clock());
+  }
+
+  private sweepExpiredEvents(now: number): number {
+    let purged = 0;
+    for (const [eventId, expiresAt] of this.processedEvents) {
+      if (expiresAt <= now) {
+        this.processedEvents.delete(eventId);
+        purged++;
+      }
+    }
+    this.eventsSinceSweep = 0;
+    return purged;
+  }
+
+  // Dirty markers.
+
+  async getDirty(perimeterId: string): Promise<Versioned<DirtyMarker | undefined>> {
+    const document = this.dirtyMarkers.get(idKey(perimeterId));
+    if (!document) return { value: undefined, etag: undefined };
+    return { value: JSON.parse(document.json) as DirtyMarker, etag: document.etag };
+  }
+
+  async putDirty(marker: DirtyMarker, etag: string | undefined): Promise<string> {
+    return this.conditionalPut(this.dirtyMarkers, "dirty marker", marker.perimeterId, marker, etag);
+  }
+
+  async deleteDirty(perimeterId: string, etag: string): Promise<void> {
+    const key = idKey(perimeterId);
+    const current = this.dirtyMarkers.get(key);
+    if (current?.etag !== etag) throw mismatch("dirty marker", perimeterId, etag, current);
+    this.dirtyMarkers.delete(key);
+  }
+
+  // Helpers.
+
+  /** Writes if the ETag matches: `undefined` = must not exist; otherwise must exist with that ETag. */
+  private conditionalPut(store: Map<string, Document>, what: string, id: string, value: unknown, etag: string | undefined): string {
+    const key = idKey(id);
+    const current = store.get(key);
+    if (current?.etag !== etag) throw mismatch(what, id, etag, current);
+    const written: Document = { id, json: JSON.stringify(value), etag: this.nextEtag() };
+    store.set(key, written);
+    return written.etag;
+  }
+
+  private nextEtag(): string {
+    return `"mem-${++this.etagCounter}"`;
+  }
+}
+
+function mismatch(what: string, id: string, expected: string | undefined, current: Document | undefined): ConcurrencyError {
+  const reason =
+    expected === undefined ? "it already exists" : current ? `its ETag is no longer ${expected}` : "it no longer exists";
+  return new ConcurrencyError(`${what} of ${id} was changed by someone else (${reason})`);
+}
