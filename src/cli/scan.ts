@@ -1,6 +1,8 @@
 import { basename } from "node:path";
 import { InputError } from "../model/errors.js";
 import { DEFAULT_SNAPSHOT_LIMIT_BYTES, loadSnapshotFile } from "../inventory/snapshot.js";
+import { readLiveEstate, type LiveProgress } from "../inventory/liveInventory.js";
+import { Estate } from "../model/estate.js";
 import { DEFAULT_POLICY, loadPolicyFile, type Policy } from "../policy/policy.js";
 import { ALL_RULES, RULE_IDS } from "../rules/catalog/index.js";
 import { evaluateEstate } from "../rules/engine.js";
@@ -23,6 +25,16 @@ export interface ScanOptions {
   failOn: (typeof FAIL_ON)[number];
   output?: string;
   maxSnapshotBytes?: number;
+  armEndpoint?: string;
+}
+
+/** A one-line progress indicator on stderr, only when stderr is a terminal. */
+export function progressReporter(): ((p: LiveProgress) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (p) => {
+    const line = p.phase === "done" ? "" : `reading ARM: ${p.phase} ${p.done}/${p.total} (${p.requests} requests)`;
+    process.stderr.write(`\r\x1b[2K${line}`);
+  };
 }
 
 export async function loadPolicyOption(path: string | undefined): Promise<Policy> {
@@ -49,12 +61,26 @@ export function scanExitCode(report: ScanReport, failOn: ScanOptions["failOn"]):
 }
 
 export async function runScan(options: ScanOptions): Promise<number> {
-  if (!options.snapshot) throw new InputError("scan: --snapshot FILE is required (live --subscription scans need the inventory adapter)");
+  const subscriptions = options.subscription ?? [];
+  if (!options.snapshot === (subscriptions.length === 0)) {
+    throw new InputError("scan: give either --snapshot FILE or --subscription ID... (one of them)");
+  }
   const policy = await loadPolicyOption(options.policy);
-  const estate = await loadSnapshotFile(options.snapshot, { maxBytes: options.maxSnapshotBytes ?? DEFAULT_SNAPSHOT_LIMIT_BYTES });
+  let estate: Estate;
+  if (options.snapshot) {
+    estate = await loadSnapshotFile(options.snapshot, { maxBytes: options.maxSnapshotBytes ?? DEFAULT_SNAPSHOT_LIMIT_BYTES });
+  } else {
+    const onProgress = progressReporter();
+    const live = await readLiveEstate(subscriptions, {
+      policy,
+      ...(options.armEndpoint ? { armEndpoint: options.armEndpoint } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    });
+    estate = new Estate(live.resources);
+  }
   const now = new Date();
   const result = evaluateEstate(estate, { policy, now });
-  const report = buildScanReport(result, { snapshot: basename(options.snapshot) }, now);
+  const report = buildScanReport(result, options.snapshot ? { snapshot: basename(options.snapshot) } : { subscriptions }, now);
   const terminal = !options.output && process.stdout.isTTY === true;
   const format = options.format ?? (terminal ? "table" : "json");
   await emit(renderReport(report, format, terminal), options.output);

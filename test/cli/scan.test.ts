@@ -87,7 +87,8 @@ describe("bad input: exit 2, one clear line on stderr naming file and path, noth
     ["missing file", ["--snapshot", join(dir, "nope.json")], /^nsp-guardrail: nope\.json: cannot read snapshot: ENOENT$/],
     ["bad policy value", ["--snapshot", estate, "--policy", file("policy.yaml", "rules:\n  storage-nfs: { action: delete }\n")], /^nsp-guardrail: policy\.yaml: rules\.storage-nfs\.action: expected off\|alert\|revert$/],
     ["unknown policy key", ["--snapshot", estate, "--policy", file("policy2.yaml", "dryrun: false\n")], /^nsp-guardrail: policy2\.yaml: dryrun: unknown key$/],
-    ["no --snapshot", [], /^nsp-guardrail: scan: --snapshot FILE is required/],
+    ["neither --snapshot nor --subscription", [], /^nsp-guardrail: scan: give either --snapshot FILE or --subscription ID/],
+    ["both --snapshot and --subscription", ["--snapshot", estate, "--subscription", "11111111-1111-1111-1111-111111111111"], /^nsp-guardrail: scan: give either --snapshot FILE or --subscription ID/],
     ["unknown format", ["--snapshot", estate, "--format", "xml"], /^error: option '--format <format>' argument 'xml' is invalid/],
     ["unknown option", ["--snapshot", estate, "--frobnicate"], /^error: unknown option '--frobnicate'/],
   ];

@@ -401,3 +401,35 @@ export function storageInPerimeter(
   });
   return { nsp, profile: prof, account, association: assoc, resources: [nsp, prof, account, assoc] as ArmResource[] };
 }
+
+/** The vaults and groups that backup items and sync endpoints live under (ARM lists children through them). */
+export function recoveryServicesVault(name = "rsv1", place: Place = {}): ArmResource {
+  return {
+    id: `${rgId({ rg: "rg-backup", ...place })}/providers/Microsoft.RecoveryServices/vaults/${name}`,
+    name,
+    type: "Microsoft.RecoveryServices/vaults",
+    location: "westeurope",
+    sku: { name: "RS0", tier: "Standard" },
+    properties: { provisioningState: "Succeeded", publicNetworkAccess: "Enabled" },
+  };
+}
+
+export function backupVault(name = "bv1", place: Place = {}): ArmResource {
+  return {
+    id: `${rgId({ rg: "rg-backup", ...place })}/providers/Microsoft.DataProtection/backupVaults/${name}`,
+    name,
+    type: "Microsoft.DataProtection/backupVaults",
+    location: "westeurope",
+    identity: { type: "SystemAssigned" },
+    properties: { provisioningState: "Succeeded", storageSettings: [{ datastoreType: "VaultStore", type: "LocallyRedundant" }] },
+  };
+}
+
+export function syncGroup(service: ArmResource, name: string): ArmResource {
+  return {
+    id: `${service.id}/syncGroups/${name}`,
+    name,
+    type: "Microsoft.StorageSync/storageSyncServices/syncGroups",
+    properties: { syncGroupStatus: "0", uniqueId: `${name}-0000` },
+  };
+}
