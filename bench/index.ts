@@ -7,6 +7,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+import { measureLiveScan, type LiveScanFigures } from "./liveScan.js";
 
 interface EngineFigures {
   accounts: number;
@@ -58,6 +59,20 @@ if (rows.length > 1) {
   console.log(`growth: ${scale}x accounts -> ${(last.engineMs / first.engineMs).toFixed(1)}x engine time (linear would be ${scale}x)`);
 }
 
+console.log("\nLive scan through the Azure SDK clients against the ARM emulator (20 ms latency per call, concurrency 8)");
+console.log(`${"members".padStart(8)} ${"calls".padStart(7)} ${"requests".padStart(8)} ${"calls/member".padStart(12)} ${"wall ms".padStart(8)} ${"calls×latency÷conc".padStart(18)} ${"wall/ideal".padStart(10)}`);
+const liveRows: LiveScanFigures[] = [];
+for (const members of (process.env.NSPG_BENCH_LIVE_SIZES ?? "10,100,1000").split(",").map(Number)) {
+  const r = await measureLiveScan(members);
+  liveRows.push(r);
+  console.log(
+    `${String(r.members).padStart(8)} ${String(r.calls).padStart(7)} ${String(r.requests).padStart(8)} ${(r.calls / r.members).toFixed(2).padStart(12)} ${fmt(r.wallMs)} ${fmt(r.expectedMs).padStart(18)} ${(r.wallMs / r.expectedMs).toFixed(2).padStart(10)}`,
+  );
+  for (const [type, t] of Object.entries(r.byType)) {
+    console.log(`${"".padStart(8)}   ${type}: ${t.members} member(s), ${t.calls} call(s), ${(t.calls / Math.max(1, t.members)).toFixed(2)} per member, at most ${t.maxCallsPerMember}`);
+  }
+}
+
 const biggest = rows.find((r) => r.accounts === 100_000);
 console.log("\nSummary against goals");
 const summary: Array<[string, string, string, boolean | undefined]> = [];
@@ -65,6 +80,12 @@ if (biggest) {
   summary.push(["engine time, 100k accounts", `${biggest.engineMs.toFixed(0)} ms`, "< 2000 ms", biggest.engineMs < 2000]);
   summary.push(["peak memory, 100k accounts", `${biggest.peakRssMiB.toFixed(0)} MiB`, "< 1024 MiB", biggest.peakRssMiB < 1024]);
   summary.push(["engine / bare JSON parse, 100k", `${(biggest.engineMs / biggest.parseMs).toFixed(2)}x`, "<= 3x", biggest.engineMs / biggest.parseMs <= 3]);
+}
+const largestLive = liveRows.at(-1);
+if (largestLive) {
+  const storage = largestLive.byType["microsoft.storage/storageaccounts"];
+  if (storage) summary.push([`calls per storage member, ${largestLive.members}`, `at most ${storage.maxCallsPerMember}`, "<= 6", storage.maxCallsPerMember <= 6]);
+  summary.push([`live wall / (calls×latency÷conc), ${largestLive.members}`, `${(largestLive.wallMs / largestLive.expectedMs).toFixed(2)}x`, "close to 1x (<= 1.5x)", largestLive.wallMs / largestLive.expectedMs <= 1.5]);
 }
 for (const [what, got, goal, ok] of summary) {
   console.log(`${what.padEnd(34)} ${got.padStart(12)}   goal ${goal.padEnd(12)} ${ok === undefined ? "" : ok ? "met" : "NOT MET"}`);
