@@ -37,7 +37,10 @@ export interface PipelineDeps {
   store: StateStore;
   arm: ArmReader;
   queue: EvaluationQueue;
+  /** Where malformed events are parked. */
   poison: PoisonParking;
+  /** Where malformed evaluation messages are parked (default: with the events). */
+  messagePoison?: PoisonParking;
   policy?: Policy;
   logger?: Logger;
   /** Receives the decision of each evaluation (alerts, reverts); may update action statuses. */
@@ -194,7 +197,7 @@ export class GuardrailPipeline {
       message = parseEvaluationMessage(raw);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      await this.poison.park(raw, reason);
+      await (this.deps.messagePoison ?? this.poison).park(raw, reason);
       this.logger.warn({ invocationId, reason }, "malformed evaluation message parked");
       return undefined;
     }

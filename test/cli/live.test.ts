@@ -48,8 +48,11 @@ describe("scan --subscription and export against the ARM emulator", async () => 
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/^exported \d+ resource\(s\) in \d+ ARM call\(s\)/);
     const exported = JSON.parse(readFileSync(out, "utf8")).resources as ArmResource[];
-    const original = new Map(contoso.map((x: ArmResource) => [idKey(x.id), x]));
-    const readOnly = ({ etag: _e, systemData: _s, ...rest }: ArmResource) => ({ ...rest, properties: { ...rest.properties, provisioningState: undefined } });
+    const original = new Map<string, ArmResource>(contoso.map((x: ArmResource) => [idKey(x.id), x]));
+    const readOnly = (r: ArmResource) => {
+      const { etag: _e, systemData: _s, ...rest } = r;
+      return { ...rest, properties: { ...(r.properties ?? {}), provisioningState: undefined } };
+    };
     for (const resource of exported) {
       const seeded = original.get(idKey(resource.id));
       if (!seeded) {

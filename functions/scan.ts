@@ -1,0 +1,21 @@
+/** POST /api/scan (function key): a full reconcile now; answers with the findings by perimeter. */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
+import { getRuntime } from "../src/app/runtime.js";
+
+export async function scan(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const { pipeline } = await getRuntime();
+  const decisions = await pipeline.reconcile(context.invocationId);
+  return {
+    status: 200,
+    jsonBody: {
+      version: 1,
+      perimeters: decisions.map((d) => ({
+        perimeterId: d.perimeterId,
+        findings: d.findings.filter((f) => f.status !== "resolved"),
+        resolved: d.findings.filter((f) => f.status === "resolved").length,
+      })),
+    },
+  };
+}
+
+app.http("scan", { route: "scan", methods: ["POST"], authLevel: "function", handler: scan });
