@@ -20,6 +20,8 @@ export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 interface CallContext {
+  /** The session the call belongs to: it counts the call's requests, whichever session built the clients. */
+  readonly session: CallSession;
   readonly label: string;
   readonly signal: AbortSignal;
   /** Parsed JSON bodies of the call's successful responses, in order (one per page). */
@@ -54,9 +56,12 @@ export interface SessionOptions {
   readonly concurrency?: number;
   readonly requestTimeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** A limiter shared by several sessions (a long-lived reader runs one session per read); overrides `concurrency`. */
+  readonly limiter?: Semaphore;
 }
 
-class Semaphore {
+/** Bounds the calls in flight; calls never nest, so sessions may share one. */
+export class Semaphore {
   private active = 0;
   /** Most holders at once: what tests check the bound against. */
   peak = 0;
@@ -170,7 +175,7 @@ export class CallSession {
 
   constructor(options: SessionOptions = {}) {
     const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
-    this.limiter = new Semaphore(concurrency);
+    this.limiter = options.limiter ?? new Semaphore(concurrency);
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.signal = options.signal ? AbortSignal.any([options.signal, this.stop.signal]) : this.stop.signal;
   }
@@ -197,7 +202,7 @@ export class CallSession {
    */
   async call<T>(label: string, operation: (options: SdkCallOptions) => Promise<T>, options: CallOptions = {}): Promise<CallResult<T>> {
     const release = await this.limiter.acquire();
-    const context: CallContext = { label, signal: this.signal, bodies: [], requests: 0 };
+    const context: CallContext = { session: this, label, signal: this.signal, bodies: [], requests: 0 };
     try {
       if (this.signal.aborted) throw abortError(this.signal);
       this.calls++;
@@ -217,14 +222,19 @@ export class CallSession {
     }
   }
 
-  /** Per call (outside the retry loop): sees each request once and its final response. */
+  /**
+   * Per call (outside the retry loop): sees each request once and its final response. Clients may
+   * outlive the session that built them (the event pipeline's reader): a request counts on the
+   * session of the call it belongs to.
+   */
   readonly capturePolicy: PipelinePolicy = {
     name: "nspgCaptureRawBodies",
     sendRequest: async (request: PipelineRequest, next) => {
       const context = currentCall.getStore();
+      const session = context?.session ?? this;
       // Pages fetched by a paging helper without options still belong to the run.
-      request.abortSignal ??= context?.signal ?? this.signal;
-      this.requests++;
+      request.abortSignal ??= context?.signal ?? session.signal;
+      session.requests++;
       if (context) context.requests++;
       const response: PipelineResponse = await next(request);
       if (context && response.status >= 400) context.errorBody = response.bodyAsText ?? undefined;
@@ -246,14 +256,16 @@ export class CallSession {
   readonly timeoutPolicy: PipelinePolicy = {
     name: "nspgAttemptTimeout",
     sendRequest: async (request: PipelineRequest, next) => {
-      this.attempts++;
+      const session = currentCall.getStore()?.session ?? this;
+      session.attempts++;
+      const timeoutMs = session.requestTimeoutMs;
       const outer = request.abortSignal;
       const attempt = new AbortController();
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
         attempt.abort();
-      }, this.requestTimeoutMs);
+      }, timeoutMs);
       const onOuterAbort = () => attempt.abort();
       if (outer?.aborted) attempt.abort();
       else outer?.addEventListener("abort", onOuterAbort, { once: true });
@@ -262,7 +274,7 @@ export class CallSession {
         return await next(request);
       } catch (error) {
         if (timedOut && !outer?.aborted) {
-          throw new RestError(`no response within ${this.requestTimeoutMs} ms`, { code: "ETIMEDOUT", request });
+          throw new RestError(`no response within ${timeoutMs} ms`, { code: "ETIMEDOUT", request });
         }
         throw error;
       } finally {

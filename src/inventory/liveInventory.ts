@@ -25,8 +25,8 @@ import { DEFAULT_POLICY, type Policy } from "../policy/policy.js";
 import { ALL_RULES } from "../rules/catalog/index.js";
 import { isKeyVaultEncrypted, keyVaultUriOf } from "../rules/helpers.js";
 import type { Rule } from "../rules/types.js";
-import { CallSession, DEFAULT_CONCURRENCY, type SdkCallOptions } from "./armCalls.js";
-import { ArmClients, resolveArmConnection, type ArmConnectionOptions, type ArmRetryOptions, type RawPage } from "./armClients.js";
+import { CallSession, DEFAULT_CONCURRENCY, type SdkCallOptions, type SessionOptions } from "./armCalls.js";
+import { ArmClients, resolveArmConnection, type ArmClientSettings, type ArmConnectionOptions, type ArmRetryOptions, type RawPage } from "./armClients.js";
 import { sharedArmCredential } from "./credential.js";
 import { readPlanForPolicy, type ReadPlan } from "./readPlan.js";
 
@@ -115,23 +115,37 @@ interface Tally {
   requests: number;
 }
 
-/** Reads an estate from ARM. Throws ArmUnavailableError (one line) when ARM fails or refuses. */
-export async function readLiveEstate(subscriptionIds: readonly string[], options: LiveInventoryOptions = {}): Promise<LiveEstate> {
-  const plan = options.plan ?? readPlanForPolicy(options.policy ?? DEFAULT_POLICY, options.rules ?? ALL_RULES);
+/** The read plan the options ask for (shared with the event pipeline's reader, liveArmReader.ts). */
+export function livePlanOf(options: LiveInventoryOptions): ReadPlan {
+  return options.plan ?? readPlanForPolicy(options.policy ?? DEFAULT_POLICY, options.rules ?? ALL_RULES);
+}
+
+/** Credential, endpoint, CA and retries of the SDK clients the options ask for. */
+export function liveClientSettings(options: LiveInventoryOptions): ArmClientSettings {
+  // The connection first: a bad endpoint fails before any credential is built.
   const connection = resolveArmConnection(options, options.env ?? process.env);
-  const session = new CallSession({
+  return {
+    credential: options.credential ?? sharedArmCredential().credential,
+    connection,
+    ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
+  };
+}
+
+/** Concurrency, timeouts and abort signal of a session of calls. */
+export function liveSessionOptions(options: LiveInventoryOptions): SessionOptions {
+  return {
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.abortSignal ? { signal: options.abortSignal } : {}),
-  });
-  const clients = new ArmClients(
-    {
-      credential: options.credential ?? sharedArmCredential().credential,
-      connection,
-      ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
-    },
-    session,
-  );
+  };
+}
+
+/** Reads an estate from ARM. Throws ArmUnavailableError (one line) when ARM fails or refuses. */
+export async function readLiveEstate(subscriptionIds: readonly string[], options: LiveInventoryOptions = {}): Promise<LiveEstate> {
+  const plan = livePlanOf(options);
+  const settings = liveClientSettings(options);
+  const session = new CallSession(liveSessionOptions(options));
+  const clients = new ArmClients(settings, session);
   const reader = new LiveReader(plan, session, clients, options.onProgress);
   try {
     await reader.read(subscriptionIds);
@@ -142,7 +156,7 @@ export async function readLiveEstate(subscriptionIds: readonly string[], options
 }
 
 /** `/subscriptions/{s}/resourceGroups/{rg}/providers/{ns}/{type}/{name}` split for SDK calls. */
-interface Located {
+export interface Located {
   readonly id: string;
   readonly subscriptionId: string;
   readonly resourceGroup: string;
@@ -150,7 +164,7 @@ interface Located {
   readonly type: string;
 }
 
-function locate(id: string): Located | undefined {
+export function locate(id: string): Located | undefined {
   let parsed: ParsedArmId;
   try {
     parsed = parseArmId(id);
@@ -162,7 +176,7 @@ function locate(id: string): Located | undefined {
 }
 
 /** A resource from a raw body: an object with a parsable ARM id and a type. */
-function asResource(item: unknown): ArmResource | undefined {
+export function asResource(item: unknown): ArmResource | undefined {
   if (item === null || typeof item !== "object" || Array.isArray(item)) return undefined;
   const { id, type } = item as { id?: unknown; type?: unknown };
   if (typeof id !== "string" || typeof type !== "string") return undefined;
@@ -175,7 +189,7 @@ function asResource(item: unknown): ArmResource | undefined {
 }
 
 /** The `value[]` items of list pages. */
-function listItems(bodies: readonly unknown[]): ArmResource[] {
+export function listItems(bodies: readonly unknown[]): ArmResource[] {
   const out: ArmResource[] = [];
   for (const body of bodies) {
     const value = (body as RawPage | null)?.value;
@@ -189,12 +203,12 @@ function listItems(bodies: readonly unknown[]): ArmResource[] {
 }
 
 /** Something that can be iterated page by page (both SDK generations' paged iterators). */
-interface Paged {
+export interface Paged {
   byPage(): AsyncIterable<unknown>;
 }
 
 /** Reads every page: the capture policy keeps the raw bodies. */
-async function drain(paged: Paged): Promise<void> {
+export async function drain(paged: Paged): Promise<void> {
   for await (const _page of paged.byPage()) {
     // Pages are captured raw by the session; the SDK's flattened models are not used.
   }
@@ -216,13 +230,17 @@ function needsBackupPolicy(instance: ArmResource): boolean {
   return !vaultedByParameters && propString(instance, "policyInfo", "policyId") !== undefined;
 }
 
-function uniqueSubscriptions(ids: Iterable<string>): string[] {
+export function uniqueSubscriptions(ids: Iterable<string>): string[] {
   const seen = new Map<string, string>();
   for (const id of ids) if (!seen.has(id.toLowerCase())) seen.set(id.toLowerCase(), id);
   return [...seen.values()];
 }
 
-class LiveReader {
+/**
+ * One read of ARM over a session: the whole estate (`read`), or the same steps for given perimeters
+ * (`readFrom`) or one member (`readMemberById`), for the event pipeline's reader (liveArmReader.ts).
+ */
+export class LiveReader {
   private readonly resources = new Map<string, ArmResource>();
   private readonly byArea = new Map<string, Tally>();
   private readonly byMemberType = new Map<string, MemberCalls>();
@@ -337,6 +355,14 @@ class LiveReader {
         ),
       )
     ).flat();
+    await this.readFrom(perimeters, subscriptions);
+  }
+
+  /**
+   * Steps 1 to 3 for perimeters already read; `subscriptions` are those the subscription-wide reads
+   * of step 3 cover (with the member accounts' own).
+   */
+  async readFrom(perimeters: readonly ArmResource[], subscriptions: readonly string[]): Promise<void> {
     this.add(perimeters);
     this.startPhase("perimeters", perimeters.length);
     const associations = (await Promise.all(perimeters.map((p) => this.readPerimeter(p)))).flat();
@@ -438,6 +464,17 @@ class LiveReader {
   }
 
   // --- 2. members --------------------------------------------------------------------------------
+
+  /** One member as step 2 reads it; a key vault with the GET step 3 makes of a vault it did not list. */
+  async readMemberById(memberId: string): Promise<void> {
+    const member = locate(memberId);
+    if (!member) {
+      this.unread.push(memberId);
+      return;
+    }
+    if (member.type === T.keyVault) await this.readKeyVaultMember(member);
+    else await this.readMember(member);
+  }
 
   private wantsMember(type: string): boolean {
     return this.plan.readAllMembers || this.plan.has(type);
@@ -565,13 +602,18 @@ class LiveReader {
           this.memberTally(member.type).members++;
           return;
         }
-        const keyVault = this.clients.keyVault(member.subscriptionId);
-        await this.countedMember(member.type, async (tally) => {
-          const vault = await this.get(tally, `read key vault ${member.name}`, (o) => keyVault.vaults.get(member.resourceGroup, member.name, o));
-          if (vault) this.add([vault]);
-        });
+        await this.readKeyVaultMember(member);
       }),
     );
+  }
+
+  private async readKeyVaultMember(member: Located): Promise<void> {
+    if (!this.wantsMember(member.type)) return;
+    const keyVault = this.clients.keyVault(member.subscriptionId);
+    await this.countedMember(member.type, async (tally) => {
+      const vault = await this.get(tally, `read key vault ${member.name}`, (o) => keyVault.vaults.get(member.resourceGroup, member.name, o));
+      if (vault) this.add([vault]);
+    });
   }
 
   /** VMs with an unmanaged disk on a member account (matched like the estate index: the host's first label). */
