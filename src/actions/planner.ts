@@ -24,6 +24,8 @@ export interface PlanContext {
   changes: DirtyMarker["changes"];
   /** The perimeter's state before the changes. */
   previous: EstateReader;
+  /** Last known good bodies of associations and access rules: what a revert restores first. */
+  lastKnownGood?: EstateReader;
   /** Object id (and app id) of the guardrail's own identity: its changes are never fought. */
   selfPrincipalIds?: readonly string[];
 }
@@ -73,7 +75,7 @@ function planRevert(f: DecidedFinding, ctx: PlanContext): RevertPlan {
   if (by && (ctx.policy.exemptPrincipals.some((p) => p.toLowerCase() === by.toLowerCase()) || ctx.selfPrincipalIds?.some((p) => p.toLowerCase() === by.toLowerCase()))) {
     return skip("none", `change made by exempt principal ${by}: alert only`);
   }
-  const before = ctx.previous.get(target);
+  const before = ctx.lastKnownGood?.get(target) ?? ctx.previous.get(target);
   const operation: Action["operation"] = before ? "restore" : "delete";
   let body = before;
   if (f.ruleId === "storage-enforcement-downgrade" && before) {

@@ -16,7 +16,7 @@ import type { Finding } from "../rules/types.js";
 import { planActions, type RevertPlan } from "../actions/planner.js";
 import { blobHostKey, classify } from "../events/routing.js";
 import { isResourceChangeEventType, parseResourceEvent, type ResourceEvent } from "../events/resourceEvent.js";
-import { ConcurrencyError, type DirtyMarker, type StateStore, type StoredFinding } from "../state/stateStore.js";
+import { ConcurrencyError, type DirtyMarker, type PerimeterCache, type StateStore, type StoredFinding, type Versioned } from "../state/stateStore.js";
 import { silentLogger, type Logger } from "../logging.js";
 import { perimeterClosure } from "./closure.js";
 import { diffFindings, type Action, type PerimeterDecision } from "./decisions.js";
@@ -142,7 +142,10 @@ export class GuardrailPipeline {
     const id = event.resourceId;
     if (classified.route.via === "perimeter") {
       out.set(idKey(classified.perimeterId!), classified.perimeterId!);
-      addAll(await this.store.getPerimetersOf(id));
+      // Other perimeters that read this resource, or its profile or perimeter (a CMK vault's rules, say).
+      for (let ancestor: string | undefined = id; ancestor && ancestor.split("/").length > 5; ancestor = parseArmId(ancestor).parentId) {
+        addAll(await this.store.getPerimetersOf(ancestor));
+      }
       // A new association may concern other perimeters through its member (a CMK vault, for instance).
       if (event.kind === "write" && classified.route.type === T.association) {
         const body = await arm.get(id);
@@ -257,13 +260,23 @@ export class GuardrailPipeline {
       closure = perimeter ? perimeterClosure(estate, perimeter) : undefined;
     }
     const previous = new Estate(previousResources);
-    const findings: Finding[] = perimeter ? evaluatePerimeter(estate, perimeter, { policy: this.policy, now, previous }) : [];
+    const lastKnownGood = cached.value?.lastKnownGood ?? [];
+    const findings: Finding[] = perimeter
+      ? evaluatePerimeter(estate, perimeter, { policy: this.policy, now, previous: withLastKnownGood(previousResources, lastKnownGood) })
+      : [];
     // Findings about a whole subscription belong to the reconcile pass, which sees every perimeter.
     const own = findings.filter((f) => f.perimeterId !== undefined);
-    const decision = await this.record(perimeterId, own, changes, previous, log, now);
+    const decision = await this.record(perimeterId, own, changes, previous, log, now, lastKnownGood);
 
     if (perimeter && closure) {
-      await this.store.putPerimeterCache({ perimeterId, reconciledAt: cached.value?.reconciledAt, resources: closure.resources, unresolved: closure.unresolved }, cached.etag).catch((error) => {
+      const cache: PerimeterCache = {
+        perimeterId,
+        reconciledAt: cached.value?.reconciledAt,
+        resources: closure.resources,
+        unresolved: closure.unresolved,
+        lastKnownGood: updateLastKnownGood(lastKnownGood, closure.resources, perimeterId, own),
+      };
+      await this.store.putPerimeterCache(cache, cached.etag).catch((error) => {
         if (!(error instanceof ConcurrencyError)) throw error;
         // Another instance wrote it meanwhile: its copy is at least as fresh; ours is dropped.
       });
@@ -311,6 +324,7 @@ export class GuardrailPipeline {
     previous: Estate,
     log: Logger,
     now: Date,
+    lastKnownGood: readonly ArmResource[] = [],
   ): Promise<PerimeterDecision> {
     return withRetry(async () => {
       const stored = await this.store.getFindings(perimeterId);
@@ -319,6 +333,7 @@ export class GuardrailPipeline {
         policy: this.policy,
         changes,
         previous,
+        lastKnownGood: new Estate(lastKnownGood),
         ...(this.options.selfPrincipalIds ? { selfPrincipalIds: this.options.selfPrincipalIds } : {}),
       });
       const decision: PerimeterDecision = {
@@ -342,8 +357,13 @@ export class GuardrailPipeline {
     const subscriptions = this.options.subscriptionIds ?? [];
     if (subscriptions.length === 0) throw new InputError("NSPG_SUBSCRIPTION_IDS: no subscription to reconcile");
     const now = this.now();
-    const estate = new Estate(await this.arm.readSubscriptions(subscriptions));
-    const result = evaluateEstate(estate, { policy: this.policy, now });
+    const resources = await this.arm.readSubscriptions(subscriptions);
+    const estate = new Estate(resources);
+    // The rules that compare with the state before a change compare with the last known good one.
+    const caches = new Map<string, Versioned<PerimeterCache | undefined>>();
+    for (const perimeter of estate.perimeters()) caches.set(idKey(perimeter.id), await this.store.getPerimeterCache(perimeter.id));
+    const lastKnownGood = [...caches.values()].flatMap((c) => c.value?.lastKnownGood ?? []);
+    const result = evaluateEstate(estate, { policy: this.policy, now, previous: withLastKnownGood(resources, lastKnownGood) });
     const byPerimeter = new Map<string, Finding[]>();
     for (const f of result.findings) {
       const owner = f.perimeterId ?? f.resourceId; // subscription-wide findings live under the subscription
@@ -356,15 +376,25 @@ export class GuardrailPipeline {
     for (const perimeter of estate.perimeters()) {
       live.add(idKey(perimeter.id));
       const closure = perimeterClosure(estate, perimeter);
-      const cache = await this.store.getPerimeterCache(perimeter.id);
-      await this.store.putPerimeterCache(
-        { perimeterId: perimeter.id, reconciledAt: now.toISOString(), resources: closure.resources, unresolved: closure.unresolved },
-        cache.etag,
-      ).catch((error) => {
-        if (!(error instanceof ConcurrencyError)) throw error;
-      });
+      const cache = caches.get(idKey(perimeter.id))!;
+      const own = byPerimeter.get(idKey(perimeter.id)) ?? [];
+      const previousGood = cache.value?.lastKnownGood ?? [];
+      await this.store
+        .putPerimeterCache(
+          {
+            perimeterId: perimeter.id,
+            reconciledAt: now.toISOString(),
+            resources: closure.resources,
+            unresolved: closure.unresolved,
+            lastKnownGood: updateLastKnownGood(previousGood, closure.resources, perimeter.id, own),
+          },
+          cache.etag,
+        )
+        .catch((error) => {
+          if (!(error instanceof ConcurrencyError)) throw error;
+        });
       await this.store.setIndexForPerimeter(perimeter.id, closure.indexKeys);
-      decisions.push(await this.record(perimeter.id, byPerimeter.get(idKey(perimeter.id)) ?? [], [], estate, log, now));
+      decisions.push(await this.record(perimeter.id, own, [], estate, log, now, previousGood));
     }
     for (const subscription of subscriptions) {
       const owner = `/subscriptions/${subscription}`;
@@ -382,6 +412,44 @@ export class GuardrailPipeline {
     log.info({ perimeters: estate.perimeters().length, findings: result.findings.length }, "reconcile finished");
     return decisions;
   }
+}
+
+/**
+ * Last known good bodies of a perimeter's own associations and access rules: an association's latest
+ * body while it is Enforced; an access rule's latest body while no finding names it. They are what
+ * reverts restore, and the "before" that rules comparing with the previous state (the enforcement
+ * downgrade) see, so that such a finding stays open until the association is good again.
+ */
+export function updateLastKnownGood(previous: readonly ArmResource[], current: readonly ArmResource[], perimeterId: string, findings: readonly Finding[]): ArmResource[] {
+  const prefix = `${idKey(perimeterId)}/`;
+  const named = new Set<string>();
+  for (const f of findings) {
+    if (f.exempted) continue;
+    named.add(idKey(f.resourceId));
+  }
+  const good = new Map(previous.map((r) => [idKey(r.id), r]));
+  const present = new Set<string>();
+  for (const r of current) {
+    const key = idKey(r.id);
+    if (!key.startsWith(prefix)) continue;
+    const type = r.type.toLowerCase();
+    if (type === T.association) {
+      present.add(key);
+      if (String(r.properties?.["accessMode"] ?? "").toLowerCase() === "enforced") good.set(key, r);
+    } else if (type === T.accessRule) {
+      present.add(key);
+      if (!named.has(key)) good.set(key, r);
+    }
+  }
+  // Deleted resources are forgotten: the cache follows the perimeter as it is.
+  return [...good.entries()].filter(([key]) => present.has(key)).map(([, r]) => r);
+}
+
+/** The previous state with last known good bodies in place of the cached ones. */
+export function withLastKnownGood(resources: readonly ArmResource[], lastKnownGood: readonly ArmResource[]): Estate {
+  if (lastKnownGood.length === 0) return new Estate(resources);
+  const good = new Map(lastKnownGood.map((r) => [idKey(r.id), r]));
+  return new Estate(resources.map((r) => good.get(idKey(r.id)) ?? r));
 }
 
 function markLogged(action: Action, log: Logger): void {

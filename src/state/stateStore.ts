@@ -42,6 +42,8 @@ export interface PerimeterCache {
   resources: ArmResource[];
   /** References the closure could not resolve when cached (so that they do not force a re-read each time). */
   unresolved?: string[];
+  /** Last known good bodies of the perimeter's associations and access rules (see updateLastKnownGood). */
+  lastKnownGood?: ArmResource[];
 }
 
 /** Work waiting for a perimeter: set by events, taken by the evaluation. */
