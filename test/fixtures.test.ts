@@ -7,7 +7,7 @@ import { RULE_IDS } from "../src/rules/catalog/index.js";
 import { evaluateEstate } from "../src/rules/engine.js";
 import { NOW } from "./helpers/builders.js";
 import { ROOT } from "./helpers/cli.js";
-import { ESTATES, FIXTURE_POLICY } from "./fixtures/estates.js";
+import { ESTATES, FIXTURE_POLICY, TIMELINES } from "./fixtures/estates.js";
 
 const dir = join(ROOT, "test", "fixtures", "estates");
 const update = process.env.UPDATE_FIXTURES === "1";
@@ -29,6 +29,10 @@ describe("fixture estates", () => {
   });
 
   it("contoso.policy.yaml is current", () => checkOrWrite("contoso.policy.yaml", FIXTURE_POLICY));
+
+  it.each(Object.keys(TIMELINES))("timeline %s is current with its builder", (file) => {
+    checkOrWrite(file, `${JSON.stringify(TIMELINES[file as keyof typeof TIMELINES](), null, 1)}\n`);
+  });
 
   it("together, the fixtures exercise every rule", async () => {
     const contoso = await load("contoso.json");

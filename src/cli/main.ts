@@ -3,6 +3,7 @@ import { ArmUnavailableError, InputError } from "../model/errors.js";
 import { TOOL_NAME, VERSION } from "../version.js";
 import { runEmulator, type EmulatorOptions } from "./emulator.js";
 import { runExport, type ExportOptions } from "./export.js";
+import { REPLAY_FORMATS, runReplay, type ReplayCliOptions } from "./replay.js";
 import { emit } from "./output.js";
 import { renderRules, RULES_FORMATS, type RulesFormat } from "./rules.js";
 import { FAIL_ON, runScan, SCAN_FORMATS, type ScanOptions } from "./scan.js";
@@ -36,6 +37,16 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--max-snapshot-bytes <n>", "refuse snapshots larger than this", positiveInteger)
     .exitOverride()
     .action(async (opts: ScanOptions) => setExit(await runScan(opts)));
+
+  program
+    .command("replay")
+    .description("Replay a timeline of changes against an estate: what the guardrail would decide, event by event.")
+    .requiredOption("--snapshot <file>", "the estate before the timeline (the guardrail's last known good state)")
+    .requiredOption("--timeline <file>", 'JSON array of { "op": "put", "resource": {...} } / { "op": "delete", "id": "..." }')
+    .addOption(new Option("--policy <file>", "policy file (YAML or JSON)"))
+    .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(REPLAY_FORMATS))
+    .exitOverride()
+    .action(async (opts: ReplayCliOptions) => setExit(await runReplay(opts)));
 
   program
     .command("export")

@@ -1,0 +1,207 @@
+/**
+ * "What would the guardrail do if these changes happened": an in-process ARM emulator seeded with an
+ * estate, the guardrail reconciling it as on first deployment, then each timeline operation applied
+ * to the emulator, whose Event Grid event the guardrail handles exactly as in production.
+ */
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import { z } from "zod";
+import { EventGridPublisher } from "../emulator/eventGrid.js";
+import { ArmEmulator, DEFAULT_CALLER } from "../emulator/server.js";
+import type { Caller } from "../emulator/tokens.js";
+import { LiveArmReader } from "../inventory/liveArmReader.js";
+import { isArmId } from "../model/armId.js";
+import { InputError } from "../model/errors.js";
+import type { ArmResource } from "../model/resource.js";
+import { DEFAULT_POLICY, type Policy } from "../policy/policy.js";
+import { compareFindings } from "../rules/engine.js";
+import type { Finding } from "../rules/types.js";
+import type { Logger } from "../logging.js";
+import { silentLogger } from "../logging.js";
+import { GuardrailPipeline, type EventOutcome } from "../pipeline/pipeline.js";
+import { InMemoryPoison, InProcessQueue } from "../pipeline/inProcessQueue.js";
+import type { DecidedFinding, EventDecision, PerimeterDecision } from "../pipeline/decisions.js";
+import type { RevertPlan } from "../actions/planner.js";
+import { MemoryStateStore } from "../state/memoryStateStore.js";
+
+const callerSchema = z.strictObject({ objectId: z.string().min(1), appId: z.string().min(1).optional(), name: z.string().optional() });
+const armIdString = z.string().refine((s) => isArmId(s), "not an ARM resource id");
+const operationSchema = z.discriminatedUnion(
+  "op",
+  [
+    z.strictObject({
+      op: z.literal("put"),
+      resource: z.looseObject({ id: armIdString, type: z.string().regex(/^[^/\s]+(\/[^/\s]+)+$/, "not a resource type") }),
+      caller: callerSchema.optional(),
+    }),
+    z.strictObject({ op: z.literal("delete"), id: armIdString, caller: callerSchema.optional() }),
+  ],
+  { error: () => 'expected { "op": "put", "resource": {...} } or { "op": "delete", "id": "..." }' },
+);
+export type TimelineOperation = z.output<typeof operationSchema>;
+
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : `${i === 0 ? "" : "."}${String(k)}`)).join("") || "(root)";
+}
+
+export function parseTimeline(text: string, label: string): TimelineOperation[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${label}: (root): not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const result = z.array(operationSchema, { error: () => "expected an array of operations" }).safeParse(doc);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new InputError(`${label}: ${pathOf(issue.path)}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+export async function loadTimelineFile(path: string): Promise<TimelineOperation[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    throw new InputError(`${basename(path)}: cannot read timeline: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  return parseTimeline(text, basename(path));
+}
+
+export interface ReplayResult {
+  version: 1;
+  decisions: EventDecision[];
+  /** Findings of the final state (the guardrail's open findings), scan format. */
+  findings: Finding[];
+}
+
+export interface ReplayOptions {
+  policy?: Policy;
+  logger?: Logger;
+  /** Called with each decision as it is made (the demo prints them). */
+  onDecision?: (decision: EventDecision, operation: TimelineOperation) => void | Promise<void>;
+  /** Hands the pipeline's decisions to alert channels and the revert executor (defaults: logged alerts, no executor). */
+  dispatch?: (decision: PerimeterDecision, plans: RevertPlan[], logger: Logger) => Promise<void>;
+  /** Names the timeline file in errors. */
+  timelineLabel?: string;
+}
+
+/** A running replay: the emulator and the guardrail, for callers that drive operations themselves (the demo). */
+export class ReplaySession {
+  private constructor(
+    readonly emulator: ArmEmulator,
+    readonly events: EventGridPublisher,
+    readonly pipeline: GuardrailPipeline,
+    readonly store: MemoryStateStore,
+    private readonly queue: InProcessQueue,
+    private readonly outcomes: EventOutcome[],
+  ) {}
+
+  static async start(seed: readonly ArmResource[], options: ReplayOptions = {}): Promise<ReplaySession> {
+    const policy = options.policy ?? DEFAULT_POLICY;
+    const events = new EventGridPublisher();
+    const emulator = await ArmEmulator.start({ seed, lroPolls: 0, sink: events });
+    const subscriptions = [...new Set(seed.map((r) => r.id.split("/")[2]!.toLowerCase()))];
+    const store = new MemoryStateStore();
+    const queue = new InProcessQueue();
+    const arm = new LiveArmReader({
+      credential: emulator.credential({ objectId: "00000000-0000-0000-0000-0000000000a5", appId: "nsp-guardrail" }),
+      armEndpoint: emulator.endpoint,
+      ca: emulator.caCertificate,
+      env: {},
+      policy,
+      subscriptionIds: subscriptions,
+    });
+    const pipeline = new GuardrailPipeline(
+      {
+        store,
+        arm,
+        queue,
+        poison: new InMemoryPoison(),
+        policy,
+        logger: options.logger ?? silentLogger,
+        ...(options.dispatch ? { onDecision: options.dispatch } : {}),
+      },
+      { debounceMs: 0, subscriptionIds: subscriptions },
+    );
+    const outcomes: EventOutcome[] = [];
+    events.subscribeInProcess(async (event) => {
+      outcomes.push(await pipeline.handleEvent(event));
+    }, "EventGridSchema");
+    return new ReplaySession(emulator, events, pipeline, store, queue, outcomes);
+  }
+
+  /** The guardrail's first pass over the seeded estate: it becomes the last known good state. */
+  reconcile(): Promise<PerimeterDecision[]> {
+    return this.pipeline.reconcile();
+  }
+
+  /** Applies one operation and lets the guardrail handle its event; returns the event's decision. */
+  async apply(operation: TimelineOperation): Promise<EventDecision | undefined> {
+    const caller: Caller = operation.caller ?? DEFAULT_CALLER;
+    const before = this.outcomes.length;
+    if (operation.op === "put") this.emulator.put(operation.resource as ArmResource, caller);
+    else if (!this.emulator.delete(operation.id, caller)) return undefined;
+    await this.events.drain();
+    const perimeterDecisions: PerimeterDecision[] = [];
+    for (let round = 0; round < 10; round++) {
+      const messages = this.queue.take(true);
+      if (messages.length === 0) break;
+      for (const m of messages) {
+        const d = await this.pipeline.evaluateMessage(m);
+        if (d) perimeterDecisions.push(d);
+      }
+      await this.events.drain(); // reverts write to ARM and raise events of their own
+    }
+    const outcome = this.outcomes.slice(before).find((o) => "event" in o && o.event) as Extract<EventOutcome, { event?: unknown }> | undefined;
+    const event = outcome && "event" in outcome ? outcome.event : undefined;
+    if (!event) return undefined;
+    return {
+      eventId: event.id,
+      eventType: event.eventType,
+      subject: event.subject,
+      affectedPerimeters: outcome?.outcome === "routed" ? outcome.perimeterIds : [],
+      findings: perimeterDecisions.flatMap((d) => d.findings),
+      actions: perimeterDecisions.flatMap((d) => d.actions),
+    };
+  }
+
+  /** The guardrail's open findings now, worst first. */
+  async openFindings(): Promise<Finding[]> {
+    const out: Finding[] = [];
+    const owners = new Set(await this.store.listCachedPerimeters());
+    for (const r of this.emulator.resources()) owners.add(`/subscriptions/${r.id.split("/")[2]}`);
+    for (const owner of owners) {
+      for (const s of (await this.store.getFindings(owner)).value) if (s.status === "open") out.push(s.finding);
+    }
+    return out.sort(compareFindings);
+  }
+
+  async close(): Promise<void> {
+    await this.events.close();
+    await this.emulator.close();
+  }
+}
+
+export async function replay(seed: readonly ArmResource[], timeline: readonly TimelineOperation[], options: ReplayOptions = {}): Promise<ReplayResult> {
+  const session = await ReplaySession.start(seed, options);
+  try {
+    await session.reconcile();
+    const decisions: EventDecision[] = [];
+    for (const [index, operation] of timeline.entries()) {
+      if (operation.op === "delete" && !session.emulator.store.get(operation.id)) {
+        throw new InputError(`${options.timelineLabel ?? "timeline"}: [${index}].id: no such resource in the estate at that point`);
+      }
+      const decision = await session.apply(operation);
+      if (!decision) continue;
+      decisions.push(decision);
+      await options.onDecision?.(decision, operation);
+    }
+    return { version: 1, decisions, findings: await session.openFindings() };
+  } finally {
+    await session.close();
+  }
+}
+
+export type { DecidedFinding };

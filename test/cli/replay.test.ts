@@ -1,0 +1,84 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cliAsync, ROOT } from "../helpers/cli.js";
+
+const fixtures = join(ROOT, "test", "fixtures", "estates");
+const dir = mkdtempSync(join(tmpdir(), "nspg-replay-"));
+const file = (name: string, content: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+};
+
+interface Decision {
+  eventId: string;
+  eventType: string;
+  subject: string;
+  affectedPerimeters: string[];
+  findings: Array<{ ruleId: string; resourceId: string; severity: string; status: string; exempted: boolean }>;
+  actions: Array<{ type: string; ruleId: string; resourceId: string; operation: string; status: string; reason: string }>;
+}
+
+const short = (id: string) => id.split("/").pop();
+const fresh = (d: Decision) => d.findings.filter((f) => f.status === "new").map((f) => `${f.ruleId} ${short(f.resourceId)} ${f.severity}`).sort();
+
+describe("nsp-guardrail replay", () => {
+  it("answers what the guardrail would decide for each change of the timeline (contract JSON)", async () => {
+    const policy = file("revert.yaml", "rules:\n  storage-enforcement-downgrade: { action: revert }\n  accessrule-broad-inbound: { action: revert }\n  storage-sftp: { action: revert }\n");
+    const r = await cliAsync(["replay", "--snapshot", join(fixtures, "contoso.json"), "--timeline", join(fixtures, "contoso-mistakes.json"), "--policy", policy, "--format", "json"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const result = JSON.parse(r.stdout) as { version: number; decisions: Decision[]; findings: Array<{ ruleId: string }> };
+    expect(result.version).toBe(1);
+    expect(result.decisions).toHaveLength(6);
+    for (const d of result.decisions) {
+      expect(Object.keys(d).sort()).toEqual(["actions", "affectedPerimeters", "eventId", "eventType", "findings", "subject"]);
+      expect(d.eventType).toMatch(/^Microsoft\.Resources\.Resource(Write|Delete)Success$/);
+      for (const f of d.findings) expect(["new", "existing", "resolved"]).toContain(f.status);
+      for (const a of d.actions) {
+        expect(["alert", "revert"]).toContain(a.type);
+        expect(["restore", "delete", "none"]).toContain(a.operation);
+        expect(["planned", "applied", "skipped", "failed"]).toContain(a.status);
+      }
+    }
+    const [flip, nfs, open, sftp, vaultGone, vaultMoved] = result.decisions as [Decision, Decision, Decision, Decision, Decision, Decision];
+    expect(fresh(flip)).toEqual(["storage-enforcement-downgrade stwebassets high", "storage-transition-mode stwebassets high"]);
+    expect(flip.actions.find((a) => a.type === "revert")).toMatchObject({ ruleId: "storage-enforcement-downgrade", operation: "restore", status: "planned" });
+    expect(fresh(nfs)).toEqual(["storage-nfs stgenomics critical"]);
+    expect(fresh(open)).toEqual(["accessrule-broad-inbound allow-contoso-offices critical"]);
+    expect(open.actions.find((a) => a.type === "revert")).toMatchObject({ operation: "restore", status: "planned", reason: expect.stringMatching(/^dry run: would restore allow-contoso-offices/) });
+    expect(fresh(sftp)).toEqual(["storage-sftp stinventory high"]);
+    // SFTP was switched on the account, not on a perimeter resource: alerted only.
+    expect(sftp.actions.find((a) => a.type === "revert")).toMatchObject({ operation: "none", status: "skipped", reason: expect.stringMatching(/^revert not applicable/) });
+    expect(fresh(vaultGone)).toEqual(["storage-cmk-key-vault stledger medium"]);
+    expect(vaultMoved.affectedPerimeters.map(short).sort()).toEqual(["nsp-keys", "nsp-prod-data"]);
+    expect(vaultMoved.findings.find((f) => f.ruleId === "storage-cmk-key-vault")).toMatchObject({ status: "existing", severity: "critical" });
+    expect(vaultMoved.actions.find((a) => a.ruleId === "storage-cmk-key-vault")?.reason).toMatch(/severity rose from medium to critical/);
+    expect(result.findings.some((f) => f.ruleId === "storage-enforcement-downgrade")).toBe(true);
+  });
+
+  it("prints a table", async () => {
+    const r = await cliAsync(["replay", "--snapshot", join(fixtures, "contoso.json"), "--timeline", join(fixtures, "contoso-mistakes.json"), "--format", "table"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/#2 ResourceWriteSuccess assoc-stgenomics\s+→\s+nsp-prod-data/);
+    expect(r.stdout).toMatch(/NEW\s+critical storage-nfs\s+stgenomics/);
+  });
+
+  it.each([
+    ["not JSON", "{", /^nsp-guardrail: t\.json: \(root\): not valid JSON/],
+    ["not an array", "{}", /^nsp-guardrail: t\.json: \(root\): expected an array of operations/],
+    ["unknown op", '[{"op":"patch","id":"/subscriptions/x"}]', /^nsp-guardrail: t\.json: \[0\](\.op)?: expected \{ "op": "put"/],
+    ["put without a resource id", '[{"op":"put","resource":{"type":"Microsoft.Storage/storageAccounts"}}]', /^nsp-guardrail: t\.json: \[0\]\.resource\.id: /],
+    ["delete of a bad id", '[{"op":"delete","id":"st1"}]', /^nsp-guardrail: t\.json: \[0\]\.id: not an ARM resource id$/],
+    ["delete of a resource that is not there", '[{"op":"delete","id":"/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/x/providers/Microsoft.Storage/storageAccounts/nope"}]', /^nsp-guardrail: t\.json: \[0\]\.id: no such resource in the estate/],
+  ])("refuses a bad timeline (%s) with exit 2 and one line", async (_name, content, pattern) => {
+    const timeline = file("t.json", content);
+    const r = await cliAsync(["replay", "--snapshot", join(fixtures, "contoso.json"), "--timeline", timeline, "--format", "json"]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr.trim()).toMatch(pattern);
+  });
+});
