@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { measureLiveScan, type LiveScanFigures } from "./liveScan.js";
+import { measureCallsPerEvent, measureEventLatency, type EventCallFigures } from "./pipelineBench.js";
 
 interface EngineFigures {
   accounts: number;
@@ -73,6 +74,16 @@ for (const members of (process.env.NSPG_BENCH_LIVE_SIZES ?? "10,100,1000").split
   }
 }
 
+console.log("\nEvent pipeline: ARM calls per single-member event (SFTP toggled on one account), by perimeter size");
+const eventRows: EventCallFigures[] = [];
+for (const members of [10, 100, 1000]) {
+  const r = await measureCallsPerEvent(members);
+  eventRows.push(r);
+  console.log(`${String(members).padStart(8)} members: calls per event ${r.callsPerEvent.join(", ")}`);
+}
+const latency = await measureEventLatency(200, 20);
+console.log(`\nChange-to-decision latency over ${latency.events} events (debounce 0, 20 ms ARM latency): p50 ${latency.p50Ms.toFixed(0)} ms, p99 ${latency.p99Ms.toFixed(0)} ms, max ${latency.maxMs.toFixed(0)} ms`);
+
 const biggest = rows.find((r) => r.accounts === 100_000);
 console.log("\nSummary against goals");
 const summary: Array<[string, string, string, boolean | undefined]> = [];
@@ -87,6 +98,10 @@ if (largestLive) {
   if (storage) summary.push([`calls per storage member, ${largestLive.members}`, `at most ${storage.maxCallsPerMember}`, "<= 6", storage.maxCallsPerMember <= 6]);
   summary.push([`live wall / (calls×latency÷conc), ${largestLive.members}`, `${(largestLive.wallMs / largestLive.expectedMs).toFixed(2)}x`, "close to 1x (<= 1.5x)", largestLive.wallMs / largestLive.expectedMs <= 1.5]);
 }
+const maxCalls = Math.max(...eventRows.flatMap((r) => r.callsPerEvent));
+const constant = new Set(eventRows.map((r) => Math.max(...r.callsPerEvent))).size === 1;
+summary.push(["ARM calls per single-member event", `at most ${maxCalls}${constant ? ", same at 10/100/1000" : ", grows with size"}`, "<= 6, constant", maxCalls <= 6 && constant]);
+summary.push(["event-to-decision p99 (debounce 0)", `${latency.p99Ms.toFixed(0)} ms`, "< 500 ms", latency.p99Ms < 500]);
 for (const [what, got, goal, ok] of summary) {
   console.log(`${what.padEnd(34)} ${got.padStart(12)}   goal ${goal.padEnd(12)} ${ok === undefined ? "" : ok ? "met" : "NOT MET"}`);
 }
