@@ -12,10 +12,16 @@ import type { DirtyMarker } from "../state/stateStore.js";
 
 export interface RevertPlan {
   action: Action;
+  /** The finding the plan is about. */
+  finding?: DecidedFinding;
   /** The resource to write back (restore) or delete. */
   targetId?: string;
-  /** The body to restore. */
+  /** The body to restore (last known good). */
   body?: ArmResource;
+  /** The target as the evaluation saw it (its `etag` goes in If-Match: a later change is never clobbered). */
+  current?: ArmResource;
+  /** Who made the change being reverted, and the event that said so. */
+  cause?: { eventId: string; caller?: { objectId?: string; appId?: string } };
 }
 
 export interface PlanContext {
@@ -26,6 +32,8 @@ export interface PlanContext {
   previous: EstateReader;
   /** Last known good bodies of associations and access rules: what a revert restores first. */
   lastKnownGood?: EstateReader;
+  /** The perimeter as evaluated now. */
+  current?: EstateReader;
   /** Object id (and app id) of the guardrail's own identity: its changes are never fought. */
   selfPrincipalIds?: readonly string[];
 }
@@ -50,7 +58,7 @@ export function planActions(findings: readonly DecidedFinding[], ctx: PlanContex
         },
       });
     }
-    if (f.status === "new" && !f.exempted && f.action === "revert") plans.push(planRevert(f, ctx));
+    if (f.status === "new" && !f.exempted && f.action === "revert") plans.push({ finding: f, ...planRevert(f, ctx) });
   }
   return plans;
 }
@@ -82,6 +90,7 @@ function planRevert(f: DecidedFinding, ctx: PlanContext): RevertPlan {
     body = { ...before, properties: { ...(before.properties ?? {}), accessMode: "Enforced" } };
   }
   const what = operation === "restore" ? `restore ${target.split("/").pop()} to its last known good body` : `delete ${target.split("/").pop()}, which did not exist before`;
+  const current = ctx.current?.get(target);
   return {
     action: {
       type: "revert",
@@ -93,6 +102,8 @@ function planRevert(f: DecidedFinding, ctx: PlanContext): RevertPlan {
     },
     targetId: target,
     ...(body ? { body } : {}),
+    ...(current ? { current } : {}),
+    ...(change ? { cause: { eventId: change.eventId, ...(change.caller ? { caller: change.caller } : {}) } } : {}),
   };
 }
 

@@ -266,7 +266,7 @@ export class GuardrailPipeline {
       : [];
     // Findings about a whole subscription belong to the reconcile pass, which sees every perimeter.
     const own = findings.filter((f) => f.perimeterId !== undefined);
-    const decision = await this.record(perimeterId, own, changes, previous, log, now, lastKnownGood);
+    const decision = await this.record(perimeterId, own, changes, previous, log, now, lastKnownGood, estate);
 
     if (perimeter && closure) {
       const cache: PerimeterCache = {
@@ -325,6 +325,7 @@ export class GuardrailPipeline {
     log: Logger,
     now: Date,
     lastKnownGood: readonly ArmResource[] = [],
+    current?: Estate,
   ): Promise<PerimeterDecision> {
     return withRetry(async () => {
       const stored = await this.store.getFindings(perimeterId);
@@ -334,6 +335,7 @@ export class GuardrailPipeline {
         changes,
         previous,
         lastKnownGood: new Estate(lastKnownGood),
+        ...(current ? { current } : {}),
         ...(this.options.selfPrincipalIds ? { selfPrincipalIds: this.options.selfPrincipalIds } : {}),
       });
       const decision: PerimeterDecision = {
@@ -394,7 +396,7 @@ export class GuardrailPipeline {
           if (!(error instanceof ConcurrencyError)) throw error;
         });
       await this.store.setIndexForPerimeter(perimeter.id, closure.indexKeys);
-      decisions.push(await this.record(perimeter.id, own, [], estate, log, now, previousGood));
+      decisions.push(await this.record(perimeter.id, own, [], estate, log, now, previousGood, estate));
     }
     for (const subscription of subscriptions) {
       const owner = `/subscriptions/${subscription}`;

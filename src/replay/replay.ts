@@ -40,6 +40,9 @@ const operationSchema = z.discriminatedUnion(
 );
 export type TimelineOperation = z.output<typeof operationSchema>;
 
+/** The identity the guardrail uses in a replay (its reverts are recognised by it). */
+export const GUARDRAIL_IDENTITY: Caller = { objectId: "00000000-0000-0000-0000-0000000000a5", appId: "6e5b9d1c-0000-0000-0000-00000000a5a5" };
+
 function pathOf(path: readonly PropertyKey[]): string {
   return path.map((k, i) => (typeof k === "number" ? `[${k}]` : `${i === 0 ? "" : "."}${String(k)}`)).join("") || "(root)";
 }
@@ -106,7 +109,7 @@ export class ReplaySession {
     const store = new MemoryStateStore();
     const queue = new InProcessQueue();
     const arm = new LiveArmReader({
-      credential: emulator.credential({ objectId: "00000000-0000-0000-0000-0000000000a5", appId: "nsp-guardrail" }),
+      credential: emulator.credential(GUARDRAIL_IDENTITY),
       armEndpoint: emulator.endpoint,
       ca: emulator.caCertificate,
       env: {},
@@ -123,7 +126,7 @@ export class ReplaySession {
         logger: options.logger ?? silentLogger,
         ...(options.dispatch ? { onDecision: options.dispatch } : {}),
       },
-      { debounceMs: 0, subscriptionIds: subscriptions },
+      { debounceMs: 0, subscriptionIds: subscriptions, selfPrincipalIds: [GUARDRAIL_IDENTITY.objectId] },
     );
     const outcomes: EventOutcome[] = [];
     events.subscribeInProcess(async (event) => {

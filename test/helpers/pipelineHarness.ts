@@ -6,7 +6,7 @@
 import { EventGridPublisher } from "../../src/emulator/eventGrid.js";
 import type { ArmResource } from "../../src/model/resource.js";
 import { LiveArmReader } from "../../src/inventory/liveArmReader.js";
-import { GuardrailPipeline, type EventOutcome } from "../../src/pipeline/pipeline.js";
+import { GuardrailPipeline, type EventOutcome, type PipelineDeps } from "../../src/pipeline/pipeline.js";
 import { InMemoryPoison, InProcessQueue } from "../../src/pipeline/inProcessQueue.js";
 import type { PerimeterDecision } from "../../src/pipeline/decisions.js";
 import type { EvaluationQueue, PoisonParking } from "../../src/pipeline/ports.js";
@@ -23,6 +23,10 @@ export interface HarnessOptions {
   queue?: EvaluationQueue;
   poison?: PoisonParking;
   clock?: () => number;
+  /** Hands decisions to alert channels and the revert executor (default: logged alerts only). */
+  onDecision?: PipelineDeps["onDecision"];
+  /** Object ids of the guardrail's own identity (its ARM writes are not fought). */
+  selfPrincipalIds?: string[];
 }
 
 export async function startPipeline(seed: ArmResource[], options: HarnessOptions = {}) {
@@ -42,8 +46,8 @@ export async function startPipeline(seed: ArmResource[], options: HarnessOptions
   const queue = options.queue ?? inProcess;
   const poison = options.poison ?? new InMemoryPoison();
   const pipeline = new GuardrailPipeline(
-    { store, arm, queue, poison, ...(options.policy ? { policy: options.policy } : {}) },
-    { debounceMs: options.debounceMs ?? 0, subscriptionIds: [SUB] },
+    { store, arm, queue, poison, ...(options.policy ? { policy: options.policy } : {}), ...(options.onDecision ? { onDecision: options.onDecision } : {}) },
+    { debounceMs: options.debounceMs ?? 0, subscriptionIds: [SUB], ...(options.selfPrincipalIds ? { selfPrincipalIds: options.selfPrincipalIds } : {}) },
   );
   const outcomes: EventOutcome[] = [];
   events.subscribeInProcess(async (event) => {
