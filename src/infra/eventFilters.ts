@@ -1,0 +1,86 @@
+/**
+ * The Event Grid subscription filter of the deployment, generated from the routing table: the
+ * guardrail hears exactly the resource types it routes, within Event Grid's limits (25 advanced
+ * filters, 25 values in all, 512 characters a value).
+ */
+import { ROUTES } from "../events/routing.js";
+
+export const EVENT_TYPES = [
+  "Microsoft.Resources.ResourceWriteSuccess",
+  "Microsoft.Resources.ResourceDeleteSuccess",
+  "Microsoft.Resources.ResourceActionSuccess",
+] as const;
+
+/** ARM spells provider namespaces and types in camelCase; operation names carry that spelling. */
+const CANONICAL: Record<string, string> = {
+  "microsoft.network": "Microsoft.Network",
+  "microsoft.storage": "Microsoft.Storage",
+  "microsoft.keyvault": "Microsoft.KeyVault",
+  "microsoft.cognitiveservices": "Microsoft.CognitiveServices",
+  "microsoft.insights": "Microsoft.Insights",
+  "microsoft.operationalinsights": "Microsoft.OperationalInsights",
+  "microsoft.search": "Microsoft.Search",
+  "microsoft.documentdb": "Microsoft.DocumentDB",
+  "microsoft.eventhub": "Microsoft.EventHub",
+  "microsoft.sql": "Microsoft.Sql",
+  "microsoft.compute": "Microsoft.Compute",
+  "microsoft.recoveryservices": "Microsoft.RecoveryServices",
+  "microsoft.dataprotection": "Microsoft.DataProtection",
+  "microsoft.storagesync": "Microsoft.StorageSync",
+  networksecurityperimeters: "networkSecurityPerimeters",
+  storageaccounts: "storageAccounts",
+  vaults: "vaults",
+  accounts: "accounts",
+  diagnosticsettings: "diagnosticSettings",
+  datacollectionendpoints: "dataCollectionEndpoints",
+  scheduledqueryrules: "scheduledQueryRules",
+  actiongroups: "actionGroups",
+  workspaces: "workspaces",
+  searchservices: "searchServices",
+  databaseaccounts: "databaseAccounts",
+  namespaces: "namespaces",
+  servers: "servers",
+  virtualmachines: "virtualMachines",
+  backupvaults: "backupVaults",
+  storagesyncservices: "storageSyncServices",
+  backupfabrics: "backupFabrics",
+  protectioncontainers: "protectionContainers",
+  protecteditems: "protectedItems",
+};
+
+function canonical(lowerType: string): string {
+  return lowerType
+    .split("/")
+    .map((segment) => CANONICAL[segment] ?? segment)
+    .join("/");
+}
+
+/**
+ * Operation-name prefixes to subscribe to: each routed type reduced to its top-level type (a
+ * prefix covers children), then prefixes already covered by a shorter one dropped.
+ */
+export function operationNamePrefixes(): string[] {
+  const tops = new Set<string>();
+  for (const route of ROUTES) {
+    const [namespace, first] = route.type.split("/");
+    // Recovery Services items are deep in a vault; subscribing to the whole vault would be noisy.
+    const prefix = namespace === "microsoft.recoveryservices" ? route.type : `${namespace}/${first}`;
+    tops.add(canonical(prefix));
+  }
+  const sorted = [...tops].sort((a, b) => a.length - b.length);
+  const kept: string[] = [];
+  for (const p of sorted) if (!kept.some((k) => p.toLowerCase().startsWith(`${k.toLowerCase()}/`))) kept.push(p);
+  return kept.sort();
+}
+
+export interface EventFilters {
+  includedEventTypes: string[];
+  advancedFilters: Array<{ operatorType: "StringBeginsWith"; key: "data.operationName"; values: string[] }>;
+}
+
+export function eventFilters(): EventFilters {
+  return {
+    includedEventTypes: [...EVENT_TYPES],
+    advancedFilters: [{ operatorType: "StringBeginsWith", key: "data.operationName", values: operationNamePrefixes() }],
+  };
+}
