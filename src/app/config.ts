@@ -16,12 +16,12 @@ const settingsSchema = z.object({
     .transform((s) => s.split(/[,\s]+/).filter(Boolean))
     .refine((ids) => ids.length > 0 && ids.every((id) => guid.test(id)), "expected comma-separated subscription GUIDs"),
   NSPG_POLICY: z.string().optional(),
-  NSPG_ARM_ENDPOINT: z.string().url("expected an https URL").optional().or(z.literal("").transform(() => undefined)),
-  NSPG_ARM_CA_FILE: z.string().optional().or(z.literal("").transform(() => undefined)),
-  NSPG_STATE_CONNECTION: z.string().optional().or(z.literal("").transform(() => undefined)),
+  NSPG_ARM_ENDPOINT: z.string().regex(/^https:\/\/[^\s/]+/i, "expected an https URL").optional(),
+  NSPG_ARM_CA_FILE: z.string().optional(),
+  NSPG_STATE_CONNECTION: z.string().optional(),
   AzureWebJobsStorage: z.string().optional(),
   AzureWebJobsStorage__accountName: z.string().optional(),
-  AZURE_CLIENT_ID: z.string().optional().or(z.literal("").transform(() => undefined)),
+  AZURE_CLIENT_ID: z.string().optional(),
   NSPG_DEBOUNCE_SECONDS: z.coerce.number({ error: () => "expected a number of seconds" }).min(0).max(600).default(5),
   NSPG_EVENT_TTL_HOURS: z.coerce.number().min(1).max(24 * 14).default(24),
   NSPG_SELF_PRINCIPAL_IDS: z
@@ -68,7 +68,13 @@ function parseYamlOrJson(text: string, label: string): unknown {
 }
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const result = settingsSchema.safeParse(env);
+  // A blank setting is an unset one (the portal and local.settings.json keep empty values).
+  const present: Record<string, string> = {};
+  for (const key of Object.keys(settingsSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== "") present[key] = value;
+  }
+  const result = settingsSchema.safeParse(present);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw new InputError(`app setting ${issue.path.join(".")}: ${issue.message}`);

@@ -5,7 +5,9 @@
  */
 import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { TokenCredential } from "@azure/core-auth";
+import { createArmCredential } from "../inventory/credential.js";
 import { LiveArmReader } from "../inventory/liveArmReader.js";
+import { InputError } from "../model/errors.js";
 import { createLogger, type Logger } from "../logging.js";
 import { GuardrailPipeline } from "../pipeline/pipeline.js";
 import { EVALUATION_QUEUE, EVENT_POISON_QUEUE, POISON_QUEUE, QueuePoisonParking, queueServiceFrom, StorageEvaluationQueue } from "../pipeline/storageQueue.js";
@@ -36,22 +38,24 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env): Promi
   const logger = createLogger({ level: settings.NSPG_LOG_LEVEL });
   let store: TableStateStore;
   let queues: ReturnType<typeof queueServiceFrom>;
-  if (settings.storage.kind === "connectionString") {
-    store = TableStateStore.fromConnectionString(settings.storage.connectionString);
-    // The queue trigger reads AzureWebJobsStorage; the evaluations are sent there too.
-    queues = queueServiceFrom({ connectionString: env.AzureWebJobsStorage ?? settings.storage.connectionString });
-  } else {
-    const credential = storageCredential(settings);
-    const account = settings.storage.accountName;
-    store = TableStateStore.fromIdentity({ accountName: account, credential });
-    queues = queueServiceFrom({ queueEndpoint: `https://${account}.queue.core.windows.net`, credential });
-  }
-  await store.init();
   const arm = new LiveArmReader({
     subscriptionIds: settings.NSPG_SUBSCRIPTION_IDS,
     policy: settings.policy,
+    credential: createArmCredential(env).credential,
     env,
   });
+  if (settings.storage.kind === "connectionString") {
+    store = TableStateStore.fromConnectionString(settings.storage.connectionString);
+  } else {
+    store = TableStateStore.fromIdentity({ accountName: settings.storage.accountName, credential: storageCredential(settings) });
+  }
+  // The queue trigger listens on the host's storage (AzureWebJobsStorage); evaluations are sent there.
+  if (env.AzureWebJobsStorage?.trim()) queues = queueServiceFrom({ connectionString: env.AzureWebJobsStorage });
+  else if (env.AzureWebJobsStorage__accountName?.trim()) {
+    queues = queueServiceFrom({ queueEndpoint: `https://${env.AzureWebJobsStorage__accountName}.queue.core.windows.net`, credential: storageCredential(settings) });
+  } else if (settings.storage.kind === "connectionString") queues = queueServiceFrom({ connectionString: settings.storage.connectionString });
+  else throw new InputError("app setting AzureWebJobsStorage: required for the evaluation queue");
+  await store.init();
   const queue = StorageEvaluationQueue.on(queues, EVALUATION_QUEUE);
   const eventPoison = QueuePoisonParking.on(queues, EVENT_POISON_QUEUE);
   const evaluationPoison = QueuePoisonParking.on(queues, POISON_QUEUE);

@@ -237,57 +237,68 @@ export class GuardrailPipeline {
   }
 
   private async evaluateWith(perimeterId: string, changes: DirtyMarker["changes"], arm: ArmReader, log: Logger): Promise<PerimeterDecision> {
-    const now = this.now();
-    const cached = await this.store.getPerimeterCache(perimeterId);
-    let resources: ArmResource[];
-    let previousResources: ArmResource[];
-    let unresolvedBefore: string[] = [];
-    if (!cached.value) {
-      resources = await this.fullRead(perimeterId, arm);
-      previousResources = resources;
-    } else {
-      previousResources = cached.value.resources;
-      unresolvedBefore = cached.value.unresolved ?? [];
-      resources = await this.applyChanges(previousResources, changes, arm);
-    }
-    let estate = new Estate(resources);
-    let perimeter = estate.get(perimeterId) ?? estate.perimeters().find((p) => idKey(p.id) === idKey(perimeterId));
-    let closure = perimeter ? perimeterClosure(estate, perimeter) : undefined;
-    if (cached.value && closure && closure.unresolved.some((u) => !unresolvedBefore.includes(u))) {
-      // Something new is referenced that the cache does not hold (a new CMK vault, say): read it all.
-      estate = new Estate(await this.fullRead(perimeterId, arm));
-      perimeter = estate.get(perimeterId) ?? estate.perimeters().find((p) => idKey(p.id) === idKey(perimeterId));
-      closure = perimeter ? perimeterClosure(estate, perimeter) : undefined;
-    }
-    const previous = new Estate(previousResources);
-    const lastKnownGood = cached.value?.lastKnownGood ?? [];
-    const findings: Finding[] = perimeter
-      ? evaluatePerimeter(estate, perimeter, { policy: this.policy, now, previous: withLastKnownGood(previousResources, lastKnownGood) })
-      : [];
-    // Findings about a whole subscription belong to the reconcile pass, which sees every perimeter.
-    const own = findings.filter((f) => f.perimeterId !== undefined);
-    const decision = await this.record(perimeterId, own, changes, previous, log, now, lastKnownGood, estate);
+    for (let attempt = 0; ; attempt++) {
+      const cached = await this.store.getPerimeterCache(perimeterId);
+      if (cached.value && changes.length === 0) {
+        // Another instance took these changes (or the message was duplicated): nothing to do.
+        log.debug("no changes to evaluate");
+        return { perimeterId, findings: [], actions: [] };
+      }
+      const now = this.now();
+      let resources: ArmResource[];
+      let previousResources: ArmResource[];
+      let unresolvedBefore: string[] = [];
+      if (!cached.value) {
+        resources = await this.fullRead(perimeterId, arm);
+        previousResources = resources;
+      } else {
+        previousResources = cached.value.resources;
+        unresolvedBefore = cached.value.unresolved ?? [];
+        resources = await this.applyChanges(previousResources, changes, arm);
+      }
+      let estate = new Estate(resources);
+      let perimeter = estate.get(perimeterId) ?? estate.perimeters().find((p) => idKey(p.id) === idKey(perimeterId));
+      let closure = perimeter ? perimeterClosure(estate, perimeter) : undefined;
+      if (cached.value && closure && closure.unresolved.some((u) => !unresolvedBefore.includes(u))) {
+        // Something new is referenced that the cache does not hold (a new CMK vault, say): read it all.
+        estate = new Estate(await this.fullRead(perimeterId, arm));
+        perimeter = estate.get(perimeterId) ?? estate.perimeters().find((p) => idKey(p.id) === idKey(perimeterId));
+        closure = perimeter ? perimeterClosure(estate, perimeter) : undefined;
+      }
+      const previous = new Estate(previousResources);
+      const lastKnownGood = cached.value?.lastKnownGood ?? [];
+      const findings: Finding[] = perimeter
+        ? evaluatePerimeter(estate, perimeter, { policy: this.policy, now, previous: withLastKnownGood(previousResources, lastKnownGood) })
+        : [];
+      // Findings about a whole subscription belong to the reconcile pass, which sees every perimeter.
+      const own = findings.filter((f) => f.perimeterId !== undefined);
 
-    if (perimeter && closure) {
-      const cache: PerimeterCache = {
-        perimeterId,
-        reconciledAt: cached.value?.reconciledAt,
-        resources: closure.resources,
-        unresolved: closure.unresolved,
-        lastKnownGood: updateLastKnownGood(lastKnownGood, closure.resources, perimeterId, own),
-      };
-      await this.store.putPerimeterCache(cache, cached.etag).catch((error) => {
-        if (!(error instanceof ConcurrencyError)) throw error;
-        // Another instance wrote it meanwhile: its copy is at least as fresh; ours is dropped.
-      });
-      await this.store.setIndexForPerimeter(perimeterId, closure.indexKeys);
-    } else {
-      // The perimeter is gone: forget it.
-      await this.store.deletePerimeterCache(perimeterId);
-      await this.store.setIndexForPerimeter(perimeterId, []);
+      // The cache is written first, conditionally: if another instance moved it on meanwhile, this
+      // evaluation started from a stale state and is redone from the newer one (with our changes).
+      try {
+        if (perimeter && closure) {
+          await this.store.putPerimeterCache(
+            {
+              perimeterId,
+              reconciledAt: cached.value?.reconciledAt,
+              resources: closure.resources,
+              unresolved: closure.unresolved,
+              lastKnownGood: updateLastKnownGood(lastKnownGood, closure.resources, perimeterId, own),
+            },
+            cached.etag,
+          );
+        } else if (cached.value) {
+          await this.store.deletePerimeterCache(perimeterId);
+        }
+      } catch (error) {
+        if (error instanceof ConcurrencyError && attempt < MAX_CONFLICT_RETRIES) continue;
+        throw error;
+      }
+      const decision = await this.record(perimeterId, own, changes, previous, log, now, lastKnownGood, estate);
+      await this.store.setIndexForPerimeter(perimeterId, perimeter && closure ? closure.indexKeys : []);
+      log.info({ findings: own.length, changes: changes.length, new: decision.findings.filter((f) => f.status === "new").length }, "perimeter evaluated");
+      return decision;
     }
-    log.info({ findings: own.length, changes: changes.length, new: decision.findings.filter((f) => f.status === "new").length }, "perimeter evaluated");
-    return decision;
   }
 
   private async fullRead(perimeterId: string, arm: ArmReader): Promise<ArmResource[]> {
