@@ -6,6 +6,8 @@
  * Event Grid publisher) and every request is written to an operation log.
  */
 import { randomUUID } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -165,6 +167,7 @@ export class ArmEmulator {
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    writeOperationLog(this.operations);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -601,6 +604,23 @@ export class ArmEmulator {
     } catch {
       // A failing subscriber must never fail the ARM call that caused the event.
     }
+  }
+}
+
+/**
+ * With NSPG_ARM_OPLOG_DIR set, every emulator leaves its operation log there when it closes: the
+ * test suite collects them to prove the deployment's role grants exactly the operations the code uses.
+ */
+function writeOperationLog(operations: readonly OperationLogEntry[]): void {
+  const dir = process.env.NSPG_ARM_OPLOG_DIR;
+  if (!dir || operations.length === 0) return;
+  try {
+    mkdirSync(dir, { recursive: true });
+    // Refused calls (401, 403, 429, 5xx, bad requests) prove nothing about the permissions the code needs.
+    const used = [...new Set(operations.filter((o) => o.operation && (o.status < 400 || o.status === 404 || o.status === 412)).map((o) => o.operation!))].sort();
+    writeFileSync(join(dir, `${process.pid}-${randomUUID()}.json`), JSON.stringify(used));
+  } catch {
+    // Best effort: a missing log shows up as an unused action in the least-privilege check.
   }
 }
 
