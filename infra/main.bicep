@@ -1,0 +1,489 @@
+// NSP Guardrail: the Functions app that watches Azure Network Security Perimeters, deployed with
+// `azd up` (or `az deployment sub create`). Flex Consumption (Node 20) with identity-based storage,
+// Application Insights on Log Analytics, a user-assigned identity, an Event Grid subscription system
+// topic per watched subscription feeding onResourceEvent, a least-privilege custom role generated
+// from the code (role-definition.json) plus Reader, Key Vault for the alert secrets, optional
+// Communication Services email, and the guardrail's own perimeter (Enforced) around its storage,
+// vault and workspace. test/infra/bicep.test.ts reads this file: keep the markers and conventions.
+targetScope = 'subscription'
+
+// ---------------------------------------------------------------------------------------------------
+// Parameters
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment: part of the resource names and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Location of every regional resource. It must offer Azure Functions Flex Consumption.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Resource group name; empty: rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Other subscriptions to watch (GUIDs). Each gets a system topic, an event subscription and the role assignments, all feeding this one app.')
+param additionalSubscriptionIds array = []
+
+@description('The same as additionalSubscriptionIds, comma-separated (what azd passes from NSPG_ADDITIONAL_SUBSCRIPTION_IDS).')
+param additionalSubscriptionIdsCsv string = ''
+
+@description('Create the Event Grid event subscriptions. Event Grid validates the function endpoint, so the code must be deployed first: azd provisions with false, deploys, then provisions again with true (postdeploy hook).')
+param deployEventSubscriptions bool = true
+
+@allowed([
+  'Enforced'
+  'Learning'
+  'Audit'
+])
+@description('Access mode of the guardrail\'s own perimeter. Anything but Enforced is for troubleshooting; the guardrail reports it.')
+param perimeterAccessMode string = 'Enforced'
+
+@description('Public IPv4 ranges (CIDR) allowed into the guardrail\'s own perimeter, for operators who query its logs or manage its secrets. Empty: none.')
+param operatorIpRanges array = []
+
+@description('The guardrail policy (NSPG_POLICY) as an object, e.g. { dryRun: true, notify: { teams: [ { webhookUrl: \'env:TEAMS_WEBHOOK_URL\', minSeverity: \'high\' } ] } }. Empty: the safe default (alert only, dry run).')
+param policy object = {}
+
+@description('NCRONTAB schedule of the full reconcile (NSPG_RECONCILE_SCHEDULE).')
+param reconcileSchedule string = '0 */30 * * * *'
+
+@allowed([
+  'fatal'
+  'error'
+  'warn'
+  'info'
+  'debug'
+  'trace'
+  'silent'
+])
+param logLevel string = 'info'
+
+@description('Another ARM endpoint (NSPG_ARM_ENDPOINT); empty: the public cloud.')
+param armEndpoint string = ''
+
+@secure()
+@description('Teams Workflows or incoming webhook URL for alerts; stored in Key Vault. Empty: no Teams setting.')
+param teamsWebhookUrl string = ''
+
+@description('Create Azure Communication Services email (Azure managed domain) and point NSPG_EMAIL_ACS_ENDPOINT at it.')
+param enableEmail bool = false
+
+@description('Data location of the Communication Services resources.')
+param emailDataLocation string = 'United States'
+
+@description('Sender address (NSPG_EMAIL_FROM); empty: DoNotReply@<managed domain> with enableEmail.')
+param emailFrom string = ''
+
+@description('SMTP server for email alerts (NSPG_EMAIL_SMTP_HOST); empty: no SMTP settings.')
+param smtpHost string = ''
+
+param smtpPort int = 587
+param smtpUser string = ''
+
+@secure()
+@description('SMTP password, stored in Key Vault; set with smtpUser (neither: an unauthenticated relay).')
+param smtpPassword string = ''
+
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+@description('Flex Consumption scale-out limit.')
+param maximumInstanceCount int = 40
+
+@minValue(1)
+@maxValue(30)
+@description('Event Grid delivery attempts before dead-lettering.')
+param maxDeliveryAttempts int = 30
+
+@minValue(1)
+@maxValue(1440)
+@description('Event Grid time to live of an event, in minutes.')
+param eventTimeToLiveInMinutes int = 1440
+
+// ---------------------------------------------------------------------------------------------------
+// Names and shared values
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = 'func-nspg-${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
+var deadLetterContainerName = 'event-deadletter'
+// The queues the app uses (src/pipeline/storageQueue.ts).
+var queueNames = [
+  'perimeter-evaluations'
+  'perimeter-evaluations-poison'
+  'resource-events-poison'
+]
+
+// Generated from the code (npm run gen:infra): the event routing table and the ARM operations.
+var eventFilters = loadJsonContent('event-filters.json')
+var roleDefinition = loadJsonContent('role-definition.json')
+
+var requestedSubscriptionIds = map(
+  concat(additionalSubscriptionIds, empty(additionalSubscriptionIdsCsv) ? [] : split(additionalSubscriptionIdsCsv, ',')),
+  id => toLower(trim(string(id)))
+)
+var extraSubscriptionIds = filter(
+  union(requestedSubscriptionIds, []),
+  id => !empty(id) && id != toLower(subscription().subscriptionId)
+)
+var watchedSubscriptionIds = concat([subscription().subscriptionId], extraSubscriptionIds)
+
+// ---------------------------------------------------------------------------------------------------
+// Resource group, identity, monitoring
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+// The app's one identity: storage, Key Vault references, telemetry, ARM reads and reverts, email,
+// Event Grid dead letters.
+module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-nspg-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.11.1' = {
+  name: 'log-analytics'
+  scope: rg
+  params: {
+    name: 'log-nspg-${resourceToken}'
+    location: location
+    tags: tags
+    dataRetention: 30
+  }
+}
+
+module monitoring 'br/public:avm/res/insights/component:0.6.0' = {
+  name: 'application-insights'
+  scope: rg
+  params: {
+    name: 'appi-nspg-${resourceToken}'
+    location: location
+    tags: tags
+    workspaceResourceId: logAnalytics.outputs.resourceId
+    disableLocalAuth: true
+  }
+}
+
+module monitoringRbac 'modules/monitoring-rbac.bicep' = {
+  name: 'monitoring-rbac'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.name
+    principalId: identity.outputs.principalId
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Storage, secrets, email
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'stnspg${resourceToken}'
+    location: location
+    tags: tags
+    containerNames: [
+      deploymentContainerName
+      deadLetterContainerName
+    ]
+    queueNames: queueNames
+    principalId: identity.outputs.principalId
+  }
+}
+
+module keyVault 'modules/key-vault.bicep' = {
+  name: 'key-vault'
+  scope: rg
+  params: {
+    name: 'kv-nspg-${resourceToken}'
+    location: location
+    tags: tags
+    principalId: identity.outputs.principalId
+    teamsWebhookUrl: teamsWebhookUrl
+    smtpPassword: smtpPassword
+  }
+}
+
+module email 'modules/email.bicep' = if (enableEmail) {
+  name: 'email'
+  scope: rg
+  params: {
+    communicationServiceName: 'acs-nspg-${resourceToken}'
+    emailServiceName: 'ecs-nspg-${resourceToken}'
+    dataLocation: emailDataLocation
+    tags: tags
+    principalId: identity.outputs.principalId
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The guardrail's own perimeter (it must pass the guardrail's own rules: test/infra/bicep.test.ts)
+
+module perimeter 'modules/perimeter.bicep' = {
+  name: 'perimeter'
+  scope: rg
+  params: {
+    name: 'nsp-nspg-${resourceToken}'
+    location: location
+    tags: tags
+    accessMode: perimeterAccessMode
+    allowedSubscriptionIds: [
+      subscription().subscriptionId
+    ]
+    operatorIpRanges: operatorIpRanges
+    members: [
+      {
+        name: 'storage'
+        resourceId: storage.outputs.resourceId
+      }
+      {
+        name: 'key-vault'
+        resourceId: keyVault.outputs.resourceId
+      }
+      {
+        name: 'log-analytics'
+        resourceId: logAnalytics.outputs.resourceId
+      }
+    ]
+    workspaceResourceId: logAnalytics.outputs.resourceId
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// App settings: exactly the names src/app/config.ts and the alert channels read (contracts.md §4),
+// plus the Functions host's identity-based storage and telemetry settings. test/infra/bicep.test.ts
+// reads the keys between the markers (one `NAME: value` per line); every variable between them goes
+// into the union below.
+var emailFromAddress = !empty(emailFrom) ? emailFrom : (enableEmail ? email.outputs.senderAddress : '')
+// app-settings:begin
+var baseAppSettings = {
+  AzureWebJobsStorage__accountName: storage.outputs.name
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identity.outputs.clientId
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
+  AZURE_CLIENT_ID: identity.outputs.clientId
+  NSPG_SUBSCRIPTION_IDS: join(watchedSubscriptionIds, ',')
+  NSPG_SELF_PRINCIPAL_IDS: identity.outputs.principalId
+  NSPG_RECONCILE_SCHEDULE: reconcileSchedule
+  NSPG_LOG_LEVEL: logLevel
+}
+var policySettings = empty(policy) ? {} : {
+  NSPG_POLICY: string(policy)
+}
+var armEndpointSettings = empty(armEndpoint) ? {} : {
+  NSPG_ARM_ENDPOINT: armEndpoint
+}
+var teamsSettings = empty(teamsWebhookUrl) ? {} : {
+  TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.teamsWebhookSecretUri})'
+}
+var acsSettings = enableEmail ? {
+  NSPG_EMAIL_ACS_ENDPOINT: email.outputs.endpoint
+} : {}
+var smtpSettings = empty(smtpHost) ? {} : {
+  NSPG_EMAIL_SMTP_HOST: smtpHost
+  NSPG_EMAIL_SMTP_PORT: string(smtpPort)
+}
+// The user and the password go together (the email channel refuses one without the other).
+var smtpCredentialSettings = empty(smtpHost) || empty(smtpUser) || empty(smtpPassword) ? {} : {
+  NSPG_EMAIL_SMTP_USER: smtpUser
+  NSPG_EMAIL_SMTP_PASSWORD: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.smtpPasswordSecretUri})'
+}
+var emailFromSettings = empty(emailFromAddress) ? {} : {
+  NSPG_EMAIL_FROM: emailFromAddress
+}
+// app-settings:end
+var appSettings = union(baseAppSettings, policySettings, armEndpointSettings, teamsSettings, acsSettings, smtpSettings, smtpCredentialSettings, emailFromSettings)
+
+// ---------------------------------------------------------------------------------------------------
+// The Function App: Flex Consumption, Node 20 (the functions-quickstart-typescript-azd pattern)
+
+module appServicePlan 'br/public:avm/res/web/serverfarm:0.1.1' = {
+  name: 'app-service-plan'
+  scope: rg
+  params: {
+    name: 'plan-nspg-${resourceToken}'
+    sku: {
+      name: 'FC1'
+      tier: 'FlexConsumption'
+    }
+    reserved: true
+    location: location
+    tags: tags
+  }
+}
+
+module functionApp 'br/public:avm/res/web/site:0.15.1' = {
+  name: 'function-app'
+  scope: rg
+  params: {
+    kind: 'functionapp,linux'
+    name: functionAppName
+    location: location
+    tags: union(tags, {
+      'azd-service-name': 'api'
+    })
+    serverFarmResourceId: appServicePlan.outputs.resourceId
+    managedIdentities: {
+      systemAssigned: false
+      userAssignedResourceIds: [
+        identity.outputs.resourceId
+      ]
+    }
+    keyVaultAccessIdentityResourceId: identity.outputs.resourceId
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.outputs.blobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identity.outputs.resourceId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+      }
+      runtime: {
+        name: 'node'
+        version: '20'
+      }
+    }
+    siteConfig: {
+      alwaysOn: false
+    }
+    appSettingsKeyValuePairs: appSettings
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Permissions and events, per watched subscription
+
+// One custom role for all watched subscriptions (role names are unique per tenant, hence the
+// environment in the name); the actions are the ARM operations the code performs.
+resource guardrailRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(subscription().id, environmentName, 'nsp-guardrail')
+  properties: {
+    roleName: '${roleDefinition.roleName} (${environmentName})'
+    description: roleDefinition.description
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: roleDefinition.actions
+        notActions: roleDefinition.notActions
+        dataActions: roleDefinition.dataActions
+        notDataActions: roleDefinition.notDataActions
+      }
+    ]
+    assignableScopes: map(watchedSubscriptionIds, id => '/subscriptions/${id}')
+  }
+}
+
+var watchSettings = {
+  tags: tags
+  principalId: identity.outputs.principalId
+  guardrailRoleDefinitionName: guardrailRole.name
+  functionResourceId: '${functionApp.outputs.resourceId}/functions/onResourceEvent'
+  identityResourceId: identity.outputs.resourceId
+  deadLetterStorageAccountId: storage.outputs.resourceId
+  deadLetterContainerName: deadLetterContainerName
+  eventFilters: eventFilters
+  deployEventSubscription: deployEventSubscriptions
+  maxDeliveryAttempts: maxDeliveryAttempts
+  eventTimeToLiveInMinutes: eventTimeToLiveInMinutes
+}
+
+module watchOwnSubscription 'modules/watched-subscription.bicep' = {
+  name: 'nspg-watch-${subscription().subscriptionId}'
+  params: {
+    location: location
+    tags: watchSettings.tags
+    resourceGroupName: rg.name
+    createResourceGroup: false
+    systemTopicName: 'evgt-nspg-${resourceToken}'
+    principalId: watchSettings.principalId
+    guardrailRoleDefinitionName: watchSettings.guardrailRoleDefinitionName
+    functionResourceId: watchSettings.functionResourceId
+    identityResourceId: watchSettings.identityResourceId
+    deadLetterStorageAccountId: watchSettings.deadLetterStorageAccountId
+    deadLetterContainerName: watchSettings.deadLetterContainerName
+    eventFilters: watchSettings.eventFilters
+    deployEventSubscription: watchSettings.deployEventSubscription
+    maxDeliveryAttempts: watchSettings.maxDeliveryAttempts
+    eventTimeToLiveInMinutes: watchSettings.eventTimeToLiveInMinutes
+  }
+  dependsOn: [
+    rg
+    guardrailRole
+  ]
+}
+
+module watchAdditionalSubscriptions 'modules/watched-subscription.bicep' = [
+  for subscriptionId in extraSubscriptionIds: {
+    name: 'nspg-watch-${subscriptionId}'
+    scope: subscription(subscriptionId)
+    params: {
+      location: location
+      tags: watchSettings.tags
+      resourceGroupName: 'rg-${environmentName}-nspg-events'
+      createResourceGroup: true
+      systemTopicName: 'evgt-nspg-${toLower(uniqueString(subscriptionId, environmentName))}'
+      principalId: watchSettings.principalId
+      guardrailRoleDefinitionName: watchSettings.guardrailRoleDefinitionName
+      functionResourceId: watchSettings.functionResourceId
+      identityResourceId: watchSettings.identityResourceId
+      deadLetterStorageAccountId: watchSettings.deadLetterStorageAccountId
+      deadLetterContainerName: watchSettings.deadLetterContainerName
+      eventFilters: watchSettings.eventFilters
+      deployEventSubscription: watchSettings.deployEventSubscription
+      maxDeliveryAttempts: watchSettings.maxDeliveryAttempts
+      eventTimeToLiveInMinutes: watchSettings.eventTimeToLiveInMinutes
+    }
+    dependsOn: [
+      guardrailRole
+    ]
+  }
+]
+
+// ---------------------------------------------------------------------------------------------------
+// Outputs (azd writes them to the environment)
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output SERVICE_API_NAME string = functionApp.outputs.name
+output AZURE_FUNCTION_APP_URL string = 'https://${functionApp.outputs.defaultHostname}'
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
+output AZURE_USER_ASSIGNED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output AZURE_USER_ASSIGNED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
+output AZURE_NETWORK_SECURITY_PERIMETER_ID string = perimeter.outputs.resourceId
+output AZURE_GUARDRAIL_ROLE_DEFINITION_ID string = guardrailRole.id
+output WATCHED_SUBSCRIPTION_IDS string = join(watchedSubscriptionIds, ',')
+output EVENT_SUBSCRIPTIONS_DEPLOYED bool = deployEventSubscriptions
