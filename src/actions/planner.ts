@@ -43,11 +43,21 @@ function isAlertWorthy(f: DecidedFinding): boolean {
   return f.status === "new" || f.status === "resolved" || (f.status === "existing" && f.previousSeverity !== undefined);
 }
 
+/** The change most likely behind a finding: one to its association or resource, else the batch's last. */
+function causeOf(f: DecidedFinding, changes: PlanContext["changes"]): RevertPlan["cause"] {
+  const keys = [f.associationId, f.resourceId].filter((k): k is string => !!k).map(idKey);
+  const change = [...changes].reverse().find((c) => keys.some((k) => idKey(c.resourceId) === k || idKey(c.resourceId).startsWith(`${k}/`))) ?? changes.at(-1);
+  return change ? { eventId: change.eventId, ...(change.caller ? { caller: change.caller } : {}) } : undefined;
+}
+
 export function planActions(findings: readonly DecidedFinding[], ctx: PlanContext): RevertPlan[] {
   const plans: RevertPlan[] = [];
   for (const f of findings) {
     if (isAlertWorthy(f)) {
+      const cause = f.status === "resolved" ? undefined : causeOf(f, ctx.changes);
       plans.push({
+        finding: f,
+        ...(cause ? { cause } : {}),
         action: {
           type: "alert",
           ruleId: f.ruleId,

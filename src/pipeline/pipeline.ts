@@ -354,9 +354,11 @@ export class GuardrailPipeline {
         findings: diff.decided,
         actions: plans.map((p) => p.action),
       };
-      await this.store.putFindings(perimeterId, diff.stored, stored.etag);
+      // Act before storing: if acting fails (ARM down for a revert), nothing is stored, the message is
+      // retried and the same findings are new again. Alert dispatch is idempotent, so a retry repeats nothing.
       if (this.deps.onDecision) await this.deps.onDecision(decision, plans, log);
       else for (const a of decision.actions) if (a.type === "alert") markLogged(a, log);
+      await this.store.putFindings(perimeterId, diff.stored, stored.etag);
       return decision;
     });
   }

@@ -1,0 +1,37 @@
+/**
+ * Never repeat an unchanged finding: each channel's ledger remembers what it was last told about
+ * each finding (open at a severity, or resolved). Message ids derive from the ledger state they
+ * start from, so that dispatching the same decision twice queues the same message once, while a
+ * finding that comes back after a resolution gets a new one.
+ */
+import { createHash } from "node:crypto";
+import type { NotifiedState } from "../state/outbox.js";
+import type { AlertItem } from "./model.js";
+
+/** Why a channel should not hear about this item again, or undefined when it should. */
+export function alreadyNotified(item: AlertItem, prior: NotifiedState | undefined): string | undefined {
+  if (item.change === "resolved") {
+    // A resolution is news only to a channel that was told the finding was open.
+    if (prior?.state !== "open") return prior ? "already told it is resolved" : "never told about this finding";
+    return undefined;
+  }
+  if (prior?.state === "open" && prior.severity === item.severity) return "already notified: unchanged since the last alert";
+  return undefined;
+}
+
+export function ledgerEntry(item: AlertItem, at: string): NotifiedState {
+  return { state: item.change === "resolved" ? "resolved" : "open", severity: item.severity, at };
+}
+
+/** A deterministic GUID-shaped id (ACS takes it as the operation id). */
+export function messageIdFor(channelId: string, entries: ReadonlyArray<{ item: AlertItem; prior: NotifiedState | undefined }>): string {
+  const hash = createHash("sha256");
+  hash.update(channelId);
+  for (const { item, prior } of [...entries].sort((a, b) => a.item.key.localeCompare(b.item.key))) {
+    hash.update(`\n${item.key}|${item.change}|${item.severity}|${prior ? `${prior.state}@${prior.severity}@${prior.at}` : "-"}`);
+  }
+  const hex = hash.digest("hex");
+  // RFC 4122 layout, version 5 and variant bits set (name-based).
+  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

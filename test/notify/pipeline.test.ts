@@ -1,0 +1,87 @@
+/**
+ * End to end: the ARM emulator emits Event Grid events, the pipeline evaluates, the notifier (as the
+ * pipeline's onDecision) posts to a real local Teams endpoint. Repeated evaluations stay quiet, the
+ * caller of the change comes from the event's claims, and a fix brings resolution notices.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ArmResource } from "../../src/model/resource.js";
+import { createNotifier, type Notifier } from "../../src/notify/notifier.js";
+import { MemoryAlertOutbox } from "../../src/state/outbox.js";
+import { MemoryStateStore } from "../../src/state/memoryStateStore.js";
+import { accessRule, association, perimeter, profile, storageAccount } from "../helpers/builders.js";
+import { startPipeline } from "../helpers/pipelineHarness.js";
+import { TeamsReceiver } from "../helpers/teamsReceiver.js";
+import { cardValidator, policyWith } from "./support.js";
+
+const ALICE = { objectId: "0000000a-0000-0000-0000-00000000a11c", name: "alice@contoso.example" };
+const validateCard = cardValidator();
+
+let teams: TeamsReceiver;
+let prodOnly: TeamsReceiver;
+let devOnly: TeamsReceiver;
+let notifier: Notifier | undefined;
+beforeAll(async () => {
+  [teams, prodOnly, devOnly] = await Promise.all([TeamsReceiver.start(), TeamsReceiver.start(), TeamsReceiver.start()]);
+});
+afterAll(async () => {
+  await notifier?.close();
+  await Promise.all([teams.close(), prodOnly.close(), devOnly.close()]);
+});
+
+describe("pipeline → notifier → Teams", () => {
+  it("alerts once per change, names the caller, and announces the resolution", async () => {
+    const nsp = perimeter("nsp-data");
+    const prof = profile(nsp, "default");
+    const ipRule = accessRule(prof, "offices", { direction: "Inbound", addressPrefixes: ["203.0.113.0/24"] });
+    const account = storageAccount("stalpha", {}, {}, { tags: { Env: "prod" } });
+    const assoc = association(nsp, "assoc-stalpha", account.id, { profile: prof, accessMode: "Enforced" });
+    const resources: ArmResource[] = [nsp, prof, ipRule, account, assoc];
+    const policy = policyWith({
+      dryRun: true,
+      rules: { "storage-enforcement-downgrade": { action: "revert" } },
+      notify: {
+        teams: [
+          { webhookUrl: "env:TEAMS_WEBHOOK_URL", minSeverity: "medium" },
+          // Tags come from the perimeter caches of the state store.
+          { webhookUrl: "env:TEAMS_PROD", minSeverity: "medium", tags: { env: "prod" } },
+          { webhookUrl: "env:TEAMS_DEV", minSeverity: "medium", tags: { env: "dev" } },
+        ],
+      },
+    });
+    const store = new MemoryStateStore();
+    notifier = createNotifier({ policy, env: { TEAMS_WEBHOOK_URL: teams.url, TEAMS_PROD: prodOnly.url, TEAMS_DEV: devOnly.url }, outbox: new MemoryAlertOutbox(), stateStore: store });
+    const n = notifier;
+    const h = await startPipeline(resources, { policy, store, onDecision: (decision, plans, log) => n.dispatch(decision, plans, log) });
+    await h.pipeline.reconcile();
+    const baseline = teams.posts.length;
+    await h.pipeline.reconcile();
+    await h.pipeline.reconcile();
+    expect(teams.posts.length).toBe(baseline); // repeated evaluations: nothing new
+
+    h.emulator.put({ ...assoc, properties: { ...assoc.properties, accessMode: "Learning" } }, ALICE);
+    const decisions = await h.settle();
+    const alerts = decisions.flatMap((d) => d.actions.filter((a) => a.type === "alert"));
+    expect(alerts.map((a) => `${a.ruleId} ${a.status}`).sort()).toEqual(["storage-enforcement-downgrade applied", "storage-transition-mode applied"]);
+    const fresh = teams.delivered.slice(baseline).map((m) => m.attachments[0]!.content);
+    expect(fresh).toHaveLength(2);
+    for (const card of fresh) expect(validateCard(card), validateCard.errorsText()).toBe(true);
+    const downgrade = JSON.stringify(fresh.find((c) => JSON.stringify(c).includes("storage-enforcement-downgrade")));
+    expect(downgrade).toContain(`object id ${ALICE.objectId}`);
+    expect(downgrade).toContain("Revert planned, not applied (dry run): would restore assoc-stalpha");
+    expect(downgrade).toContain("stalpha");
+
+    await h.pipeline.reconcile();
+    expect(teams.posts.length).toBe(baseline + 2);
+
+    h.emulator.put(assoc, ALICE);
+    await h.settle();
+    const resolved = teams.delivered.slice(baseline + 2).map((m) => JSON.stringify(m.attachments[0]!.content));
+    expect(resolved).toHaveLength(2);
+    for (const card of resolved) expect(card).toContain("RESOLVED");
+    expect((await n.channelHealth()).channels[0]).toMatchObject({ status: "ok", pending: 0 });
+    // Tag routing: the prod channel heard about stalpha (tagged Env=prod) exactly as the main one did.
+    const about = (r: TeamsReceiver) => r.delivered.map((m) => JSON.stringify(m)).filter((c) => c.includes("stalpha")).length;
+    expect(about(prodOnly)).toBe(4);
+    expect(about(devOnly)).toBe(0);
+  });
+});
