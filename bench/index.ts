@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { measureLiveScan, type LiveScanFigures } from "./liveScan.js";
 import { measureCallsPerEvent, measureEventLatency, type EventCallFigures } from "./pipelineBench.js";
+import { formatExposure, measureExposureWindow } from "./revertBench.js";
 
 interface EngineFigures {
   accounts: number;
@@ -98,6 +99,12 @@ if (largestLive) {
   if (storage) summary.push([`calls per storage member, ${largestLive.members}`, `at most ${storage.maxCallsPerMember}`, "<= 6", storage.maxCallsPerMember <= 6]);
   summary.push([`live wall / (calls×latency÷conc), ${largestLive.members}`, `${(largestLive.wallMs / largestLive.expectedMs).toFixed(2)}x`, "close to 1x (<= 1.5x)", largestLive.wallMs / largestLive.expectedMs <= 1.5]);
 }
+console.log("\nExposure window: a risky write applied in ARM until the guardrail's revert is applied");
+const exposure0 = await measureExposureWindow(100, 0);
+console.log(formatExposure(exposure0));
+console.log(formatExposure(await measureExposureWindow(100, 5000, { lanes: 25 })));
+summary.push(["exposure window p99 (debounce 0)", `${exposure0.p99Ms.toFixed(0)} ms`, "< 1000 ms", exposure0.p99Ms < 1000]);
+
 const maxCalls = Math.max(...eventRows.flatMap((r) => r.callsPerEvent));
 const constant = new Set(eventRows.map((r) => Math.max(...r.callsPerEvent))).size === 1;
 summary.push(["ARM calls per single-member event", `at most ${maxCalls}${constant ? ", same at 10/100/1000" : ", grows with size"}`, "<= 6, constant", maxCalls <= 6 && constant]);

@@ -5,15 +5,17 @@ import { VERSION } from "../src/version.js";
 
 export async function health(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const { settings, store } = await getRuntime();
+    const { settings, store, notifier } = await getRuntime();
+    const notify = await notifier.channelHealth();
     return {
       status: 200,
       jsonBody: {
-        status: "ok",
+        status: notify.status === "degraded" ? "degraded" : "ok",
         version: VERSION,
         subscriptions: settings.NSPG_SUBSCRIPTION_IDS,
         dryRun: settings.policy.dryRun,
         indexWarm: await store.isIndexWarm(),
+        notify,
       },
     };
   } catch (error) {

@@ -68,7 +68,7 @@ export function planActions(findings: readonly DecidedFinding[], ctx: PlanContex
         },
       });
     }
-    if (f.status === "new" && !f.exempted && f.action === "revert") plans.push({ finding: f, ...planRevert(f, ctx) });
+    if (!f.exempted && f.action === "revert" && f.status === "new") plans.push({ finding: f, ...planRevert(f, ctx) });
   }
   return plans;
 }
@@ -90,7 +90,10 @@ function planRevert(f: DecidedFinding, ctx: PlanContext): RevertPlan {
   }
   const change = changed.get(idKey(target));
   const by = change?.caller?.objectId;
-  if (by && (ctx.policy.exemptPrincipals.some((p) => p.toLowerCase() === by.toLowerCase()) || ctx.selfPrincipalIds?.some((p) => p.toLowerCase() === by.toLowerCase()))) {
+  if (by && ctx.selfPrincipalIds?.some((p) => p.toLowerCase() === by.toLowerCase())) {
+    return skip("none", `change made by the guardrail's own identity ${by}: not fought`);
+  }
+  if (by && ctx.policy.exemptPrincipals.some((p) => p.toLowerCase() === by.toLowerCase())) {
     return skip("none", `change made by exempt principal ${by}: alert only`);
   }
   const before = ctx.lastKnownGood?.get(target) ?? ctx.previous.get(target);

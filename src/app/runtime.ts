@@ -5,7 +5,12 @@
  */
 import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { TokenCredential } from "@azure/core-auth";
+import { SdkArmWriter } from "../actions/armWriter.js";
+import { RevertExecutor, revertThenNotify } from "../actions/executor.js";
 import { createArmCredential } from "../inventory/credential.js";
+import { createNotifier, type Notifier } from "../notify/index.js";
+import { TableAlertOutbox } from "../state/outbox.js";
+import { TableRevertLedger, type RevertLedger } from "../state/revertLedger.js";
 import { LiveArmReader } from "../inventory/liveArmReader.js";
 import { InputError } from "../model/errors.js";
 import { createLogger, type Logger } from "../logging.js";
@@ -25,6 +30,9 @@ export interface Runtime {
   eventPoison: PoisonParking;
   evaluationPoison: PoisonParking;
   pipeline: GuardrailPipeline;
+  notifier: Notifier;
+  ledger: RevertLedger;
+  executor: RevertExecutor;
 }
 
 function storageCredential(settings: Settings): TokenCredential {
@@ -38,29 +46,56 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env): Promi
   const logger = createLogger({ level: settings.NSPG_LOG_LEVEL });
   let store: TableStateStore;
   let queues: ReturnType<typeof queueServiceFrom>;
+  const armCredential = createArmCredential(env).credential;
   const arm = new LiveArmReader({
     subscriptionIds: settings.NSPG_SUBSCRIPTION_IDS,
     policy: settings.policy,
-    credential: createArmCredential(env).credential,
+    credential: armCredential,
     env,
   });
+  let outbox: TableAlertOutbox;
+  let ledger: TableRevertLedger;
   if (settings.storage.kind === "connectionString") {
     store = TableStateStore.fromConnectionString(settings.storage.connectionString);
+    outbox = TableAlertOutbox.fromConnectionString(settings.storage.connectionString);
+    ledger = TableRevertLedger.fromConnectionString(settings.storage.connectionString);
   } else {
-    store = TableStateStore.fromIdentity({ accountName: settings.storage.accountName, credential: storageCredential(settings) });
+    const credential = storageCredential(settings);
+    const accountName = settings.storage.accountName;
+    store = TableStateStore.fromIdentity({ accountName, credential });
+    outbox = TableAlertOutbox.fromIdentity({ accountName, credential });
+    ledger = TableRevertLedger.fromIdentity({ accountName, credential });
   }
+  // A bad alert channel setting stops the start, naming the key, as a bad app setting does.
+  const notifier = createNotifier({ policy: settings.policy, env, outbox, logger, stateStore: store });
+  const executor = new RevertExecutor({
+    writer: new SdkArmWriter({ credential: armCredential, env }),
+    ledger,
+    policy: settings.policy,
+    selfPrincipalIds: settings.NSPG_SELF_PRINCIPAL_IDS,
+  });
   // The queue trigger listens on the host's storage (AzureWebJobsStorage); evaluations are sent there.
   if (env.AzureWebJobsStorage?.trim()) queues = queueServiceFrom({ connectionString: env.AzureWebJobsStorage });
   else if (env.AzureWebJobsStorage__accountName?.trim()) {
     queues = queueServiceFrom({ queueEndpoint: `https://${env.AzureWebJobsStorage__accountName}.queue.core.windows.net`, credential: storageCredential(settings) });
   } else if (settings.storage.kind === "connectionString") queues = queueServiceFrom({ connectionString: settings.storage.connectionString });
   else throw new InputError("app setting AzureWebJobsStorage: required for the evaluation queue");
-  await store.init();
+  await Promise.all([store.init(), outbox.init(), ledger.init()]);
   const queue = StorageEvaluationQueue.on(queues, EVALUATION_QUEUE);
   const eventPoison = QueuePoisonParking.on(queues, EVENT_POISON_QUEUE);
   const evaluationPoison = QueuePoisonParking.on(queues, POISON_QUEUE);
   const pipeline = new GuardrailPipeline(
-    { store, arm, queue, poison: eventPoison, messagePoison: evaluationPoison, policy: settings.policy, logger },
+    {
+      store,
+      arm,
+      queue,
+      poison: eventPoison,
+      messagePoison: evaluationPoison,
+      policy: settings.policy,
+      logger,
+      // Reverts first, so that alerts say what was done.
+      onDecision: revertThenNotify(executor, (d, p, l) => notifier.dispatch(d, p, l)),
+    },
     {
       debounceMs: settings.NSPG_DEBOUNCE_SECONDS * 1000,
       eventTtlMs: settings.NSPG_EVENT_TTL_HOURS * 3_600_000,
@@ -68,7 +103,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env): Promi
       selfPrincipalIds: settings.NSPG_SELF_PRINCIPAL_IDS,
     },
   );
-  return { settings, logger, store, arm, queue, eventPoison, evaluationPoison, pipeline };
+  return { settings, logger, store, arm, queue, eventPoison, evaluationPoison, pipeline, notifier, ledger, executor };
 }
 
 let shared: Promise<Runtime> | undefined;

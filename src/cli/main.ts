@@ -5,6 +5,7 @@ import { runEmulator, type EmulatorOptions } from "./emulator.js";
 import { runExport, type ExportOptions } from "./export.js";
 import { REPLAY_FORMATS, runReplay, type ReplayCliOptions } from "./replay.js";
 import { emit } from "./output.js";
+import { registerUndoCommand } from "./undo.js";
 import { renderRules, RULES_FORMATS, type RulesFormat } from "./rules.js";
 import { FAIL_ON, runScan, SCAN_FORMATS, type ScanOptions } from "./scan.js";
 
@@ -78,6 +79,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option("--event-schema <schema>", "schema of delivered events").choices(["EventGridSchema", "CloudEventSchemaV1_0"]).default("EventGridSchema"))
     .exitOverride()
     .action(async (opts: EmulatorOptions) => setExit(await runEmulator(opts)));
+
+  registerUndoCommand(program, setExit);
 
   return program;
 }

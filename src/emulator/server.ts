@@ -32,6 +32,8 @@ export interface OperationLogEntry {
   /** The ARM operation the request performs, as role definitions name them (`Microsoft.Storage/storageAccounts/read`). */
   operation: string | undefined;
   caller: { objectId: string; appId?: string } | undefined;
+  /** The client's User-Agent: the guardrail's own calls carry `nsp-guardrail/{version}`. */
+  userAgent: string | undefined;
 }
 
 export interface ThrottleSettings {
@@ -164,7 +166,12 @@ export class ArmEmulator {
     return this.store.all().map((e) => structuredClone(e.resource));
   }
 
+  private closed = false;
+
+  /** Stops serving (idempotent) and leaves the operation log where NSPG_ARM_OPLOG_DIR says. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     writeOperationLog(this.operations);
@@ -213,6 +220,7 @@ export class ArmEmulator {
       status: 0,
       operation: undefined,
       caller: undefined,
+      userAgent: req.headers["user-agent"],
     };
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;
@@ -611,13 +619,23 @@ export class ArmEmulator {
  * With NSPG_ARM_OPLOG_DIR set, every emulator leaves its operation log there when it closes: the
  * test suite collects them to prove the deployment's role grants exactly the operations the code uses.
  */
+/** The User-Agent prefix of the guardrail's SDK clients. */
+export const GUARDRAIL_USER_AGENT = "nsp-guardrail/";
+
 function writeOperationLog(operations: readonly OperationLogEntry[]): void {
   const dir = process.env.NSPG_ARM_OPLOG_DIR;
   if (!dir || operations.length === 0) return;
   try {
     mkdirSync(dir, { recursive: true });
     // Refused calls (401, 403, 429, 5xx, bad requests) prove nothing about the permissions the code needs.
-    const used = [...new Set(operations.filter((o) => o.operation && (o.status < 400 || o.status === 404 || o.status === 412)).map((o) => o.operation!))].sort();
+    // Only the guardrail's own calls count (tests also call the emulator directly to set the scene).
+    const used = [
+      ...new Set(
+        operations
+          .filter((o) => o.operation && o.userAgent?.includes(GUARDRAIL_USER_AGENT) && (o.status < 400 || o.status === 404 || o.status === 412))
+          .map((o) => o.operation!),
+      ),
+    ].sort();
     writeFileSync(join(dir, `${process.pid}-${randomUUID()}.json`), JSON.stringify(used));
   } catch {
     // Best effort: a missing log shows up as an unused action in the least-privilege check.

@@ -409,7 +409,12 @@ export class GuardrailPipeline {
           if (!(error instanceof ConcurrencyError)) throw error;
         });
       await this.store.setIndexForPerimeter(perimeter.id, closure.indexKeys);
-      decisions.push(await this.record(perimeter.id, own, [], estate, log, now, previousGood, estate));
+      try {
+        decisions.push(await this.record(perimeter.id, own, [], estate, log, now, previousGood, estate));
+      } catch (error) {
+        // One perimeter's failure (a revert ARM refused for now, say) must not cut the full pass short.
+        log.error({ perimeterId: perimeter.id, err: error instanceof Error ? error.message : String(error) }, "reconcile of a perimeter failed; the next pass retries it");
+      }
     }
     for (const subscription of subscriptions) {
       const owner = `/subscriptions/${subscription}`;

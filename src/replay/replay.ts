@@ -22,6 +22,11 @@ import { GuardrailPipeline, type EventOutcome } from "../pipeline/pipeline.js";
 import { InMemoryPoison, InProcessQueue } from "../pipeline/inProcessQueue.js";
 import type { DecidedFinding, EventDecision, PerimeterDecision } from "../pipeline/decisions.js";
 import type { RevertPlan } from "../actions/planner.js";
+import { SdkArmWriter } from "../actions/armWriter.js";
+import { RevertExecutor, revertThenNotify } from "../actions/executor.js";
+import { createNotifier } from "../notify/index.js";
+import { MemoryAlertOutbox } from "../state/outbox.js";
+import { MemoryRevertLedger } from "../state/revertLedger.js";
 import { MemoryStateStore } from "../state/memoryStateStore.js";
 
 const callerSchema = z.strictObject({ objectId: z.string().min(1), appId: z.string().min(1).optional(), name: z.string().optional() });
@@ -88,6 +93,8 @@ export interface ReplayOptions {
   dispatch?: (decision: PerimeterDecision, plans: RevertPlan[], logger: Logger) => Promise<void>;
   /** Names the timeline file in errors. */
   timelineLabel?: string;
+  /** Settings for alert channels (`env:` webhook URLs, email transports); default: none. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A running replay: the emulator and the guardrail, for callers that drive operations themselves (the demo). */
@@ -97,6 +104,7 @@ export class ReplaySession {
     readonly events: EventGridPublisher,
     readonly pipeline: GuardrailPipeline,
     readonly store: MemoryStateStore,
+    readonly ledger: MemoryRevertLedger,
     private readonly queue: InProcessQueue,
     private readonly outcomes: EventOutcome[],
   ) {}
@@ -116,6 +124,16 @@ export class ReplaySession {
       policy,
       subscriptionIds: subscriptions,
     });
+    // Reverts applied to the emulator (unless dry run) by the guardrail's identity; alerts go to the
+    // policy's channels, or are logged when it has none.
+    const ledger = new MemoryRevertLedger();
+    const executor = new RevertExecutor({
+      writer: new SdkArmWriter({ credential: emulator.credential(GUARDRAIL_IDENTITY), armEndpoint: emulator.endpoint, ca: emulator.caCertificate, env: {}, pollIntervalMs: 10 }),
+      ledger,
+      policy,
+      selfPrincipalIds: [GUARDRAIL_IDENTITY.objectId],
+    });
+    const notifier = createNotifier({ policy, env: options.env ?? {}, outbox: new MemoryAlertOutbox(), stateStore: store, ...(options.logger ? { logger: options.logger } : {}) });
     const pipeline = new GuardrailPipeline(
       {
         store,
@@ -124,7 +142,7 @@ export class ReplaySession {
         poison: new InMemoryPoison(),
         policy,
         logger: options.logger ?? silentLogger,
-        ...(options.dispatch ? { onDecision: options.dispatch } : {}),
+        onDecision: options.dispatch ?? revertThenNotify(executor, (d, p, l) => notifier.dispatch(d, p, l)),
       },
       { debounceMs: 0, subscriptionIds: subscriptions, selfPrincipalIds: [GUARDRAIL_IDENTITY.objectId] },
     );
@@ -132,7 +150,7 @@ export class ReplaySession {
     events.subscribeInProcess(async (event) => {
       outcomes.push(await pipeline.handleEvent(event));
     }, "EventGridSchema");
-    return new ReplaySession(emulator, events, pipeline, store, queue, outcomes);
+    return new ReplaySession(emulator, events, pipeline, store, ledger, queue, outcomes);
   }
 
   /** The guardrail's first pass over the seeded estate: it becomes the last known good state. */

@@ -25,6 +25,7 @@ await import(`${ROOT}dist/functions/evaluatePerimeter.js`);
 await import(`${ROOT}dist/functions/reconcile.js`);
 await import(`${ROOT}dist/functions/health.js`);
 await import(`${ROOT}dist/functions/scan.js`);
+await import(`${ROOT}dist/functions/deliverAlerts.js`);
 moduleWithResolver._resolveFilename = original;
 
 function binding(name: string) {
@@ -36,8 +37,8 @@ function binding(name: string) {
 }
 
 describe("function registration", () => {
-  it("registers exactly the five functions", () => {
-    expect(core.registered.map((r) => r.metadata.name).sort()).toEqual(["evaluatePerimeter", "health", "onResourceEvent", "reconcile", "scan"]);
+  it("registers exactly the six functions", () => {
+    expect(core.registered.map((r) => r.metadata.name).sort()).toEqual(["deliverAlerts", "evaluatePerimeter", "health", "onResourceEvent", "reconcile", "scan"]);
     for (const r of core.registered) expect(typeof r.callback).toBe("function");
   });
 
@@ -54,6 +55,10 @@ describe("function registration", () => {
   it("reconcile: timer on NSPG_RECONCILE_SCHEDULE", () => {
     const { trigger } = binding("reconcile");
     expect(trigger).toMatchObject({ type: "timerTrigger", schedule: "%NSPG_RECONCILE_SCHEDULE%" });
+  });
+
+  it("deliverAlerts: timer every minute", () => {
+    expect(binding("deliverAlerts").trigger).toMatchObject({ type: "timerTrigger", schedule: "0 * * * * *" });
   });
 
   it("health is anonymous GET, scan is a function-key POST", () => {
