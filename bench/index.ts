@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { measureLiveScan, type LiveScanFigures } from "./liveScan.js";
 import { measureCallsPerEvent, measureEventLatency, type EventCallFigures } from "./pipelineBench.js";
 import { formatExposure, measureExposureWindow } from "./revertBench.js";
+import { measurePackage } from "./packageBench.js";
 
 interface EngineFigures {
   accounts: number;
@@ -104,6 +105,11 @@ const exposure0 = await measureExposureWindow(100, 0);
 console.log(formatExposure(exposure0));
 console.log(formatExposure(await measureExposureWindow(100, 5000, { lanes: 25 })));
 summary.push(["exposure window p99 (debounce 0)", `${exposure0.p99Ms.toFixed(0)} ms`, "< 1000 ms", exposure0.p99Ms < 1000]);
+
+const pack = await measurePackage(join(here, "..", ".."));
+console.log(`\nDeployment package: ${pack.zipMiB.toFixed(2)} MiB zipped; importing the function entries in a fresh Node process: ${pack.importMs.toFixed(0)} ms (median of 5)`);
+summary.push(["deployment package size", `${pack.zipMiB.toFixed(2)} MiB`, "< 5 MiB", pack.zipMiB < 5]);
+summary.push(["cold import of the function entries", `${pack.importMs.toFixed(0)} ms`, "< 300 ms", pack.importMs < 300]);
 
 const maxCalls = Math.max(...eventRows.flatMap((r) => r.callsPerEvent));
 const constant = new Set(eventRows.map((r) => Math.max(...r.callsPerEvent))).size === 1;

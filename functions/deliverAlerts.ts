@@ -1,14 +1,10 @@
 /** Timer: sends the alerts waiting in the outbox (failed sends retried with backoff, rate-limited ones). */
 import { app, type InvocationContext, type Timer } from "@azure/functions";
-import { getRuntime } from "../src/app/runtime.js";
-import type { Notifier } from "../src/notify/index.js";
+import { runtime as getRuntime } from "../src/app/lazyRuntime.js";
 
 export async function deliverAlerts(_timer: Timer, context: InvocationContext): Promise<void> {
-  const runtime = await getRuntime();
-  // The runtime carries a notifier once alert channels are wired in; without one there is nothing to drain.
-  const notifier = (runtime as { notifier?: Notifier }).notifier;
-  if (!notifier) return;
-  const log = runtime.logger.child({ invocationId: context.invocationId });
+  const { notifier, logger } = await getRuntime();
+  const log = logger.child({ invocationId: context.invocationId });
   const report = await notifier.deliverDue({ logger: log });
   if (report.delivered + report.failed + report.deferred + report.orphaned > 0) log.info({ report }, "outbox drained");
 }

@@ -1,7 +1,7 @@
 /** Storage queue trigger: one evaluation of one perimeter (coalesced from a burst of events). */
 import { app, type InvocationContext } from "@azure/functions";
-import { getRuntime } from "../src/app/runtime.js";
-import { EVALUATION_QUEUE } from "../src/pipeline/storageQueue.js";
+import { runtime as getRuntime } from "../src/app/lazyRuntime.js";
+import { EVALUATION_QUEUE } from "../src/pipeline/queueNames.js";
 
 export async function evaluatePerimeter(message: unknown, context: InvocationContext): Promise<void> {
   const { pipeline } = await getRuntime();

@@ -1,6 +1,6 @@
 /** GET /api/health: the app is up, and what it knows (no secrets). */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import { getRuntime } from "../src/app/runtime.js";
+import { runtime as getRuntime } from "../src/app/lazyRuntime.js";
 import { VERSION } from "../src/version.js";
 
 export async function health(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {

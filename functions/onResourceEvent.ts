@@ -1,6 +1,6 @@
 /** Event Grid trigger: resource changes from the subscription system topic (either schema). */
 import { app, type EventGridEvent, type InvocationContext } from "@azure/functions";
-import { getRuntime } from "../src/app/runtime.js";
+import { runtime as getRuntime } from "../src/app/lazyRuntime.js";
 
 export async function onResourceEvent(event: EventGridEvent, context: InvocationContext): Promise<void> {
   const { pipeline } = await getRuntime();

@@ -1,6 +1,6 @@
 /** Timer: the full pass (catches missed events, refreshes caches and the reverse index). */
 import { app, type InvocationContext, type Timer } from "@azure/functions";
-import { getRuntime } from "../src/app/runtime.js";
+import { runtime as getRuntime } from "../src/app/lazyRuntime.js";
 
 export async function reconcile(_timer: Timer, context: InvocationContext): Promise<void> {
   const { pipeline } = await getRuntime();

@@ -1,6 +1,6 @@
 /** POST /api/scan (function key): a full reconcile now; answers with the findings by perimeter. */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
-import { getRuntime } from "../src/app/runtime.js";
+import { runtime as getRuntime } from "../src/app/lazyRuntime.js";
 
 export async function scan(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const { pipeline } = await getRuntime();

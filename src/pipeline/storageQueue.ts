@@ -6,11 +6,9 @@ import { QueueClient, QueueServiceClient } from "@azure/storage-queue";
 import type { TokenCredential } from "@azure/core-auth";
 import type { EvaluationMessage, EvaluationQueue, PoisonParking } from "./ports.js";
 
-export const EVALUATION_QUEUE = "perimeter-evaluations";
-/** The Functions host moves messages that keep failing to `{queue}-poison`; parked ones go there too, with a reason. */
-export const POISON_QUEUE = `${EVALUATION_QUEUE}-poison`;
-/** Events that cannot be parsed are parked here (never dropped). */
-export const EVENT_POISON_QUEUE = "resource-events-poison";
+import { EVALUATION_QUEUE } from "./queueNames.js";
+
+export { EVALUATION_QUEUE, EVENT_POISON_QUEUE, POISON_QUEUE } from "./queueNames.js";
 
 export function queueServiceFrom(connection: { connectionString: string } | { queueEndpoint: string; credential: TokenCredential }): QueueServiceClient {
   return "connectionString" in connection

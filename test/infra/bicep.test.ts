@@ -500,11 +500,14 @@ describe("infra/main.bicep conventions (azd)", () => {
 
   it("azure.yaml: service api, TypeScript, Azure Functions, project root; the hook that adds the event subscriptions", () => {
     const azd = parseYaml(raw("azure.yaml")) as {
-      services: Record<string, { project: string; language: string; host: string }>;
+      services: Record<string, { project: string; language: string; host: string; dist?: string; hooks?: Record<string, { posix?: { run: string } }> }>;
       infra?: { provider?: string; path?: string; module?: string };
       hooks?: Record<string, { posix?: { run: string }; windows?: { run: string } }>;
     };
-    expect(azd.services["api"]).toEqual({ project: ".", language: "ts", host: "function" });
+    const { hooks: serviceHooks, ...service } = azd.services["api"]!;
+    expect(service).toEqual({ project: ".", language: "ts", host: "function", dist: ".package" });
+    // The zip azd deploys is the esbuild bundle `npm run package` writes to .package/.
+    expect(serviceHooks?.["prepackage"]?.posix?.run).toBe("npm run package");
     expect(azd.infra).toEqual({ provider: "bicep", path: "infra", module: "main" });
     const hook = azd.hooks?.["postdeploy"];
     for (const run of [hook?.posix?.run, hook?.windows?.run]) {
