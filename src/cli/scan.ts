@@ -7,13 +7,15 @@ import { DEFAULT_POLICY, loadPolicyFile, type Policy } from "../policy/policy.js
 import { ALL_RULES, RULE_IDS } from "../rules/catalog/index.js";
 import { evaluateEstate } from "../rules/engine.js";
 import { atLeast, type Severity } from "../rules/types.js";
+import { formatHtml } from "../report/html.js";
 import { formatMarkdown } from "../report/markdown.js";
+import type { EstateReader } from "../model/estate.js";
 import { buildScanReport, formatJson, type ScanReport } from "../report/scanReport.js";
 import { formatSarif } from "../report/sarif.js";
 import { formatTable } from "../report/table.js";
 import { emit } from "./output.js";
 
-export const SCAN_FORMATS = ["table", "json", "sarif", "markdown"] as const;
+export const SCAN_FORMATS = ["table", "json", "sarif", "markdown", "html"] as const;
 export type ScanFormat = (typeof SCAN_FORMATS)[number];
 export const FAIL_ON = ["critical", "high", "medium", "low", "info", "none"] as const;
 
@@ -41,7 +43,7 @@ export async function loadPolicyOption(path: string | undefined): Promise<Policy
   return path ? loadPolicyFile(path, RULE_IDS) : DEFAULT_POLICY;
 }
 
-export function renderReport(report: ScanReport, format: ScanFormat, terminal: boolean): string {
+export function renderReport(report: ScanReport, format: ScanFormat, terminal: boolean, estate: EstateReader = new Estate()): string {
   switch (format) {
     case "json":
       return formatJson(report);
@@ -49,6 +51,8 @@ export function renderReport(report: ScanReport, format: ScanFormat, terminal: b
       return formatSarif(report, ALL_RULES.map((r) => r.meta));
     case "markdown":
       return formatMarkdown(report);
+    case "html":
+      return formatHtml(report, estate, ALL_RULES.map((r) => r.meta));
     case "table":
       return formatTable(report, { colour: terminal && !process.env.NO_COLOR, width: process.stdout.columns ?? 120 });
   }
@@ -83,6 +87,6 @@ export async function runScan(options: ScanOptions): Promise<number> {
   const report = buildScanReport(result, options.snapshot ? { snapshot: basename(options.snapshot) } : { subscriptions }, now);
   const terminal = !options.output && process.stdout.isTTY === true;
   const format = options.format ?? (terminal ? "table" : "json");
-  await emit(renderReport(report, format, terminal), options.output);
+  await emit(renderReport(report, format, terminal, estate), options.output);
   return scanExitCode(report, options.failOn);
 }

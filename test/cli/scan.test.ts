@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fileShare, storageInPerimeter } from "../helpers/builders.js";
-import { cli } from "../helpers/cli.js";
+import { cli, ROOT } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nspg-cli-"));
 function file(name: string, content: string): string {
@@ -66,6 +66,16 @@ describe("nsp-guardrail scan --snapshot", () => {
     const md = readFileSync(out, "utf8");
     expect(md).toContain("# NSP Guardrail scan");
     expect(md).toContain("storage-nfs");
+  });
+
+  it("writes a self-contained HTML report with a picture of each perimeter", () => {
+    const out = join(dir, "report.html");
+    const r = cli(["scan", "--snapshot", join(ROOT, "test", "fixtures", "estates", "contoso.json"), "--format", "html", "--output", out, "--fail-on", "none"]);
+    expect(r.status).toBe(0);
+    const html = readFileSync(out, "utf8");
+    expect(html.startsWith("<!DOCTYPE html>")).toBe(true);
+    expect(html.match(/<svg[^>]*class="perimeter-svg"/g)).toHaveLength(4);
+    expect(html).not.toMatch(/<script[^>]+src=/);
   });
 
   it("renders a table naming rule, resource and perimeter", () => {
