@@ -59,6 +59,12 @@ describe("fixture estates", () => {
     checkOrWrite("contoso.expected.json", `${JSON.stringify({ perimeters, associations, findings: summary }, null, 1)}\n`);
   });
 
+  it("the demo's built-in estate is the Contoso fixture", () => {
+    const demo = JSON.parse(readFileSync(join(ROOT, "demo", "estate.json"), "utf8"));
+    const contoso = JSON.parse(readFileSync(join(dir, "contoso.json"), "utf8"));
+    expect(demo.resources ?? demo).toEqual(contoso.resources);
+  });
+
   it("the clean estate has no findings", async () => {
     const { findings, perimeters, associations } = evaluateEstate(await load("clean.json"), { now: NOW, policy });
     expect({ perimeters, associations }).toEqual({ perimeters: 1, associations: 3 });

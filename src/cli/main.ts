@@ -4,6 +4,7 @@ import { TOOL_NAME, VERSION } from "../version.js";
 import { runEmulator, type EmulatorOptions } from "./emulator.js";
 import { runExport, type ExportOptions } from "./export.js";
 import { REPLAY_FORMATS, runReplay, type ReplayCliOptions } from "./replay.js";
+import { runDemoCommand, type DemoCliOptions } from "./demo.js";
 import { emit } from "./output.js";
 import { registerUndoCommand } from "./undo.js";
 import { renderRules, RULES_FORMATS, type RulesFormat } from "./rules.js";
@@ -79,6 +80,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option("--event-schema <schema>", "schema of delivered events").choices(["EventGridSchema", "CloudEventSchemaV1_0"]).default("EventGridSchema"))
     .exitOverride()
     .action(async (opts: EmulatorOptions) => setExit(await runEmulator(opts)));
+
+  program
+    .command("demo")
+    .description("Run the built-in demo: the Contoso estate in the ARM emulator, a scripted timeline of mistakes, live alerts and reverts.")
+    .option("--port <n>", "port of the demo's local Teams receiver (default: any free port)", positiveInteger)
+    .option("--keep", "keep running after the timeline (not available yet)")
+    .exitOverride()
+    .action(async (opts: DemoCliOptions) => setExit(await runDemoCommand(opts)));
 
   registerUndoCommand(program, setExit);
 
