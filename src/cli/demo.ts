@@ -6,7 +6,6 @@ export interface DemoCliOptions {
 }
 
 export async function runDemoCommand(options: DemoCliOptions): Promise<number> {
-  if (options.keep) process.stderr.write("nsp-guardrail: demo --keep: the live page is not available yet; running the scripted demo only\n");
-  const result = await runDemo({ ...(options.port ? { port: options.port } : {}) });
+  const result = await runDemo({ ...(options.port ? { port: options.port } : {}), ...(options.keep ? { keep: true } : {}) });
   return result.exitCode;
 }

@@ -84,8 +84,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command("demo")
     .description("Run the built-in demo: the Contoso estate in the ARM emulator, a scripted timeline of mistakes, live alerts and reverts.")
-    .option("--port <n>", "port of the demo's local Teams receiver (default: any free port)", positiveInteger)
-    .option("--keep", "keep running after the timeline (not available yet)")
+    .option("--port <n>", "port of the page served with --keep (default: any free port)", positiveInteger)
+    .option("--keep", "after the timeline, serve a local page: perimeter map, findings, Teams cards, email inbox")
     .exitOverride()
     .action(async (opts: DemoCliOptions) => setExit(await runDemoCommand(opts)));
 

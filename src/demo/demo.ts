@@ -22,6 +22,11 @@ import { parseTimeline, ReplaySession, type TimelineOperation } from "../replay/
 import { RULE_IDS } from "../rules/catalog/index.js";
 import type { Finding } from "../rules/types.js";
 import { DemoSmtpReceiver, DemoTeamsReceiver, type ReceivedAlert } from "./receivers.js";
+import { startDemoPage } from "./page.js";
+import { Estate } from "../model/estate.js";
+import { ALL_RULES } from "../rules/catalog/index.js";
+import { buildScanReport } from "../report/scanReport.js";
+import { formatHtml } from "../report/html.js";
 
 export interface DemoStep {
   title: string;
@@ -39,8 +44,14 @@ export interface DemoOptions {
   write?: (line: string) => void;
   /** Folder holding estate.json, timeline.json and policy.yaml (default: the package's demo/). */
   dataDir?: string;
-  /** Port of the local Teams receiver (default: any free port). */
+  /** Port of the page served with `keep` (default: any free port). */
   port?: number;
+  /** After the timeline, serve the local page until `keepUntil` resolves. */
+  keep?: boolean;
+  /** Called with the page's URL once it is served. */
+  onPage?: (url: string) => void | Promise<void>;
+  /** How long to keep serving (default: until SIGINT or SIGTERM). */
+  keepUntil?: Promise<void>;
 }
 
 export interface DemoStepResult {
@@ -124,7 +135,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     if (a.channel === "teams") write(`      ↳ Teams  +${after.padStart(7)}  ${a.headline} | ${a.title}${a.resource ? ` | ${a.resource}` : ""}`);
     else write(`      ↳ Email  +${after.padStart(7)}  ${a.title} (${a.headline})`);
   };
-  const teams = await DemoTeamsReceiver.start(printAlert, options.port);
+  const teams = await DemoTeamsReceiver.start(printAlert);
   const smtp = await DemoSmtpReceiver.start(printAlert);
   const env: NodeJS.ProcessEnv = {
     TEAMS_WEBHOOK_URL: teams.url,
@@ -199,6 +210,32 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     for (const v of verified) write(`    ${v.ok ? "✔" : "✘"} ${v.what}`);
     write(`  alerts received: ${teams.cards.length} by Teams, ${smtp.messages.length} by email`);
     write(`  total time: ${ms(totalMs)}`);
+    if (options.keep) {
+      const live = session;
+      const lastFindings = await session.openFindings();
+      const page = await startDemoPage(
+        {
+          report: () => {
+            const estate = new Estate(live.emulator.resources());
+            const findings = lastFindings;
+            const perimeters = estate.perimeters().length;
+            const associations = estate.perimeters().reduce((n, p) => n + estate.associationsOfPerimeter(p.id).length, 0);
+            return formatHtml(buildScanReport({ perimeters, associations, findings }, { snapshot: "demo estate (live)" }, new Date()), estate, ALL_RULES.map((r) => r.meta));
+          },
+          teamsBodies: () => teams.bodies,
+          mails: () => smtp.messages,
+        },
+        options.port,
+      );
+      write(`\nThe demo page is at ${page.url} (perimeter map, findings, the Teams cards, the inbox). Ctrl-C stops it.`);
+      await options.onPage?.(page.url);
+      await (options.keepUntil ??
+        new Promise<void>((resolve) => {
+          process.once("SIGINT", () => resolve());
+          process.once("SIGTERM", () => resolve());
+        }));
+      await page.close();
+    }
     return {
       exitCode: verified.every((v) => v.ok) ? 0 : 1,
       findingsBefore: before.length,

@@ -1,0 +1,89 @@
+/**
+ * What a person sees: the HTML report and the demo page in headless Chromium. Screenshots of both are
+ * saved to docs/screenshots (the README shows them).
+ */
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { runDemo } from "../../src/demo/demo.js";
+import { launchChromium } from "../helpers/browser.js";
+import { cli, ROOT } from "../helpers/cli.js";
+
+const shots = join(ROOT, "docs", "screenshots");
+mkdirSync(shots, { recursive: true });
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+}, 60_000);
+afterAll(async () => browser?.close());
+
+describe("in headless Chromium", () => {
+  it("the HTML report shows each perimeter's picture and the findings, and its filters work", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "nspg-html-")), "contoso.html");
+    const r = cli(["scan", "--snapshot", join(ROOT, "test", "fixtures", "estates", "contoso.json"), "--format", "html", "--output", out, "--fail-on", "none"]);
+    expect(r.status).toBe(0);
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(pathToFileURL(out).href);
+    expect(await page.locator("svg.perimeter-svg").count()).toBe(4);
+    expect(await page.locator("svg.perimeter-svg[data-perimeter*='nsp-prod-data']").count()).toBe(1);
+    const rows = page.locator("#findings-table tr.finding");
+    const total = await rows.count();
+    expect(total).toBeGreaterThan(30);
+    expect(await page.locator("g.member[data-member$='sthpcscratch']").getAttribute("data-severity")).toBe("critical");
+    // The filters run (the page's own script, under its CSP): hide critical findings.
+    await page.locator("input[type=checkbox][value=critical]").uncheck();
+    const visible = await page.locator("#findings-table tr.finding:visible").count();
+    expect(visible).toBeLessThan(total);
+    expect(await page.locator("#findings-table tr.finding[data-severity=critical]:visible").count()).toBe(0);
+    await page.locator("input[type=checkbox][value=critical]").check();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(shots, "report.png"), fullPage: false });
+    expect(errors).toEqual([]);
+  });
+
+  it("the demo page shows the perimeter map, the Teams cards as Teams renders them, and the inbox", async () => {
+    let release!: () => void;
+    const keepUntil = new Promise<void>((r) => (release = r));
+    const lines: string[] = [];
+    let seen: { cards: number; svgs: number; mails: number; texts: string } | undefined;
+    const result = await runDemo({
+      write: (l) => lines.push(l),
+      keep: true,
+      keepUntil,
+      onPage: async (url) => {
+        try {
+          const page = await browser.newPage({ viewport: { width: 1500, height: 1100 } });
+          await page.goto(url);
+          await page.waitForSelector("body[data-loaded=true]", { timeout: 20_000 });
+          const report = page.frameLocator("iframe.report");
+          seen = {
+            cards: await page.locator("#cards .ac-adaptiveCard").count(),
+            svgs: await report.locator("svg.perimeter-svg").count(),
+            mails: await page.locator("#inbox details.mail").count(),
+            texts: (await page.locator("#cards").innerText()).slice(0, 20_000),
+          };
+          // The cards' Markdown is rendered (links), as Teams does.
+          expect(await page.locator("#cards a[href^='https://learn.microsoft.com/']").count()).toBeGreaterThan(0);
+          await page.screenshot({ path: join(shots, "demo.png"), fullPage: false });
+        } finally {
+          release();
+        }
+      },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(lines.some((l) => l.startsWith("The demo page is at http://127.0.0.1:") || l.includes("The demo page is at http://127.0.0.1:"))).toBe(true);
+    expect(seen).toBeDefined();
+    expect(seen!.svgs).toBe(4);
+    expect(seen!.cards).toBe(result.teamsAlerts.length);
+    expect(seen!.cards).toBeGreaterThan(5);
+    expect(seen!.mails).toBe(result.emailAlerts.length);
+    // The renderer drew the cards' texts: the rules' titles and the resources.
+    expect(seen!.texts).toContain("NFS on a storage account in a perimeter");
+    expect(seen!.texts).toContain("stgenomics");
+  }, 90_000);
+});
