@@ -23,6 +23,9 @@ import { RULE_IDS } from "../rules/catalog/index.js";
 import type { Finding } from "../rules/types.js";
 import { DemoSmtpReceiver, DemoTeamsReceiver, type ReceivedAlert } from "./receivers.js";
 import { startDemoPage } from "./page.js";
+import { startAzurite, type AzuriteInstance } from "./azurite.js";
+import { TableStateStore } from "../state/tableStateStore.js";
+import type { StateStore } from "../state/stateStore.js";
 import { Estate } from "../model/estate.js";
 import { ALL_RULES } from "../rules/catalog/index.js";
 import { buildScanReport } from "../report/scanReport.js";
@@ -146,12 +149,26 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     NSPG_NOTIFY_MAX_PER_MINUTE: "600",
   };
   let session: ReplaySession | undefined;
+  let azurite: AzuriteInstance | undefined;
   try {
+    // The guardrail's state in Azurite (in memory), as in production on Azure Tables and Blobs.
+    let store: StateStore | undefined;
+    let stateLabel = "in-memory store (Azurite could not start)";
+    try {
+      azurite = await startAzurite();
+      const tables = TableStateStore.fromConnectionString(azurite.connectionString);
+      await tables.init();
+      store = tables;
+      stateLabel = `Azurite in memory (${azurite.tableEndpoint.replace(/\/[^/]*$/, "")})`;
+    } catch {
+      azurite = undefined;
+    }
     const perimeters = data.estate.filter((r) => r.type.toLowerCase() === "microsoft.network/networksecurityperimeters");
     write(`NSP Guardrail demo: Contoso, ${data.estate.length} ARM resources, ${perimeters.length} perimeters (${perimeters.map((p) => p.name ?? short(p.id)).join(", ")})`);
     write(`  ARM emulator: in process  ·  Teams receiver: ${teams.url.replace(/\/webhookb2\/.*/, "/webhookb2/…")}  ·  SMTP receiver: 127.0.0.1:${smtp.port}`);
-    write(`  policy: dry run ${data.policy.dryRun ? "on" : "off"}; revert: ${Object.entries(data.policy.rules).filter(([, r]) => r.action === "revert").map(([id]) => id).join(", ")}; state: in-memory store`);
-    session = await ReplaySession.start(data.estate, { policy: data.policy, env });
+    write(`  policy: dry run ${data.policy.dryRun ? "on" : "off"}; revert: ${Object.entries(data.policy.rules).filter(([, r]) => r.action === "revert").map(([id]) => id).join(", ")}`);
+    write(`  state: ${stateLabel}`);
+    session = await ReplaySession.start(data.estate, { policy: data.policy, env, ...(store ? { store } : {}) });
     write("");
     write("── First reconcile: the estate as found ─────────────────────────────────────────");
     stepStart = performance.now();
@@ -251,6 +268,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     await session?.close();
     await teams.close();
     await smtp.close();
+    await azurite?.stop();
   }
 }
 

@@ -28,6 +28,7 @@ import { createNotifier } from "../notify/index.js";
 import { MemoryAlertOutbox } from "../state/outbox.js";
 import { MemoryRevertLedger } from "../state/revertLedger.js";
 import { MemoryStateStore } from "../state/memoryStateStore.js";
+import type { StateStore } from "../state/stateStore.js";
 
 const callerSchema = z.strictObject({ objectId: z.string().min(1), appId: z.string().min(1).optional(), name: z.string().optional() });
 const armIdString = z.string().refine((s) => isArmId(s), "not an ARM resource id");
@@ -95,6 +96,8 @@ export interface ReplayOptions {
   timelineLabel?: string;
   /** Settings for alert channels (`env:` webhook URLs, email transports); default: none. */
   env?: NodeJS.ProcessEnv;
+  /** The guardrail's state (default: in memory; the demo uses Azurite). */
+  store?: StateStore;
 }
 
 /** A running replay: the emulator and the guardrail, for callers that drive operations themselves (the demo). */
@@ -103,7 +106,7 @@ export class ReplaySession {
     readonly emulator: ArmEmulator,
     readonly events: EventGridPublisher,
     readonly pipeline: GuardrailPipeline,
-    readonly store: MemoryStateStore,
+    readonly store: StateStore,
     readonly ledger: MemoryRevertLedger,
     private readonly queue: InProcessQueue,
     private readonly outcomes: EventOutcome[],
@@ -114,7 +117,7 @@ export class ReplaySession {
     const events = new EventGridPublisher();
     const emulator = await ArmEmulator.start({ seed, lroPolls: 0, sink: events });
     const subscriptions = [...new Set(seed.map((r) => r.id.split("/")[2]!.toLowerCase()))];
-    const store = new MemoryStateStore();
+    const store = options.store ?? new MemoryStateStore();
     const queue = new InProcessQueue();
     const arm = new LiveArmReader({
       credential: emulator.credential(GUARDRAIL_IDENTITY),

@@ -41,7 +41,7 @@ describe("in headless Chromium", () => {
     expect(visible).toBeLessThan(total);
     expect(await page.locator("#findings-table tr.finding[data-severity=critical]:visible").count()).toBe(0);
     await page.locator("input[type=checkbox][value=critical]").check();
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate("window.scrollTo(0, 0)");
     await page.screenshot({ path: join(shots, "report.png"), fullPage: false });
     expect(errors).toEqual([]);
   });

@@ -9,6 +9,8 @@ describe("nsp-guardrail demo", () => {
     const result = await runDemo({ write: (line) => lines.push(line) });
     const elapsed = performance.now() - started;
     const out = lines.join("\n");
+    // The guardrail's state lives in Azurite (in memory), as on Azure Tables and Blobs.
+    expect(out).toMatch(/^  state: Azurite in memory \(http:\/\/127\.0\.0\.1:\d+\)$/m);
 
     expect(result.exitCode).toBe(0);
     expect(elapsed).toBeLessThan(60_000);
