@@ -10,6 +10,7 @@ import { isAbsolute, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings, type Settings } from "../../src/app/config.js";
 import { InputError } from "../../src/model/errors.js";
+import { settingsReadBy } from "../helpers/settingsReads.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy.js";
 import { ROOT } from "../helpers/cli.js";
 
@@ -252,22 +253,7 @@ const CONTRACT_SETTINGS = [
 
 /** Every setting name loadSettings looks at, observed (not listed by hand) through a recording environment. */
 function settingsRead(): string[] {
-  const read = new Set<string>();
-  const env = new Proxy<Record<string, string>>(
-    { ...MINIMAL },
-    {
-      get(target, key, receiver) {
-        if (typeof key === "string") read.add(key);
-        return Reflect.get(target, key, receiver) as unknown;
-      },
-      has(target, key) {
-        if (typeof key === "string") read.add(key);
-        return Reflect.has(target, key);
-      },
-    },
-  );
-  loadSettings(env);
-  return [...read].sort();
+  return settingsReadBy(MINIMAL);
 }
 
 const sample = JSON.parse(readFileSync(join(ROOT, "local.settings.sample.json"), "utf8")) as { IsEncrypted?: boolean; Values: Record<string, string> };

@@ -9,6 +9,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { settingsReadBy } from "../helpers/settingsReads.js";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { loadSettings } from "../../src/app/config.js";
@@ -214,22 +215,7 @@ function bicepAppSettings(): { names: string[]; vars: string[]; region: Src } {
 
 /** Every setting name loadSettings looks at, observed through a recording environment. */
 function settingsConfigReads(): string[] {
-  const read = new Set<string>();
-  const env = new Proxy<Record<string, string>>(
-    { NSPG_SUBSCRIPTION_IDS: SUB, AzureWebJobsStorage: "UseDevelopmentStorage=true" },
-    {
-      get(target, key, receiver) {
-        if (typeof key === "string") read.add(key);
-        return Reflect.get(target, key, receiver) as unknown;
-      },
-      has(target, key) {
-        if (typeof key === "string") read.add(key);
-        return Reflect.has(target, key);
-      },
-    },
-  );
-  loadSettings(env);
-  return [...read];
+  return settingsReadBy({ NSPG_SUBSCRIPTION_IDS: SUB, AzureWebJobsStorage: "UseDevelopmentStorage=true" });
 }
 
 /** contracts.md §4 (NSPG_EMAIL_* is resolved against the documented and the read email settings). */

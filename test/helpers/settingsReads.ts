@@ -1,0 +1,21 @@
+/** Every app setting name `loadSettings` looks at, observed (not listed by hand) through a recording environment. */
+import { loadSettings } from "../../src/app/config.js";
+
+export function settingsReadBy(base: Record<string, string>): string[] {
+  const read = new Set<string>();
+  const env = new Proxy<Record<string, string>>(
+    { ...base },
+    {
+      get(target, key, receiver) {
+        if (typeof key === "string") read.add(key);
+        return Reflect.get(target, key, receiver) as unknown;
+      },
+      has(target, key) {
+        if (typeof key === "string") read.add(key);
+        return Reflect.has(target, key);
+      },
+    },
+  );
+  loadSettings(env);
+  return [...read].sort();
+}
