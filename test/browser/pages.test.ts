@@ -1,6 +1,6 @@
 /**
  * What a person sees: the HTML report and the demo page in headless Chromium. Screenshots of both are
- * saved to docs/screenshots (the README shows them).
+ * saved (the README shows the copies in docs/screenshots).
  */
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +12,8 @@ import { runDemo } from "../../src/demo/demo.js";
 import { launchChromium } from "../helpers/browser.js";
 import { cli, ROOT } from "../helpers/cli.js";
 
-const shots = join(ROOT, "docs", "screenshots");
+// Each run saves its screenshots with the test results; UPDATE_SCREENSHOTS=1 refreshes the README's copies.
+const shots = process.env.UPDATE_SCREENSHOTS === "1" ? join(ROOT, "docs", "screenshots") : join(ROOT, "test-results", "screenshots");
 mkdirSync(shots, { recursive: true });
 let browser: Browser;
 beforeAll(async () => {
