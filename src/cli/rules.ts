@@ -1,7 +1,6 @@
 import { ALL_RULES } from "../rules/catalog/index.js";
 import { renderCatalogMarkdown } from "../rules/docs.js";
 import { docUrl } from "../rules/types.js";
-import { cell } from "../report/markdown.js";
 
 export const RULES_FORMATS = ["table", "json", "markdown"] as const;
 export type RulesFormat = (typeof RULES_FORMATS)[number];
@@ -41,5 +40,3 @@ export function renderRules(format: RulesFormat): string {
     }
   }
 }
-
-export { cell };

@@ -2,7 +2,7 @@
  * Which perimeters a resource change concerns. The routing table is the one source of truth for what
  * the guardrail listens to: the Event Grid filters of the deployment are generated from it.
  */
-import { idKey, parseArmId, type ParsedArmId } from "../model/armId.js";
+import { parseArmId, type ParsedArmId } from "../model/armId.js";
 import { ONBOARDED_TYPES, T } from "../model/resourceTypes.js";
 
 /**
@@ -97,8 +97,4 @@ export function classify(resourceId: string): Classified | undefined {
 /** Index key under which a storage account is found by the host of a VHD URI on it. */
 export function blobHostKey(host: string): string {
   return `blobhost:${host.toLowerCase()}`;
-}
-
-export function sameKey(a: string, b: string): boolean {
-  return idKey(a) === idKey(b);
 }

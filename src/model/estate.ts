@@ -76,15 +76,11 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-function hostOf(uri: unknown): string | undefined {
+/** Host of a URI (lower-cased), or the input itself when it has no scheme. */
+export function uriHost(uri: unknown): string | undefined {
   if (typeof uri !== "string" || uri.length === 0) return undefined;
   const m = /^[a-z][a-z0-9+.-]*:\/\/([^/:?#]+)/i.exec(uri);
   return (m ? m[1]! : uri.split("/")[0]!).toLowerCase();
-}
-
-/** Host of a URI (lower-cased), or the input itself when it has no scheme. */
-export function uriHost(uri: unknown): string | undefined {
-  return hostOf(uri);
 }
 
 export function vhdUrisOf(vm: ArmResource): string[] {
@@ -199,12 +195,12 @@ export class Estate implements EstateReader {
       }
       case T.keyVault: {
         this.vaultsByHost.set((resource.name ?? parsed.name).toLowerCase(), resource);
-        const host = hostOf(propString(resource, "vaultUri"));
+        const host = uriHost(propString(resource, "vaultUri"));
         if (host) this.vaultsByHost.set(host, resource);
         break;
       }
       case T.virtualMachine: {
-        const labels = new Set(vhdUrisOf(resource).map((uri) => hostOf(uri)?.split(".")[0]));
+        const labels = new Set(vhdUrisOf(resource).map((uri) => uriHost(uri)?.split(".")[0]));
         for (const label of labels) if (label) push(this.vmsByAccountName, label, resource);
         break;
       }

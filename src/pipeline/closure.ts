@@ -4,10 +4,11 @@
  * the closure, so that an evaluation needs ARM only for what changed.
  */
 import { ancestorOfType, idKey, parseArmId } from "../model/armId.js";
-import { uriHost, vhdUrisOf, type EstateReader } from "../model/estate.js";
-import { prop, propArray, propString, type ArmResource } from "../model/resource.js";
+import { uriHost, type EstateReader } from "../model/estate.js";
+import { propArray, propString, type ArmResource } from "../model/resource.js";
 import { T } from "../model/resourceTypes.js";
 import { blobHostKey } from "../events/routing.js";
+import { isKeyVaultEncrypted, keyVaultUriOf } from "../rules/helpers.js";
 
 /** Types under a perimeter that its view reads. */
 const PERIMETER_TYPES = [T.profile, T.accessRule, T.association, T.diagnosticSetting];
@@ -83,9 +84,8 @@ export function perimeterClosure(estate: EstateReader, perimeter: ArmResource): 
     for (const vm of estate.vmsWithDisksOnAccount(member.name ?? parseArmId(member.id).name)) add(vm);
 
     // Customer-managed key: the vault, its associations anywhere, and those perimeters' profiles and rules.
-    if (String(prop(member, "encryption", "keySource") ?? "").toLowerCase() === "microsoft.keyvault") {
-      const uri = propString(member, "encryption", "keyvaultproperties", "keyvaulturi") ?? propString(member, "encryption", "keyVaultProperties", "keyVaultUri");
-      const host = uriHost(uri);
+    if (isKeyVaultEncrypted(member)) {
+      const host = uriHost(keyVaultUriOf(member));
       const vault = host ? estate.keyVaultByHost(host) : undefined;
       if (!vault) {
         if (host) unresolved.add(`vault:${host}`);

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { idKey, parseArmId } from "../model/armId.js";
 import { InputError } from "../model/errors.js";
-import { Estate } from "../model/estate.js";
+import { Estate, uriHost, vhdUrisOf } from "../model/estate.js";
 import type { ArmResource } from "../model/resource.js";
 import { T } from "../model/resourceTypes.js";
 import { DEFAULT_POLICY, type Policy } from "../policy/policy.js";
@@ -488,9 +488,8 @@ export function dependencyTargets(body: ArmResource | undefined): string[] {
   push((p["dataSourceInfo"] as Record<string, unknown> | undefined)?.["resourceID"]);
   push((p["dataSourceInfo"] as Record<string, unknown> | undefined)?.["resourceId"]);
   push(p["storageAccountResourceId"]);
-  const storage = p["storageProfile"] as { osDisk?: { vhd?: { uri?: string } }; dataDisks?: Array<{ vhd?: { uri?: string } }> } | undefined;
-  for (const uri of [storage?.osDisk?.vhd?.uri, ...(storage?.dataDisks ?? []).map((d) => d.vhd?.uri)]) {
-    const host = typeof uri === "string" ? /^https?:\/\/([^/]+)/i.exec(uri)?.[1] : undefined;
+  for (const uri of vhdUrisOf(body)) {
+    const host = uriHost(uri);
     if (host) out.push(blobHostKey(host));
   }
   return out;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ArmResource } from "../../src/model/resource.js";
 import { parsePolicy } from "../../src/policy/policy.js";
 import { RULE_IDS } from "../../src/rules/catalog/index.js";
-import { accessRule, association, cmkEncryption, fileShare, keyVault, perimeter, profile, storageAccount, SUB } from "../helpers/builders.js";
+import { accessRule, association, cmkEncryption, fileShare, keyVault, perimeter, profile, storageAccount, SUB, virtualMachine } from "../helpers/builders.js";
 import { startPipeline } from "../helpers/pipelineHarness.js";
 
 const ALICE = { objectId: "0000000a-0000-0000-0000-000000000001", name: "alice@contoso.example" };
@@ -98,6 +98,18 @@ describe("event pipeline over the emulator", () => {
     const decisions = await h.settle();
     expect(decisions.map((d) => d.perimeterId).sort()).toEqual([e.nsp.id, e.keysNsp.id].sort());
     expect(decisions.flatMap((d) => d.findings).find((f) => f.ruleId === "storage-cmk-key-vault")?.status).toBe("resolved");
+  });
+
+  it("a new VM whose disk lives on a member reaches that member's perimeter through the disk's host", async () => {
+    const e = estate();
+    const h = await startPipeline(e.resources);
+    await h.pipeline.reconcile();
+    h.emulator.put(virtualMachine("vm-new", "https://stalpha.blob.core.windows.net/vhds/os.vhd"), ALICE);
+    const decisions = await h.settle();
+    expect(decisions.map((d) => d.perimeterId)).toEqual([e.nsp.id]);
+    expect(decisions[0]!.findings.filter((f) => f.status === "new").map((f) => `${f.ruleId} ${f.resourceId.split("/").pop()}`)).toEqual([
+      "storage-unmanaged-disks stalpha",
+    ]);
   });
 
   it("deleting an association resolves its member's findings", async () => {
