@@ -10,7 +10,7 @@ import { isAbsolute, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings, type Settings } from "../../src/app/config.js";
 import { InputError } from "../../src/model/errors.js";
-import { settingsReadBy } from "../helpers/settingsReads.js";
+import { CONTRACT_SETTINGS, settingsReadBy } from "../helpers/settingsReads.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy.js";
 import { ROOT } from "../helpers/cli.js";
 
@@ -239,17 +239,6 @@ const OPTIONAL_SETTINGS = [
   "NSPG_LOG_LEVEL",
 ];
 
-/** The settings contracts.md §4 names (NSPG_EMAIL_* stands for at least one NSPG_EMAIL_ setting). */
-const CONTRACT_SETTINGS = [
-  "NSPG_SUBSCRIPTION_IDS",
-  "NSPG_POLICY",
-  "NSPG_ARM_ENDPOINT",
-  "NSPG_STATE_CONNECTION",
-  "AZURE_CLIENT_ID",
-  "TEAMS_WEBHOOK_URL",
-  "NSPG_EMAIL_*",
-  "NSPG_RECONCILE_SCHEDULE",
-];
 
 /** Every setting name loadSettings looks at, observed (not listed by hand) through a recording environment. */
 function settingsRead(): string[] {

@@ -19,3 +19,15 @@ export function settingsReadBy(base: Record<string, string>): string[] {
   loadSettings(env);
   return [...read].sort();
 }
+
+/** The settings contracts.md §4 names (NSPG_EMAIL_* stands for at least one NSPG_EMAIL_ setting). */
+export const CONTRACT_SETTINGS = [
+  "NSPG_SUBSCRIPTION_IDS",
+  "NSPG_POLICY",
+  "NSPG_ARM_ENDPOINT",
+  "NSPG_STATE_CONNECTION",
+  "AZURE_CLIENT_ID",
+  "TEAMS_WEBHOOK_URL",
+  "NSPG_EMAIL_*",
+  "NSPG_RECONCILE_SCHEDULE",
+] as const;

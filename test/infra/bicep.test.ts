@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { settingsReadBy } from "../helpers/settingsReads.js";
+import { CONTRACT_SETTINGS, settingsReadBy } from "../helpers/settingsReads.js";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { loadSettings } from "../../src/app/config.js";
@@ -218,17 +218,6 @@ function settingsConfigReads(): string[] {
   return settingsReadBy({ NSPG_SUBSCRIPTION_IDS: SUB, AzureWebJobsStorage: "UseDevelopmentStorage=true" });
 }
 
-/** contracts.md §4 (NSPG_EMAIL_* is resolved against the documented and the read email settings). */
-const CONTRACT_SETTINGS = [
-  "NSPG_SUBSCRIPTION_IDS",
-  "NSPG_POLICY",
-  "NSPG_ARM_ENDPOINT",
-  "NSPG_STATE_CONNECTION",
-  "AZURE_CLIENT_ID",
-  "TEAMS_WEBHOOK_URL",
-  "NSPG_EMAIL_*",
-  "NSPG_RECONCILE_SCHEDULE",
-];
 
 /** What the Functions host itself reads: identity-based AzureWebJobsStorage and Entra-authenticated telemetry. */
 const HOST_SETTINGS = [
