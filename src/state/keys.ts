@@ -60,7 +60,7 @@ export function containerName(prefix: string): string {
 }
 
 /** Folders of the container, one per kind of document. */
-export type BlobKind = "findings" | "perimeters" | "lastknowngood" | "dirty";
+export type BlobKind = "findings" | "perimeters" | "dirty";
 
 export function blobName(kind: BlobKind, armId: string): string {
   return `${kind}/${resourceKey(armId)}.json`;

@@ -8,7 +8,6 @@
  * it read or wrote must not change the stored state, and `undefined` fields vanish as they do on Azure).
  */
 import { idKey } from "../model/armId.js";
-import type { ArmResource } from "../model/resource.js";
 import {
   ConcurrencyError,
   type DirtyMarker,
@@ -40,7 +39,6 @@ export class MemoryStateStore implements StateStore {
 
   private readonly findings = new Map<string, Document>();
   private readonly perimeterCaches = new Map<string, Document>();
-  private readonly lastKnownGood = new Map<string, Document>();
   private readonly dirtyMarkers = new Map<string, Document>();
   /** resource key → perimeter key → perimeter id as given. */
   private readonly perimetersByResource = new Map<string, Map<string, string>>();
@@ -88,21 +86,6 @@ export class MemoryStateStore implements StateStore {
 
   async listCachedPerimeters(): Promise<string[]> {
     return [...this.perimeterCaches.values()].map((document) => document.id);
-  }
-
-  // Last known good bodies.
-
-  async getLastKnownGood(resourceId: string): Promise<ArmResource | undefined> {
-    const document = this.lastKnownGood.get(idKey(resourceId));
-    return document ? (JSON.parse(document.json) as ArmResource) : undefined;
-  }
-
-  async putLastKnownGood(resource: ArmResource): Promise<void> {
-    this.lastKnownGood.set(idKey(resource.id), { id: resource.id, json: JSON.stringify(resource), etag: this.nextEtag() });
-  }
-
-  async deleteLastKnownGood(resourceId: string): Promise<void> {
-    this.lastKnownGood.delete(idKey(resourceId));
   }
 
   // Reverse index.

@@ -69,10 +69,6 @@ export interface StateStore {
   deletePerimeterCache(perimeterId: string): Promise<void>;
   listCachedPerimeters(): Promise<string[]>;
 
-  // Last known good bodies of perimeter resources (associations, access rules), for reverts.
-  getLastKnownGood(resourceId: string): Promise<ArmResource | undefined>;
-  putLastKnownGood(resource: ArmResource): Promise<void>;
-  deleteLastKnownGood(resourceId: string): Promise<void>;
 
   // Reverse index: which perimeters a resource concerns (members, their children's parents, vaults used
   // for CMK, backup items, sync endpoints, VMs with disks on members: all keyed by resource id).

@@ -1,7 +1,7 @@
 /**
  * StateStore on an Azure Storage account: Tables for rows, Blobs for documents.
  *
- * - Documents (findings of a perimeter, perimeter caches, last known good bodies, dirty markers) are
+ * - Documents (findings of a perimeter, perimeter caches with their last known good bodies, dirty markers) are
  *   JSON blobs in one container. A perimeter's findings or cache easily exceed the 64 KiB property and
  *   1 MiB entity limits of Tables, and a blob write is atomic whatever its size, so the ETag contract
  *   holds per perimeter with a plain conditional Put Blob (`If-Match`, or `If-None-Match: *` to create).
@@ -16,7 +16,6 @@ import { randomUUID } from "node:crypto";
 import { odata, TableClient, TableTransaction, type TableEntityResult } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/identity";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import type { ArmResource } from "../model/resource.js";
 import {
   ConcurrencyError,
   type DirtyMarker,
@@ -208,20 +207,6 @@ export class TableStateStore implements StateStore {
       if (encoded) perimeterIds.push(decodeMetadataValue(encoded));
     }
     return perimeterIds;
-  }
-
-  // Last known good bodies: blobs too, since an access rule with many prefixes can outgrow a table property.
-
-  async getLastKnownGood(resourceId: string): Promise<ArmResource | undefined> {
-    return (await this.readDocument<ArmResource>(blobName("lastknowngood", resourceId)))?.value;
-  }
-
-  async putLastKnownGood(resource: ArmResource): Promise<void> {
-    await this.writeDocument(blobName("lastknowngood", resource.id), resource.id, resource, { kind: "any" }, "last known good");
-  }
-
-  async deleteLastKnownGood(resourceId: string): Promise<void> {
-    await this.container.getBlobClient(blobName("lastknowngood", resourceId)).deleteIfExists();
   }
 
   // Reverse index: a row per (resource, perimeter) partitioned by resource, so a lookup is one partition

@@ -286,19 +286,21 @@ function describeStateStore(name: string, factory: StoreFactory): void {
         properties: { accessMode: "Enforced", privateLinkResource: { id: storageAccountId("account1") } },
       };
 
-      it("stores, overwrites, reads case-insensitively and deletes", async () => {
+      // They live in the perimeter cache (one conditional write with the closure they belong to).
+      const cacheWith = (lastKnownGood: ArmResource[]) => ({ perimeterId: PERIMETER, reconciledAt: undefined, resources: [], lastKnownGood });
+
+      it("stores, overwrites and reads them with the perimeter cache, case-insensitively", async () => {
         const { store } = await setUp();
-        expect(await store.getLastKnownGood(association.id)).toBeUndefined();
-        await store.putLastKnownGood(association);
-        expect(await store.getLastKnownGood(differentlyCased(association.id))).toEqual(association);
+        expect((await store.getPerimeterCache(PERIMETER)).value?.lastKnownGood).toBeUndefined();
+        const first = await store.putPerimeterCache(cacheWith([association]), undefined);
+        expect((await store.getPerimeterCache(differentlyCased(PERIMETER))).value?.lastKnownGood).toEqual([association]);
 
         const learning = { ...association, properties: { ...association.properties, accessMode: "Learning" } };
-        await store.putLastKnownGood(learning);
-        expect(await store.getLastKnownGood(association.id)).toEqual(learning);
+        await store.putPerimeterCache(cacheWith([learning]), first);
+        expect((await store.getPerimeterCache(PERIMETER)).value?.lastKnownGood).toEqual([learning]);
 
-        await store.deleteLastKnownGood(differentlyCased(association.id));
-        expect(await store.getLastKnownGood(association.id)).toBeUndefined();
-        await store.deleteLastKnownGood(association.id); // already gone: no error
+        await store.deletePerimeterCache(differentlyCased(PERIMETER));
+        expect((await store.getPerimeterCache(PERIMETER)).value).toBeUndefined();
       });
 
       it("stores a body larger than a table property", async () => {
@@ -309,8 +311,8 @@ function describeStateStore(name: string, factory: StoreFactory): void {
           type: "Microsoft.Network/networkSecurityPerimeters/profiles/accessRules",
           properties: { direction: "Inbound", addressPrefixes },
         };
-        await store.putLastKnownGood(rule);
-        expect(await store.getLastKnownGood(rule.id)).toEqual(rule);
+        await store.putPerimeterCache(cacheWith([rule]), undefined);
+        expect((await store.getPerimeterCache(PERIMETER)).value?.lastKnownGood).toEqual([rule]);
       });
     });
 
