@@ -96,7 +96,12 @@ function planRevert(f: DecidedFinding, ctx: PlanContext): RevertPlan {
   if (by && ctx.policy.exemptPrincipals.some((p) => p.toLowerCase() === by.toLowerCase())) {
     return skip("none", `change made by exempt principal ${by}: alert only`);
   }
-  const before = ctx.lastKnownGood?.get(target) ?? ctx.previous.get(target);
+  // Only a last known good body is ever restored (one that passed evaluation); the cached "before"
+  // only says whether the target existed. A target that existed but was never good is left alone.
+  const before = ctx.lastKnownGood?.get(target);
+  if (!before && ctx.previous.get(target)) {
+    return skip("none", `no last known good body of ${target.split("/").pop()} to restore: it was not good before this change either`);
+  }
   const operation: Action["operation"] = before ? "restore" : "delete";
   let body = before;
   if (f.ruleId === "storage-enforcement-downgrade" && before) {

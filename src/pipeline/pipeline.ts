@@ -27,6 +27,12 @@ export interface PipelineOptions {
   debounceMs?: number;
   /** How long processed event ids are remembered for dedupe (default 24 h). */
   eventTtlMs?: number;
+  /**
+   * How long a queued evaluation message is trusted to arrive after its debounce delay (default 10
+   * minutes: the host's 5 dequeues at a 30 s visibility timeout, with room for slow runs). After it,
+   * the next event queues another message, so a lost or poisoned message cannot wedge a perimeter.
+   */
+  queueLeaseMs?: number;
   subscriptionIds?: readonly string[];
   /** Object ids of the guardrail's own identity: its changes are never fought. */
   selfPrincipalIds?: readonly string[];
@@ -74,6 +80,7 @@ export class GuardrailPipeline {
   private readonly logger: Logger;
   private readonly debounceMs: number;
   private readonly eventTtlMs: number;
+  private readonly queueLeaseMs: number;
   private readonly now: () => Date;
   policy: Policy;
 
@@ -89,6 +96,7 @@ export class GuardrailPipeline {
     this.logger = deps.logger ?? silentLogger;
     this.debounceMs = options.debounceMs ?? 5000;
     this.eventTtlMs = options.eventTtlMs ?? 24 * 3_600_000;
+    this.queueLeaseMs = options.queueLeaseMs ?? 10 * 60_000;
     this.now = options.now ?? (() => new Date());
   }
 
@@ -121,17 +129,16 @@ export class GuardrailPipeline {
     const perimeterIds = await this.route(event, classified, this.arm);
     if (perimeterIds.length === 0) {
       log.debug({ event: { subject: event.subject } }, "event ignored: concerns no perimeter");
-      await this.store.markEventProcessed(event.id, this.eventTtlMs);
       return { outcome: "ignored", reason: "concerns no perimeter", event };
     }
-    // Mark dirty before recording the event as processed: a crash in between means a redelivery is
-    // handled again (harmless: evaluations re-read ARM), never that the change is lost.
-    const fresh = await this.store.markEventProcessed(event.id, this.eventTtlMs);
-    if (!fresh) {
+    if (await this.store.isEventProcessed(event.id)) {
       log.debug("duplicate event ignored");
       return { outcome: "duplicate", event };
     }
+    // The change is recorded (and its evaluation queued) before the event counts as processed: a
+    // failure in between means the redelivery records it again (deduped by event id), never that it is lost.
     for (const perimeterId of perimeterIds) await this.markDirty(perimeterId, event);
+    await this.store.markEventProcessed(event.id, this.eventTtlMs);
     log.info({ perimeters: perimeterIds, event: { subject: event.subject, eventType: event.eventType } }, "event routed");
     return { outcome: "routed", event, perimeterIds };
   }
@@ -177,17 +184,37 @@ export class GuardrailPipeline {
       eventType: event.eventType,
       caller: { ...(event.caller.objectId ? { objectId: event.caller.objectId } : {}), ...(event.caller.appId ? { appId: event.caller.appId } : {}) },
     };
-    await withRetry(async () => {
+    const leased = await withRetry(async () => {
       const current = await this.store.getDirty(perimeterId);
-      const marker: DirtyMarker = current.value
-        ? { ...current.value, changes: [...current.value.changes, change] }
-        : { perimeterId, changes: [change], since: this.now().toISOString(), queued: false };
-      const needsMessage = !marker.queued;
-      marker.queued = true;
-      await this.store.putDirty(marker, current.etag);
-      // Queue after the marker says "queued": a lost race means two messages, and the second finds nothing to do.
-      if (needsMessage) await this.queue.enqueue({ perimeterId, reason: "events" }, this.debounceMs);
+      const now = this.now();
+      const known = current.value?.changes.some((c) => c.eventId === change.eventId) ?? false;
+      const base: DirtyMarker = current.value ?? { perimeterId, changes: [], since: now.toISOString(), queued: false };
+      const leaseValid = hasValidLease(base, now);
+      if (known && leaseValid) return undefined; // a redelivery of a change already waiting for its message
+      const marker: DirtyMarker = {
+        ...base,
+        changes: known ? base.changes : [...base.changes, change],
+        ...(leaseValid ? {} : { queued: true, queuedUntil: new Date(now.getTime() + this.debounceMs + this.queueLeaseMs).toISOString() }),
+      };
+      const etag = await this.store.putDirty(marker, current.etag);
+      return leaseValid ? undefined : etag;
     });
+    if (leased === undefined) return;
+    // The lease is taken before the message is sent: a lost race means two messages (the second finds
+    // nothing to do). If the send fails the lease is given back, so the redelivered event queues again.
+    try {
+      await this.queue.enqueue({ perimeterId, reason: "events" }, this.debounceMs);
+    } catch (error) {
+      await this.releaseLease(perimeterId, leased).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async releaseLease(perimeterId: string, etag: string): Promise<void> {
+    const current = await this.store.getDirty(perimeterId);
+    if (!current.value || current.etag !== etag) return; // someone moved on: their lease, not ours
+    const { queuedUntil: _released, ...rest } = current.value;
+    await this.store.putDirty({ ...rest, queued: false }, current.etag);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -207,33 +234,38 @@ export class GuardrailPipeline {
     return this.evaluate(message.perimeterId, invocationId);
   }
 
-  /** Evaluates one perimeter incrementally from its cached closure and the recorded changes. */
+  /**
+   * Evaluates one perimeter incrementally from its cached closure and the recorded changes. The changes
+   * stay in the marker until the evaluation is durable (a crash means the retried message sees them
+   * again); only the lease is released at the start, so events from now on queue a message of their own.
+   */
   async evaluate(perimeterId: string, invocationId: string = randomUUID()): Promise<PerimeterDecision> {
     const log = this.logger.child({ invocationId, perimeterId });
-    const arm = this.arm;
-    // Take the recorded changes; events arriving from now on start a new batch with its own message.
     const claimed = await withRetry(async () => {
       const dirty = await this.store.getDirty(perimeterId);
       if (!dirty.value) return [];
-      await this.store.deleteDirty(perimeterId, dirty.etag!);
+      if (dirty.value.queued || dirty.value.queuedUntil !== undefined) {
+        const { queuedUntil: _taken, ...rest } = dirty.value;
+        await this.store.putDirty({ ...rest, queued: false }, dirty.etag);
+      }
       return dirty.value.changes;
     });
-    try {
-      const decision = await this.evaluateWith(perimeterId, claimed, arm, log);
-      return decision;
-    } catch (error) {
-      // Give the changes back so that the retried message (or the next batch) sees them.
-      if (claimed.length > 0) {
-        await withRetry(async () => {
-          const current = await this.store.getDirty(perimeterId);
-          const marker: DirtyMarker = current.value
-            ? { ...current.value, changes: [...claimed, ...current.value.changes] }
-            : { perimeterId, changes: claimed, since: this.now().toISOString(), queued: true };
-          await this.store.putDirty(marker, current.etag);
-        });
-      }
-      throw error;
-    }
+    const decision = await this.evaluateWith(perimeterId, claimed, this.arm, log);
+    if (claimed.length > 0) await this.forgetChanges(perimeterId, claimed);
+    return decision;
+  }
+
+  /** Removes evaluated changes from the marker (and the marker when nothing else waits). */
+  private async forgetChanges(perimeterId: string, done: DirtyMarker["changes"]): Promise<void> {
+    const doneIds = new Set(done.map((c) => c.eventId));
+    await withRetry(async () => {
+      const current = await this.store.getDirty(perimeterId);
+      if (!current.value || !current.etag) return;
+      const rest = current.value.changes.filter((c) => !doneIds.has(c.eventId));
+      if (rest.length === current.value.changes.length) return;
+      if (rest.length === 0 && !hasValidLease(current.value, this.now())) await this.store.deleteDirty(perimeterId, current.etag);
+      else await this.store.putDirty({ ...current.value, changes: rest }, current.etag);
+    });
   }
 
   private async evaluateWith(perimeterId: string, changes: DirtyMarker["changes"], arm: ArmReader, log: Logger): Promise<PerimeterDecision> {
@@ -273,8 +305,12 @@ export class GuardrailPipeline {
       // Findings about a whole subscription belong to the reconcile pass, which sees every perimeter.
       const own = findings.filter((f) => f.perimeterId !== undefined);
 
-      // The cache is written first, conditionally: if another instance moved it on meanwhile, this
+      // Act and store the findings first, the cache last: the cache (the "before" of the next evaluation
+      // and the last known good bodies) only moves on once the decision about this state is durable. A
+      // failure before it means the retry decides again from the same "before", never from the changed
+      // body. The cache write is conditional: if another instance moved it on meanwhile, this
       // evaluation started from a stale state and is redone from the newer one (with our changes).
+      const decision = await this.record(perimeterId, own, changes, previous, log, now, lastKnownGood, estate);
       try {
         if (perimeter && closure) {
           await this.store.putPerimeterCache(
@@ -284,17 +320,17 @@ export class GuardrailPipeline {
               resources: closure.resources,
               unresolved: closure.unresolved,
               lastKnownGood: updateLastKnownGood(lastKnownGood, closure.resources, perimeterId, own),
+              readAt: now.toISOString(),
             },
             cached.etag,
           );
         } else if (cached.value) {
-          await this.store.deletePerimeterCache(perimeterId);
+          await this.store.deletePerimeterCache(perimeterId, cached.etag);
         }
       } catch (error) {
         if (error instanceof ConcurrencyError && attempt < MAX_CONFLICT_RETRIES) continue;
         throw error;
       }
-      const decision = await this.record(perimeterId, own, changes, previous, log, now, lastKnownGood, estate);
       await this.store.setIndexForPerimeter(perimeterId, perimeter && closure ? closure.indexKeys : []);
       log.info({ findings: own.length, changes: changes.length, new: decision.findings.filter((f) => f.status === "new").length }, "perimeter evaluated");
       return decision;
@@ -372,11 +408,17 @@ export class GuardrailPipeline {
     const subscriptions = this.options.subscriptionIds ?? [];
     if (subscriptions.length === 0) throw new InputError("NSPG_SUBSCRIPTION_IDS: no subscription to reconcile");
     const now = this.now();
+    // The state is read before ARM is: a cache written after this point (an event evaluated while the
+    // reconcile reads) is newer than the reconcile's view and is neither overwritten nor deleted.
+    const cachedBefore = new Map<string, { id: string; version: Versioned<PerimeterCache | undefined> }>();
+    for (const id of await this.store.listCachedPerimeters()) cachedBefore.set(idKey(id), { id, version: await this.store.getPerimeterCache(id) });
     const resources = await this.arm.readSubscriptions(subscriptions);
     const estate = new Estate(resources);
     // The rules that compare with the state before a change compare with the last known good one.
     const caches = new Map<string, Versioned<PerimeterCache | undefined>>();
-    for (const perimeter of estate.perimeters()) caches.set(idKey(perimeter.id), await this.store.getPerimeterCache(perimeter.id));
+    for (const perimeter of estate.perimeters()) {
+      caches.set(idKey(perimeter.id), cachedBefore.get(idKey(perimeter.id))?.version ?? { value: undefined, etag: undefined });
+    }
     const lastKnownGood = [...caches.values()].flatMap((c) => c.value?.lastKnownGood ?? []);
     const result = evaluateEstate(estate, { policy: this.policy, now, previous: withLastKnownGood(resources, lastKnownGood) });
     const byPerimeter = new Map<string, Finding[]>();
@@ -394,20 +436,27 @@ export class GuardrailPipeline {
       const cache = caches.get(idKey(perimeter.id))!;
       const own = byPerimeter.get(idKey(perimeter.id)) ?? [];
       const previousGood = cache.value?.lastKnownGood ?? [];
-      await this.store
-        .putPerimeterCache(
+      // The cache moves on first, conditionally: an evaluation that wrote it meanwhile saw a newer ARM
+      // state than this pass, so this perimeter (cache and findings) is left to it. The reconcile's
+      // decisions need no "before" from the cache (reverts restore last known good bodies only, which
+      // follow the rules' verdicts), so a failure after this write is redone by the next pass.
+      try {
+        await this.store.putPerimeterCache(
           {
             perimeterId: perimeter.id,
             reconciledAt: now.toISOString(),
             resources: closure.resources,
             unresolved: closure.unresolved,
             lastKnownGood: updateLastKnownGood(previousGood, closure.resources, perimeter.id, own),
+            readAt: now.toISOString(),
           },
           cache.etag,
-        )
-        .catch((error) => {
-          if (!(error instanceof ConcurrencyError)) throw error;
-        });
+        );
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        log.info({ perimeterId: perimeter.id }, "perimeter evaluated by an event meanwhile; the reconcile leaves it");
+        continue;
+      }
       await this.store.setIndexForPerimeter(perimeter.id, closure.indexKeys);
       try {
         decisions.push(await this.record(perimeter.id, own, [], estate, log, now, previousGood, estate));
@@ -420,12 +469,23 @@ export class GuardrailPipeline {
       const owner = `/subscriptions/${subscription}`;
       decisions.push(await this.record(owner, byPerimeter.get(idKey(owner)) ?? [], [], estate, log, now));
     }
-    // Perimeters cached before but gone now: resolve their findings and forget them.
-    for (const cachedId of await this.store.listCachedPerimeters()) {
+    // Perimeters cached before this pass but gone from its read: resolve their findings and forget them,
+    // unless their cache changed since (created or re-evaluated while this pass was reading ARM).
+    for (const { id: cachedId, version } of cachedBefore.values()) {
       if (live.has(idKey(cachedId))) continue;
       if (!subscriptions.some((s) => idKey(cachedId).startsWith(`/subscriptions/${s.toLowerCase()}/`))) continue;
+      const currentCache = await this.store.getPerimeterCache(cachedId);
+      if (currentCache.etag !== version.etag) {
+        log.info({ perimeterId: cachedId }, "perimeter cache changed during the reconcile; left for the next pass");
+        continue;
+      }
       decisions.push(await this.record(cachedId, [], [], estate, log, now));
-      await this.store.deletePerimeterCache(cachedId);
+      try {
+        await this.store.deletePerimeterCache(cachedId, version.etag);
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        continue;
+      }
       await this.store.setIndexForPerimeter(cachedId, []);
     }
     await this.store.markIndexWarm();
@@ -470,6 +530,12 @@ export function withLastKnownGood(resources: readonly ArmResource[], lastKnownGo
   if (lastKnownGood.length === 0) return new Estate(resources);
   const good = new Map(lastKnownGood.map((r) => [idKey(r.id), r]));
   return new Estate(resources.map((r) => good.get(idKey(r.id)) ?? r));
+}
+
+/** Whether the marker's queued message is still trusted to come. */
+function hasValidLease(marker: DirtyMarker, now: Date): boolean {
+  if (!marker.queued || marker.queuedUntil === undefined) return false;
+  return Date.parse(marker.queuedUntil) > now.getTime();
 }
 
 function markLogged(action: Action, log: Logger): void {

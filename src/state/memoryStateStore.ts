@@ -80,8 +80,11 @@ export class MemoryStateStore implements StateStore {
     return this.conditionalPut(this.perimeterCaches, "perimeter cache", cache.perimeterId, cache, etag);
   }
 
-  async deletePerimeterCache(perimeterId: string): Promise<void> {
-    this.perimeterCaches.delete(idKey(perimeterId));
+  async deletePerimeterCache(perimeterId: string, etag?: string): Promise<void> {
+    const key = idKey(perimeterId);
+    const current = this.perimeterCaches.get(key);
+    if (etag !== undefined && current && current.etag !== etag) throw mismatch("perimeter cache", perimeterId, etag, current);
+    this.perimeterCaches.delete(key);
   }
 
   async listCachedPerimeters(): Promise<string[]> {
@@ -128,6 +131,11 @@ export class MemoryStateStore implements StateStore {
     if (expiresAt !== undefined && expiresAt > now) return false;
     this.processedEvents.set(eventId, now + ttlMs);
     return true;
+  }
+
+  async isEventProcessed(eventId: string): Promise<boolean> {
+    const expiresAt = this.processedEvents.get(eventId);
+    return expiresAt !== undefined && expiresAt > this.clock();
   }
 
   /** Forgets expired event ids; returns how many. */

@@ -44,6 +44,11 @@ export interface PerimeterCache {
   unresolved?: string[];
   /** Last known good bodies of the perimeter's associations and access rules (see updateLastKnownGood). */
   lastKnownGood?: ArmResource[];
+  /**
+   * When the ARM reads behind this cache started (ISO): a reconcile whose own read started earlier
+   * never overwrites or deletes it (a perimeter created while the reconcile was reading keeps its state).
+   */
+  readAt?: string;
 }
 
 /** Work waiting for a perimeter: set by events, taken by the evaluation. */
@@ -55,6 +60,12 @@ export interface DirtyMarker {
   since: string;
   /** Whether an evaluation message is already queued for this batch (coalescing). */
   queued: boolean;
+  /**
+   * Until when the queued message is trusted to come (ISO): after it, the next event queues another,
+   * so a message that was lost or poisoned cannot wedge the perimeter. Absent on markers written
+   * before leases existed: those count as expired.
+   */
+  queuedUntil?: string;
 }
 
 export interface StateStore {
@@ -66,7 +77,8 @@ export interface StateStore {
   // Perimeter cache (blob).
   getPerimeterCache(perimeterId: string): Promise<Versioned<PerimeterCache | undefined>>;
   putPerimeterCache(cache: PerimeterCache, etag: string | undefined): Promise<string>;
-  deletePerimeterCache(perimeterId: string): Promise<void>;
+  /** Deletes the cache; with `etag`, only if it still matches (a newer cache stays; ConcurrencyError). */
+  deletePerimeterCache(perimeterId: string, etag?: string): Promise<void>;
   listCachedPerimeters(): Promise<string[]>;
 
 
@@ -82,6 +94,8 @@ export interface StateStore {
   // Processed event ids (dedupe), kept for `ttlMs`.
   /** Records the id; false when it was already recorded and has not expired (a duplicate). */
   markEventProcessed(eventId: string, ttlMs: number): Promise<boolean>;
+  /** Whether the id is recorded and has not expired (read-only: the change is recorded before the id is). */
+  isEventProcessed(eventId: string): Promise<boolean>;
 
   // Dirty markers (coalescing of bursts).
   getDirty(perimeterId: string): Promise<Versioned<DirtyMarker | undefined>>;

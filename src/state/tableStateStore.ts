@@ -196,8 +196,19 @@ export class TableStateStore implements StateStore {
     return this.writeDocument(blobName("perimeters", cache.perimeterId), cache.perimeterId, cache, conditionFor(etag), "perimeter cache");
   }
 
-  async deletePerimeterCache(perimeterId: string): Promise<void> {
-    await this.container.getBlobClient(blobName("perimeters", perimeterId)).deleteIfExists();
+  async deletePerimeterCache(perimeterId: string, etag?: string): Promise<void> {
+    const blob = this.container.getBlobClient(blobName("perimeters", perimeterId));
+    if (etag === undefined) {
+      await blob.deleteIfExists();
+      return;
+    }
+    try {
+      await blob.delete({ conditions: { ifMatch: etag } });
+    } catch (error) {
+      if (statusOf(error) === 404) return;
+      if (isConditionFailure(error)) throw new ConcurrencyError(`perimeter cache of ${perimeterId} was changed by someone else (ETag ${etag})`);
+      throw error;
+    }
   }
 
   async listCachedPerimeters(): Promise<string[]> {
@@ -286,6 +297,16 @@ export class TableStateStore implements StateStore {
     const first = await this.recordEvent(row, now);
     await this.purgeOpportunistically(now);
     return first;
+  }
+
+  async isEventProcessed(eventId: string): Promise<boolean> {
+    try {
+      const row = await this.tables.events.getEntity<EventRow>(eventKey(eventId), EVENT_ROW_KEY);
+      return toMillis(row.expiresAt) > this.clock();
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
   }
 
   private async recordEvent(row: EventRow & { partitionKey: string; rowKey: string }, now: number): Promise<boolean> {

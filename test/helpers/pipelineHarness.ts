@@ -27,6 +27,9 @@ export interface HarnessOptions {
   onDecision?: PipelineDeps["onDecision"];
   /** Object ids of the guardrail's own identity (its ARM writes are not fought). */
   selfPrincipalIds?: string[];
+  /** The pipeline's clock (leases, debounce stamps). */
+  now?: () => Date;
+  queueLeaseMs?: number;
 }
 
 export async function startPipeline(seed: ArmResource[], options: HarnessOptions = {}) {
@@ -47,7 +50,13 @@ export async function startPipeline(seed: ArmResource[], options: HarnessOptions
   const poison = options.poison ?? new InMemoryPoison();
   const pipeline = new GuardrailPipeline(
     { store, arm, queue, poison, ...(options.policy ? { policy: options.policy } : {}), ...(options.onDecision ? { onDecision: options.onDecision } : {}) },
-    { debounceMs: options.debounceMs ?? 0, subscriptionIds: [SUB], ...(options.selfPrincipalIds ? { selfPrincipalIds: options.selfPrincipalIds } : {}) },
+    {
+      debounceMs: options.debounceMs ?? 0,
+      subscriptionIds: [SUB],
+      ...(options.selfPrincipalIds ? { selfPrincipalIds: options.selfPrincipalIds } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.queueLeaseMs !== undefined ? { queueLeaseMs: options.queueLeaseMs } : {}),
+    },
   );
   const outcomes: EventOutcome[] = [];
   events.subscribeInProcess(async (event) => {

@@ -250,6 +250,16 @@ function describeStateStore(name: string, factory: StoreFactory): void {
         ]);
       });
 
+      it("deletes a cache conditionally: a newer cache stays", async () => {
+        const { store } = await setUp();
+        const first = await store.putPerimeterCache(perimeterCache(PERIMETER, 1), undefined);
+        const second = await store.putPerimeterCache(perimeterCache(PERIMETER, 2), first);
+        await expect(store.deletePerimeterCache(PERIMETER, first)).rejects.toBeInstanceOf(ConcurrencyError);
+        expect((await store.getPerimeterCache(PERIMETER)).etag).toBe(second);
+        await store.deletePerimeterCache(differentlyCased(PERIMETER), second);
+        expect(await store.getPerimeterCache(PERIMETER)).toEqual({ value: undefined, etag: undefined });
+      });
+
       it("lists cached perimeters with their ids as written and forgets deleted ones", async () => {
         const { store } = await setUp();
         expect(await store.listCachedPerimeters()).toEqual([]);
@@ -397,6 +407,16 @@ function describeStateStore(name: string, factory: StoreFactory): void {
     });
 
     describe("processed events", () => {
+      it("tells whether an id is recorded without recording it", async () => {
+        const { store, clock } = await setUp();
+        expect(await store.isEventProcessed("event-9")).toBe(false);
+        expect(await store.isEventProcessed("event-9")).toBe(false); // asking records nothing
+        expect(await store.markEventProcessed("event-9", 60_000)).toBe(true);
+        expect(await store.isEventProcessed("event-9")).toBe(true);
+        clock.advance(60_000);
+        expect(await store.isEventProcessed("event-9")).toBe(false);
+      });
+
       it("is true the first time and false for a duplicate", async () => {
         const { store } = await setUp();
         expect(await store.markEventProcessed("event-1", 60_000)).toBe(true);
