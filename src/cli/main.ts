@@ -18,6 +18,12 @@ function positiveInteger(value: string): number {
   return n;
 }
 
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number");
+  return n;
+}
+
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command(TOOL_NAME)
     .description("Watches Azure Network Security Perimeters for unsupported and risky configurations.")
@@ -49,6 +55,22 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(REPLAY_FORMATS))
     .exitOverride()
     .action(async (opts: ReplayCliOptions) => setExit(await runReplay(opts)));
+
+  program
+    .command("simulate")
+    .description("Run the guardrail's handlers many times under seeded faults (storage, crashes, ARM, Event Grid, races) and check its invariants.")
+    .requiredOption("--snapshot <file>", "the estate to simulate on")
+    .option("--timeline <file>", "changes to play in every run (replay's format; default: drawn per run from the estate)")
+    .addOption(new Option("--policy <file>", "policy file (YAML or JSON)"))
+    .option("--seed <n>", "seed of the first run's schedule (a violation prints its own)", nonNegativeInteger)
+    .option("--runs <n>", "how many runs (default 100)", positiveInteger)
+    .addOption(new Option("--faults <level>", "fault schedule").choices(["none", "default", "heavy"]).default("default"))
+    .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(["table", "json"]))
+    .exitOverride()
+    .action(async (opts) => {
+      const { runSimulate } = await import("./simulate.js");
+      setExit(await runSimulate(opts));
+    });
 
   program
     .command("export")

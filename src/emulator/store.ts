@@ -22,6 +22,13 @@ export class ResourceStore {
     for (const resource of seed) this.set(structuredClone(resource));
   }
 
+  /** Forgets everything and holds `seed` instead (a simulation's next run starts from the same estate). */
+  reset(seed: Iterable<ArmResource>): void {
+    this.entries.clear();
+    this.children.clear();
+    for (const resource of seed) this.set(structuredClone(resource));
+  }
+
   get size(): number {
     return this.entries.size;
   }

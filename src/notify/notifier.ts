@@ -45,6 +45,11 @@ export interface NotifierDeps {
   emailTransport?: EmailTransport;
   /** Jitter source of the backoff (tests). */
   random?: () => number;
+  /**
+   * Replaces every channel's sender (what-if tools: `simulate` records what would be sent and never
+   * reaches a real channel). Routing, dedupe and the outbox stay the production ones.
+   */
+  senderFor?: (config: ChannelConfig) => ChannelSender;
 }
 
 export interface ChannelHealth {
@@ -131,7 +136,7 @@ class OutboxNotifier implements Notifier {
       this.scrubber.add(email.connectionString);
       this.scrubber.add(/accesskey=([^;]+)/i.exec(email.connectionString)?.[1]);
     }
-    const needsEmail = this.channels.some((c) => c.kind === "email");
+    const needsEmail = !deps.senderFor && this.channels.some((c) => c.kind === "email");
     if (needsEmail && !deps.emailTransport && !email) {
       throw new InputError(
         "notify.email: no email transport configured: set NSPG_EMAIL_ACS_ENDPOINT or NSPG_EMAIL_ACS_CONNECTION_STRING (with NSPG_EMAIL_FROM), or NSPG_EMAIL_SMTP_HOST",
@@ -147,7 +152,9 @@ class OutboxNotifier implements Notifier {
       : undefined;
     for (const config of this.channels) {
       let sender: ChannelSender;
-      if (config.kind === "teams") {
+      if (deps.senderFor) {
+        sender = deps.senderFor(config);
+      } else if (config.kind === "teams") {
         this.scrubber.add(config.webhookUrl);
         sender = new TeamsWebhookSender(config.webhookUrl, this.settings.portalBase, this.settings.timeoutMs);
       } else {

@@ -53,6 +53,19 @@ export class MemoryStateStore implements StateStore {
     this.clock = options.clock ?? Date.now;
   }
 
+  /**
+   * An independent copy of everything stored, on another clock (a simulation's runs all start from
+   * the state its first reconcile left). ETags carry on from this store's counter.
+   */
+  clone(options: MemoryStateStoreOptions = {}): MemoryStateStore {
+    const copy = new MemoryStateStore({ clock: options.clock ?? this.clock });
+    for (const [key, value] of Object.entries(this)) {
+      if (key === "clock" || typeof value === "function") continue;
+      (copy as unknown as Record<string, unknown>)[key] = structuredClone(value);
+    }
+    return copy;
+  }
+
   /** Nothing to create; present so both adapters can be set up the same way. */
   async init(): Promise<void> {}
 
