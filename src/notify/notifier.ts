@@ -88,7 +88,11 @@ export interface DeliveryReport {
 
 export interface Notifier {
   readonly channels: readonly ChannelConfig[];
-  /** Queues and sends the alerts of one evaluation; sets each alert action's status and reason. Never throws. */
+  /**
+   * Queues and sends the alerts of one evaluation; sets each alert action's status and reason. Throws
+   * AlertsNotQueuedError only when the outbox could not take them (the evaluation is then retried);
+   * a failed send never throws (the message waits in the outbox).
+   */
   dispatch(decision: PerimeterDecision, plans: readonly RevertPlan[], logger?: Logger): Promise<void>;
   /** Sends what is due in the outbox (the timer). */
   deliverDue(options?: { limit?: number; logger?: Logger }): Promise<DeliveryReport>;
@@ -100,6 +104,11 @@ const DELIVERED_KEPT_MS = 7 * 86_400_000;
 const RESOLVED_KEPT_MS = 30 * 86_400_000;
 const PURGE_EVERY_MS = 3_600_000;
 const ORPHAN_RECHECK_MS = 3_600_000;
+
+/** The outbox refused the alerts of an evaluation: nothing durable holds them, so the evaluation is retried. */
+export class AlertsNotQueuedError extends Error {
+  override readonly name = "AlertsNotQueuedError";
+}
 
 export function createNotifier(deps: NotifierDeps): Notifier {
   return new OutboxNotifier(deps);
@@ -206,7 +215,9 @@ class OutboxNotifier implements Notifier {
       const reason = this.scrubber.scrub(error instanceof Error ? error.message : String(error));
       log.error({ perimeterId: decision.perimeterId, error: reason, alerts: alerts.length }, "alerts could not be queued");
       for (const { action } of alerts) setStatus(action, "failed", `${action.reason}; could not be queued: ${reason}`);
-      return;
+      // Nothing durable holds these alerts yet: the evaluation must not be recorded as done, or they
+      // are lost. The pipeline stores findings only after this returns, so a throw retries the message.
+      throw new AlertsNotQueuedError(`alerts of ${decision.perimeterId} could not be queued: ${reason}`);
     }
 
     // Send now what can be sent; whatever is left waits for the deliverAlerts timer.

@@ -16,8 +16,12 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** The seed of run `run` of a simulation seeded with `seed` (printed with each violation). */
+/**
+ * The seed of run `run` of a simulation seeded with `seed` (printed with each violation). The first
+ * run uses the seed itself, so `--seed S --runs 1` replays the run a violation names.
+ */
 export function runSeed(seed: number, run: number): number {
+  if (run === 0) return seed >>> 0;
   return (Math.imul(seed ^ 0x9e3779b9, 2_654_435_761) + Math.imul(run + 1, 40_503)) >>> 0;
 }
 
@@ -48,8 +52,8 @@ export interface FaultProfile {
 export const FAULT_PROFILES: Readonly<Record<FaultLevel, FaultProfile>> = {
   none: { storageError: 0, crashAfterWrite: 0, armThrottle: 0, armServerError: 0, eventDrop: 0, eventDuplicate: 0, reorder: false, concurrency: 0, racingWrites: 0 },
   default: {
-    storageError: 0.02,
-    crashAfterWrite: 0.02,
+    storageError: 0.01,
+    crashAfterWrite: 0.01,
     armThrottle: 0.02,
     armServerError: 0.02,
     eventDrop: 0.01,
@@ -59,8 +63,8 @@ export const FAULT_PROFILES: Readonly<Record<FaultLevel, FaultProfile>> = {
     racingWrites: 0.3,
   },
   heavy: {
-    storageError: 0.08,
-    crashAfterWrite: 0.08,
+    storageError: 0.03,
+    crashAfterWrite: 0.03,
     armThrottle: 0.05,
     armServerError: 0.05,
     eventDrop: 0.05,

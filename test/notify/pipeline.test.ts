@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ArmResource } from "../../src/model/resource.js";
 import { createNotifier, type Notifier } from "../../src/notify/notifier.js";
-import { MemoryAlertOutbox } from "../../src/state/outbox.js";
+import { MemoryAlertOutbox, type AlertOutbox } from "../../src/state/outbox.js";
+import { failOnce, withFaults } from "../../src/simulate/faultyStore.js";
+import type { EvaluationMessage } from "../../src/pipeline/ports.js";
 import { MemoryStateStore } from "../../src/state/memoryStateStore.js";
 import { accessRule, association, perimeter, profile, storageAccount } from "../helpers/builders.js";
 import { startPipeline } from "../helpers/pipelineHarness.js";
@@ -29,6 +31,39 @@ afterAll(async () => {
 });
 
 describe("pipeline → notifier → Teams", () => {
+  it("an outbox that refuses the alerts makes the evaluation retry instead of losing them", async () => {
+    const nsp = perimeter("nsp-data");
+    const prof = profile(nsp, "default");
+    const account = storageAccount("stalpha");
+    const assoc = association(nsp, "assoc-stalpha", account.id, { profile: prof, accessMode: "Enforced" });
+    const policy = policyWith({ notify: { teams: [{ webhookUrl: "env:TEAMS_WEBHOOK_URL", minSeverity: "low" }] } });
+    const store = new MemoryStateStore();
+    let schedule = (_port: string, _method: string): "before" | "after" | undefined => undefined;
+    const outbox = withFaults<AlertOutbox>(new MemoryAlertOutbox(), "outbox", (p, m) => schedule(p, m));
+    const local = createNotifier({ policy, env: { TEAMS_WEBHOOK_URL: teams.url }, outbox, stateStore: store });
+    const queued: EvaluationMessage[] = [];
+    const h = await startPipeline([nsp, prof, account, assoc], {
+      policy,
+      store,
+      queue: { enqueue: async (m) => void queued.push(m) },
+      onDecision: (decision, plans, log) => local.dispatch(decision, plans, log),
+    });
+    await h.pipeline.reconcile();
+    const before = teams.delivered.length;
+    h.emulator.put({ ...account, properties: { ...account.properties, isSftpEnabled: true } }, ALICE);
+    await h.events.drain();
+    schedule = failOnce("outbox.add");
+    const message = queued.shift()!;
+    await expect(h.pipeline.evaluateMessage(message)).rejects.toThrow(/could not be queued/); // before: swallowed, findings stored, alert lost
+    expect(teams.delivered.length).toBe(before);
+    const retried = await h.pipeline.evaluateMessage(message); // the host's retry
+    expect(retried!.findings.filter((f) => f.status === "new").map((f) => f.ruleId)).toEqual(["storage-sftp"]);
+    const cards = teams.delivered.slice(before).map((m) => JSON.stringify(m.attachments[0]!.content));
+    expect(cards).toHaveLength(1);
+    expect(cards[0]).toContain("storage-sftp");
+    await local.close();
+  });
+
   it("alerts once per change, names the caller, and announces the resolution", async () => {
     const nsp = perimeter("nsp-data");
     const prof = profile(nsp, "default");
