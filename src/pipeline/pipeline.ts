@@ -347,7 +347,9 @@ export class GuardrailPipeline {
     const latest = new Map<string, DirtyMarker["changes"][number]>();
     for (const c of changes) latest.set(idKey(c.resourceId), c);
     for (const [key, change] of latest) {
-      const body = change.deleted ? undefined : await arm.get(change.resourceId);
+      // ARM, not the event, says whether it exists: events arrive out of order, so a delete delivered
+      // after the re-creation that followed it must not remove the resource from the picture.
+      const body = await arm.get(change.resourceId);
       if (!body) {
         for (const k of [...byKey.keys()]) if (k === key || k.startsWith(`${key}/`)) byKey.delete(k);
         continue;

@@ -11,6 +11,8 @@ import type { EvaluationMessage, EvaluationQueue } from "../../src/pipeline/port
 import type { PerimeterDecision } from "../../src/pipeline/decisions.js";
 import { failOnce, withFaults, type FaultSchedule } from "../../src/simulate/faultyStore.js";
 import { MemoryStateStore } from "../../src/state/memoryStateStore.js";
+import { buildEvents } from "../../src/emulator/eventGrid.js";
+import type { ResourceChange } from "../../src/emulator/changes.js";
 import type { StateStore } from "../../src/state/stateStore.js";
 import { accessRule, association, perimeter, profile, storageAccount } from "../helpers/builders.js";
 import { startPipeline } from "../helpers/pipelineHarness.js";
@@ -159,5 +161,23 @@ describe("crash-consistent pipeline", () => {
     expect(open).toContain("storage-sftp"); // before: resolved, with "resolved" alerts
     expect(decisions.flatMap((d) => d.findings.filter((f) => f.status === "resolved"))).toEqual([]);
     expect(await h.store.getPerimetersOf(acc2.id)).toHaveLength(1);
+  });
+  it("a delete delivered after the re-creation that followed it does not hide the resource", async () => {
+    const e = estate();
+    const queue = new TestQueue();
+    const h = await startPipeline(e.resources, { queue });
+    await h.pipeline.reconcile();
+    const changes: ResourceChange[] = [];
+    h.emulator.sink = { publish: (change) => void changes.push(change) };
+    const open = accessRule(e.prof, "open", { direction: "Inbound", addressPrefixes: ["0.0.0.0/0"] });
+    h.emulator.put(open, ALICE);
+    h.emulator.delete(open.id, ALICE);
+    h.emulator.put(open, ALICE);
+    const [created, deleted, recreated] = changes.map((c) => buildEvents(c, "EventGridSchema")[0]!);
+    for (const event of [created, recreated, deleted]) await h.pipeline.handleEvent(event); // the delete arrives last
+    const decisions: PerimeterDecision[] = [];
+    for (const m of queue.pending.splice(0)) decisions.push((await h.pipeline.evaluateMessage(m))!);
+    const openNow = (await h.store.getFindings(e.nsp.id)).value.filter((f) => f.status === "open").map((f) => f.finding.ruleId);
+    expect(openNow).toContain("accessrule-broad-inbound"); // before: the late delete removed the rule from the cache
   });
 });
