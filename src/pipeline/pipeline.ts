@@ -14,6 +14,7 @@ import { DEFAULT_POLICY, type Policy } from "../policy/policy.js";
 import { evaluateEstate, evaluatePerimeter } from "../rules/engine.js";
 import type { Finding } from "../rules/types.js";
 import { planActions, type RevertPlan } from "../actions/planner.js";
+import { vetRevertPlans } from "../actions/revertCheck.js";
 import { blobHostKey, classify } from "../events/routing.js";
 import { isResourceChangeEventType, parseResourceEvent, type ResourceEvent } from "../events/resourceEvent.js";
 import { ConcurrencyError, type DirtyMarker, type PerimeterCache, type StateStore, type StoredFinding, type Versioned } from "../state/stateStore.js";
@@ -379,7 +380,7 @@ export class GuardrailPipeline {
     return withRetry(async () => {
       const stored = await this.store.getFindings(perimeterId);
       const diff = diffFindings(findings, stored.value, now);
-      const plans = planActions(diff.decided, {
+      const planned = planActions(diff.decided, {
         policy: this.policy,
         changes,
         previous,
@@ -387,6 +388,7 @@ export class GuardrailPipeline {
         ...(current ? { current } : {}),
         ...(this.options.selfPrincipalIds ? { selfPrincipalIds: this.options.selfPrincipalIds } : {}),
       });
+      const plans = current ? vetRevertPlans(planned, { current: current.resources, perimeterId, policy: this.policy, now, previous: withLastKnownGood(previous.resources, lastKnownGood) }) : planned;
       const decision: PerimeterDecision = {
         perimeterId,
         findings: diff.decided,

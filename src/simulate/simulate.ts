@@ -461,6 +461,7 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
 
     const settled = await settle();
     state.faultsOn = false;
+    emulator.faults.clear(); // the checks below run on a quiet system
     if (!settled) violate("liveness", `the guardrail did not settle within ${MAX_STEPS} steps`);
 
     // liveness: a perimeter whose marker holds changes must not be wedged by a lease no message honours,

@@ -72,7 +72,11 @@ export function generateTimeline(seed: readonly ArmResource[], random: () => num
       );
       if (rule) op = { op: "put", resource: withProps(rule, { addressPrefixes: [...(rule.properties!["addressPrefixes"] as string[]), "0.0.0.0/0"] }), caller };
     } else if (kind === "sftp") {
-      const account = pick(ofType(T.storageAccount), random);
+      // SFTP needs a hierarchical namespace, which Azure refuses to turn on while object replication
+      // policies exist (storage docs: "Object replication isn't supported ... hierarchical namespace").
+      const hasReplication = (account: ArmResource) =>
+        [...current.keys()].some((k) => k.startsWith(`${idKey(account.id)}/objectreplicationpolicies/`));
+      const account = pick(ofType(T.storageAccount).filter((a) => a.properties?.["isHnsEnabled"] === true || !hasReplication(a)), random);
       if (account) op = { op: "put", resource: withProps(account, { isSftpEnabled: true, isHnsEnabled: true }), caller };
     } else if (kind === "tag") {
       const account = pick(ofType(T.storageAccount), random);
