@@ -11,6 +11,7 @@ import { measureLiveScan, type LiveScanFigures } from "./liveScan.js";
 import { measureCallsPerEvent, measureEventLatency, type EventCallFigures } from "./pipelineBench.js";
 import { formatExposure, measureExposureWindow } from "./revertBench.js";
 import { measurePackage } from "./packageBench.js";
+import { measureSimulation } from "./simulateBench.js";
 
 interface EngineFigures {
   accounts: number;
@@ -109,6 +110,16 @@ const pack = await measurePackage(join(here, "..", ".."));
 console.log(`\nDeployment package: ${pack.zipMiB.toFixed(2)} MiB zipped; importing the function entries in a fresh Node process: ${pack.importMs.toFixed(0)} ms (median of 5)`);
 summary.push(["deployment package size", `${pack.zipMiB.toFixed(2)} MiB`, "< 5 MiB", pack.zipMiB < 5]);
 summary.push(["cold import of the function entries", `${pack.importMs.toFixed(0)} ms`, "< 300 ms", pack.importMs < 300]);
+
+// simulate: the invariants under heavy faults, on the Contoso estate with the demo policy.
+const simRuns = Number(process.env.NSPG_BENCH_SIM_RUNS ?? 10_000);
+console.log(`\nsimulate: ${simRuns} runs under heavy faults (Contoso, demo policy: reverts on, dry run off)`);
+const sim = await measureSimulation(simRuns);
+console.log(`  ${sim.figures.runsPerSecond} runs/s over ${sim.figures.wallSeconds} s; ${sim.figures.events} events, ${sim.figures.evaluations} evaluations, ${sim.figures.guardrailWrites} guardrail writes`);
+console.log(`  faults injected: ${Object.entries(sim.faultsInjected).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+for (const v of sim.violations.slice(0, 20)) console.log(`  VIOLATION ${v.invariant} (seed ${v.seed}): ${v.detail}`);
+summary.push([`simulate violations, ${simRuns} heavy runs`, `${sim.violations.length}`, "0", sim.violations.length === 0]);
+summary.push(["simulate throughput", `${sim.figures.runsPerSecond} runs/s`, "reported", undefined]);
 
 const maxCalls = Math.max(...eventRows.flatMap((r) => r.callsPerEvent));
 const constant = new Set(eventRows.map((r) => Math.max(...r.callsPerEvent))).size === 1;
