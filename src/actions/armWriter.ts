@@ -119,6 +119,9 @@ function armErrorOf(error: unknown): { code?: string; message?: string } {
     }
   }
   if (!code && typeof e?.code === "string") code = e.code;
+  // The REST-level clients put ARM's message in the error's own message (e.g. a 403 LinkedAuthorizationFailed).
+  const own = (error as { message?: unknown } | null)?.message;
+  if (!message && typeof own === "string" && own.trim() && own !== code && !/^Unexpected status code/i.test(own)) message = own;
   return { ...(code ? { code } : {}), ...(message ? { message } : {}) };
 }
 
@@ -252,7 +255,7 @@ export class SdkArmWriter implements ArmWriter {
   }
 }
 
-function oneLine(text: string, max = 300): string {
+function oneLine(text: string, max = 800): string {
   const line = text.replace(/\s+/g, " ").trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
