@@ -25,8 +25,8 @@
  *   evaluation message. The redelivered evaluation either plans the same change again (the plan is
  *   recognised by target, rule and cause event, and continues the same ledger record) or, when its
  *   findings are no longer new, brings the perimeter back without a plan and the pending revert is
- *   retried from the ledger; either way with the ETag seen first. After `maxAttempts` (the queue's
- *   maxDequeueCount) the failure is final and alerted.
+ *   retried from the ledger; either way compared with the body the evaluation saw first. After
+ *   `maxAttempts` (the queue's maxDequeueCount) the failure is final and alerted.
  * - The same decision handed over twice (a store conflict re-running it) is not acted on twice: what
  *   the ledger already holds for that change is reported instead.
  * - Other 4xx (403: the role lacks the permission, 400...) are final at once, and alerted.
@@ -202,7 +202,7 @@ export class RevertExecutor {
       const record = await this.ledger.get(summary.revertId);
       if (!record) continue;
       if (forTarget.length > 0) {
-        // A newer change of the same resource has its own plan, with the newer ETag: it takes over.
+        // A newer change of the same resource has its own plan, seen at its newer version: it takes over.
         await this.record(run, record, "skipped", `${record.reason}; superseded by a newer change of the same resource`);
         continue;
       }

@@ -5,11 +5,11 @@
  * list limits. Anything no spec settles says UNCONFIRMED, and the server's default for it is the
  * plain synchronous ARM answer.
  */
-import { ETAG_SUPPORT, T } from "../model/resourceTypes.js";
+import { ETAG_SUPPORT, SPECS, T } from "../model/resourceTypes.js";
 
-const NSP_SPEC = "specification/network/resource-manager/Microsoft.Network/Network/stable/2026-01-01/networkSecurityPerimeter.json";
-const STORAGE_SPEC = "specification/storage/resource-manager/Microsoft.Storage/Storage/stable/2026-09-01/openapi.json";
-const KEYVAULT_SPEC = "specification/keyvault/resource-manager/Microsoft.KeyVault/KeyVault/stable/2026-02-01/openapi.json";
+const NSP_SPEC = SPECS.nsp;
+const STORAGE_SPEC = SPECS.storage;
+const KEYVAULT_SPEC = SPECS.keyVault;
 
 /** A long-running write: the first answer's status, its provisioningState, and how it is polled. */
 export interface LongRunning {

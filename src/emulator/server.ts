@@ -191,6 +191,7 @@ export class ArmEmulator {
 
   // ---------------------------------------------------------------------------------------------
   // In-process writes: the same effects as a PUT or DELETE through HTTP (replay and the demo use them).
+  // They are not authorization-checked: they stand for changes made by someone allowed to make them.
 
   /** Creates or replaces a resource as `caller` and emits its event; returns the stored resource. */
   put(resource: ArmResource, caller: Caller = DEFAULT_CALLER): ArmResource {

@@ -60,9 +60,15 @@ export const PREVIEW_TYPES: readonly string[] = [
   "microsoft.cognitiveservices/accounts",
 ];
 
-const NSP_SPEC = "specification/network/resource-manager/Microsoft.Network/Network/stable/2026-01-01/networkSecurityPerimeter.json";
-const STORAGE_SPEC = "specification/storage/resource-manager/Microsoft.Storage/Storage/stable/2026-09-01/openapi.json";
-const KEYVAULT_SPEC = "specification/keyvault/resource-manager/Microsoft.KeyVault/KeyVault/stable/2026-02-01/openapi.json";
+/** Azure REST specifications the per-type facts cite (paths relative to ../shared/azure-rest-api-specs). */
+export const SPECS = {
+  nsp: "specification/network/resource-manager/Microsoft.Network/Network/stable/2026-01-01/networkSecurityPerimeter.json",
+  storage: "specification/storage/resource-manager/Microsoft.Storage/Storage/stable/2026-09-01/openapi.json",
+  keyVault: "specification/keyvault/resource-manager/Microsoft.KeyVault/KeyVault/stable/2026-02-01/openapi.json",
+} as const;
+const NSP_SPEC = SPECS.nsp;
+const STORAGE_SPEC = SPECS.storage;
+const KEYVAULT_SPEC = SPECS.keyVault;
 
 /**
  * Whether a resource type has an `etag` (and so honours `If-Match`), per Azure's REST specifications
