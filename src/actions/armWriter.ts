@@ -7,9 +7,10 @@
  *
  * It writes network security perimeter associations and access rules and nothing else: every call
  * checks the id (`assertPerimeterResource`) and dispatches to the SDK operation of that type only;
- * there is no generic write. A PUT carries only the writable properties. Every write is conditional:
- * `If-Match` on an ETag (a change made since is never clobbered: 412 becomes PreconditionFailedError),
- * or `If-None-Match: *` to re-create something that must not exist.
+ * there is no generic write. A PUT carries only the writable properties. The caller compares before
+ * it writes (the executor re-reads the target); the write carries `If-Match` / `If-None-Match: *` only
+ * for types whose provider has ETags (src/model/resourceTypes.ts `hasEtag`: no NSP type has), and a
+ * 412 becomes PreconditionFailedError.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { TokenCredential } from "@azure/core-auth";
@@ -24,16 +25,20 @@ import type { ArmConnectionOptions, ArmRetryOptions } from "../inventory/armClie
 import { TOOL_NAME, VERSION } from "../version.js";
 import { assertPerimeterResource, writableProperties } from "./safety.js";
 
-/** The condition of a PUT: the ETag the target must still have, or "must not exist" (re-creation). */
-export type PutCondition = { ifMatch: string } | { ifNoneMatch: "*" };
+/**
+ * The condition of a write, for types with ETags: the ETag the target must still have, or "must not
+ * exist" (re-creation). `{}`: no header, for types whose provider has no ETags (ARM would ignore it).
+ */
+export type PutCondition = { ifMatch: string } | { ifNoneMatch: "*" } | Record<string, never>;
+export type DeleteCondition = { ifMatch: string } | Record<string, never>;
 
 export interface ArmWriter {
   /** The resource as ARM has it now, with its `etag`; undefined when it does not exist. */
   get(resourceId: string): Promise<ArmResource | undefined>;
   /** Creates or replaces an association or access rule with the writable part of `resource`; returns ARM's answer with its `etag`. */
   put(resource: ArmResource, condition: PutCondition): Promise<ArmResource>;
-  /** Deletes an association or access rule if it still has the ETag `ifMatch`. */
-  delete(resourceId: string, condition: { ifMatch: string }): Promise<void>;
+  /** Deletes an association or access rule (if it still has the ETag `ifMatch`, when given). */
+  delete(resourceId: string, condition: DeleteCondition): Promise<void>;
 }
 
 /** 412: the resource changed since the ETag was read (or exists, for If-None-Match). Nothing was written. */
@@ -114,6 +119,9 @@ function armErrorOf(error: unknown): { code?: string; message?: string } {
     }
   }
   if (!code && typeof e?.code === "string") code = e.code;
+  // The REST-level clients put ARM's message in the error's own message (e.g. a 403 LinkedAuthorizationFailed).
+  const own = (error as { message?: unknown } | null)?.message;
+  if (!message && typeof own === "string" && own.trim() && own !== code && !/^Unexpected status code/i.test(own)) message = own;
   return { ...(code ? { code } : {}), ...(message ? { message } : {}) };
 }
 
@@ -189,14 +197,14 @@ export class SdkArmWriter implements ArmWriter {
     }
     const rg = parsed.resourceGroup!;
     const [n0 = "", n1 = "", n2 = ""] = names(parsed.id);
-    const headers: Record<string, string> = "ifMatch" in condition ? { "If-Match": condition.ifMatch } : { "If-None-Match": condition.ifNoneMatch };
+    const headers: Record<string, string> = "ifMatch" in condition ? { "If-Match": condition.ifMatch } : "ifNoneMatch" in condition ? { "If-None-Match": condition.ifNoneMatch } : {};
     const requestOptions = { requestOptions: { headers } };
     // The SDK models are the ARM properties flattened; only writable ones go in, and its serializer sends only those.
     const model = writableProperties(resource);
     const network = this.network(parsed.subscriptionId);
     const { log } = await this.capture(`write ${parsed.name}`, async () => {
       if (kind === "association") {
-        // Long-running in Azure (201/202 + Azure-AsyncOperation): wait for the poller to finish.
+        // Long-running in Azure (202 + Azure-AsyncOperation): wait for the poller to finish.
         const poller = network.networkSecurityPerimeterAssociations.createOrUpdate(rg, n0, n1, model, {
           ...requestOptions,
           ...(this.pollIntervalMs !== undefined ? { updateIntervalInMs: this.pollIntervalMs } : {}),
@@ -210,11 +218,12 @@ export class SdkArmWriter implements ArmWriter {
     return after;
   }
 
-  async delete(resourceId: string, condition: { ifMatch: string }): Promise<void> {
+  async delete(resourceId: string, condition: DeleteCondition): Promise<void> {
     const { parsed, kind } = assertPerimeterResource(resourceId);
     const rg = parsed.resourceGroup!;
     const [n0 = "", n1 = "", n2 = ""] = names(parsed.id);
-    const options = { requestOptions: { headers: { "If-Match": condition.ifMatch } } };
+    const headers: Record<string, string> = "ifMatch" in condition ? { "If-Match": condition.ifMatch as string } : {};
+    const options = { requestOptions: { headers } };
     const network = this.network(parsed.subscriptionId);
     await this.capture(`delete ${parsed.name}`, async () => {
       if (kind === "association") {
@@ -246,7 +255,7 @@ export class SdkArmWriter implements ArmWriter {
   }
 }
 
-function oneLine(text: string, max = 300): string {
+function oneLine(text: string, max = 800): string {
   const line = text.replace(/\s+/g, " ").trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

@@ -7,16 +7,26 @@
  * pipeline returns, replay prints and alerts report says what was done) and appends alert actions for
  * flapping, the circuit breaker and final failures.
  *
+ * Compare-then-write (NSP resources have no ETags, so ARM cannot refuse a stale write for us): the
+ * target is re-read immediately before the write, and written only if ARM still holds what the
+ * evaluation saw (its writable state and `systemData.lastModifiedAt`/`lastModifiedBy`); it is
+ * re-created only after a 404; after the write it is re-read, verified, and the version it now has
+ * (`lastModifiedAt` + a hash of the writable state) is recorded in the ledger, which is how the
+ * guardrail recognises its own write and how `undo` knows nobody changed it since. `If-Match` is added
+ * only for types whose provider has ETags. What remains is the window between the re-read and the
+ * write (README "Reverts").
+ *
  * Failure semantics:
- * - 412 on If-Match (the target changed again since the evaluation): nothing is written, the action is
- *   skipped; the newer change raised its own event, whose evaluation decides about it.
+ * - the target changed again since the evaluation (found on the re-read, or 412 where ETags exist):
+ *   nothing is written, the action is skipped; the newer change raised its own event, whose
+ *   evaluation decides about it.
  * - 429/5xx/no answer after the SDK's retries: the attempt is recorded as failed and kept pending, and
  *   `execute` throws RevertRetryError once the other plans are done, so that the queue retries the
  *   evaluation message. The redelivered evaluation either plans the same change again (the plan is
  *   recognised by target, rule and cause event, and continues the same ledger record) or, when its
  *   findings are no longer new, brings the perimeter back without a plan and the pending revert is
- *   retried from the ledger; either way with the ETag seen first. After `maxAttempts` (the queue's
- *   maxDequeueCount) the failure is final and alerted.
+ *   retried from the ledger; either way compared with the body the evaluation saw first. After
+ *   `maxAttempts` (the queue's maxDequeueCount) the failure is final and alerted.
  * - The same decision handed over twice (a store conflict re-running it) is not acted on twice: what
  *   the ledger already holds for that change is reported instead.
  * - Other 4xx (403: the role lacks the permission, 400...) are final at once, and alerted.
@@ -24,14 +34,14 @@
 import { idKey, lastSegment, parseArmId } from "../model/armId.js";
 import { InputError } from "../model/errors.js";
 import type { ArmResource } from "../model/resource.js";
-import { T } from "../model/resourceTypes.js";
+import { hasEtag, T } from "../model/resourceTypes.js";
 import { silentLogger, type Logger } from "../logging.js";
 import type { Policy } from "../policy/policy.js";
 import type { Action, PerimeterDecision } from "../pipeline/decisions.js";
 import { newRevertId, type RevertLedger, type RevertRecord, type RevertStatus, type RevertSummary } from "../state/revertLedger.js";
-import { ArmWriteError, PreconditionFailedError, type ArmWriter, type PutCondition } from "./armWriter.js";
+import { ArmWriteError, PreconditionFailedError, type ArmWriter, type DeleteCondition, type PutCondition } from "./armWriter.js";
 import type { RevertPlan } from "./planner.js";
-import { ownWriteAt, perimeterOf, perimeterResourceKind, RECENT_MS, RevertRails, sameWritableState } from "./safety.js";
+import { ownWriteAt, perimeterOf, perimeterResourceKind, RECENT_MS, resourceVersion, RevertRails, sameWritableState, unchangedSince } from "./safety.js";
 
 /** Thrown by `execute` when a revert failed on a transient ARM error: retry the evaluation message. */
 export class RevertRetryError extends Error {
@@ -162,7 +172,7 @@ export class RevertExecutor {
         await this.finish(run, record, action, "skipped", `change made by the guardrail's own identity ${by}: not fought`);
         continue;
       }
-      const own = await ownWriteAt(this.ledger, plan.targetId, plan.current?.etag, run.now);
+      const own = await ownWriteAt(this.ledger, plan.targetId, plan.current, run.now);
       if (own) {
         const what = own.kind === "undo" ? `nsp-guardrail undo ${own.revertId} (of revert ${own.undoOf})` : `the guardrail's own revert ${own.revertId}`;
         await this.finish(run, record, action, "skipped", `the change is ${what}: not fought`);
@@ -192,7 +202,7 @@ export class RevertExecutor {
       const record = await this.ledger.get(summary.revertId);
       if (!record) continue;
       if (forTarget.length > 0) {
-        // A newer change of the same resource has its own plan, with the newer ETag: it takes over.
+        // A newer change of the same resource has its own plan, seen at its newer version: it takes over.
         await this.record(run, record, "skipped", `${record.reason}; superseded by a newer change of the same resource`);
         continue;
       }
@@ -246,15 +256,15 @@ export class RevertExecutor {
       return;
     }
 
-    // Which condition the write carries: the ETag seen at evaluation, or "must not exist".
-    let condition: PutCondition;
+    // Compare: re-read the target and write only if ARM still holds what the evaluation saw.
+    let condition: PutCondition | DeleteCondition;
     try {
-      const chosen = await this.conditionFor(record.operation, target, current);
+      const chosen = await this.compare(record.operation, target, current, body);
       if ("skip" in chosen) {
-        await this.finish(run, record, action, chosen.applied ? "applied" : "skipped", chosen.skip);
+        await this.finish(run, record, action, "skipped", chosen.skip);
         return;
       }
-      condition = chosen;
+      condition = chosen.condition;
     } catch (error) {
       await this.failed(run, record, action, error);
       return;
@@ -263,26 +273,19 @@ export class RevertExecutor {
     // Write-ahead: if the process dies during the write, the next evaluation of the perimeter finds the
     // attempt pending and settles it (a landed write then shows as "already in the last known good state").
     record.attempts += 1;
-    record.ifMatch = "ifMatch" in condition ? condition.ifMatch : "*";
+    if ("ifMatch" in condition) record.ifMatch = condition.ifMatch as string;
+    else if ("ifNoneMatch" in condition) record.ifMatch = "*";
+    else delete record.ifMatch;
     await this.record(run, record, "planned", `applying: attempt ${record.attempts} of ${this.maxAttempts}`, true);
     try {
       if (record.operation === "delete") {
-        await this.writer.delete(target, condition as { ifMatch: string });
-        delete record.after;
-        delete record.resultEtag;
-        await this.applied(run, record, action, `deleted ${name}, which did not exist before`);
+        await this.writer.delete(target, condition as DeleteCondition);
       } else {
-        const after = await this.writer.put(body!, condition);
-        record.after = after;
-        if (after.etag) record.resultEtag = after.etag;
-        else delete record.resultEtag;
-        const verb = "ifNoneMatch" in condition ? `re-created ${name} with its last known good body` : `restored ${name} to its last known good body`;
-        await this.applied(run, record, action, `${verb}${detailOf(body!)}`);
+        await this.writer.put(body!, condition as PutCondition);
       }
     } catch (error) {
       if (error instanceof PreconditionFailedError) {
-        const settled = await this.afterConflict(record.operation, target, body).catch(() => undefined);
-        await this.finish(run, record, action, "skipped", settled ?? CHANGED_AGAIN);
+        await this.finish(run, record, action, "skipped", CHANGED_AGAIN);
         return;
       }
       if (statusOf(error) === 404) {
@@ -291,37 +294,70 @@ export class RevertExecutor {
         return;
       }
       await this.failed(run, record, action, error);
+      return;
     }
+    // Verify: re-read, and record the version the write left (how the guardrail knows its own write).
+    let after: ArmResource | undefined;
+    try {
+      after = await this.writer.get(target);
+    } catch (error) {
+      await this.failed(run, record, action, error);
+      return;
+    }
+    if (record.operation === "delete") {
+      if (after) {
+        await this.unverified(run, record, action, `deleted ${name}, but the re-read finds it again (last modified by ${after.systemData?.lastModifiedBy ?? "unknown"})`);
+        return;
+      }
+      delete record.after;
+      delete record.resultVersion;
+      await this.applied(run, record, action, `deleted ${name}, which did not exist before`);
+      return;
+    }
+    if (!after || !sameWritableState(after, body!)) {
+      await this.unverified(run, record, action, `wrote ${name}, but the re-read ${after ? `holds another state (last modified by ${after.systemData?.lastModifiedBy ?? "unknown"})` : "finds it gone"}`);
+      return;
+    }
+    record.after = after;
+    record.resultVersion = resourceVersion(after);
+    const verb = current ? `restored ${name} to its last known good body` : `re-created ${name} with its last known good body`;
+    await this.applied(run, record, action, `${verb}${detailOf(body!)}`);
   }
 
-  /** If-Match with the evaluated ETag; a fresh read when the evaluated body had none. */
-  private async conditionFor(
+  /**
+   * Compare-then-write, the compare: the target as ARM holds it now against the evaluated one. Only an
+   * unchanged target is written (a 404 only when re-creating); an ETag, where the type has one, makes
+   * the write conditional too.
+   */
+  private async compare(
     operation: RevertRecord["operation"],
     target: string,
-    current: ArmResource | undefined,
-  ): Promise<PutCondition | { skip: string; applied?: boolean }> {
+    seen: ArmResource | undefined,
+    body: ArmResource | undefined,
+  ): Promise<{ condition: PutCondition | DeleteCondition } | { skip: string }> {
     const name = lastSegment(target);
-    if (!current) {
-      if (operation === "delete") return { skip: `${name} is already gone: nothing written` };
-      return { ifNoneMatch: "*" };
-    }
-    if (current.etag) return { ifMatch: current.etag };
-    // Some api-versions put the ETag only in the header: compare-and-swap on a fresh read instead.
     const fresh = await this.writer.get(target);
-    if (!fresh || !sameWritableState(fresh, current)) return { skip: CHANGED_AGAIN };
-    if (!fresh.etag) return { skip: `ARM gave no ETag for ${name}, so a conditional write is impossible: nothing written` };
-    return { ifMatch: fresh.etag };
+    const etags = hasEtag(parseArmId(target).type);
+    if (!seen) {
+      if (operation === "delete") return { skip: `${name} is already gone: nothing written` };
+      if (!fresh) return { condition: etags ? { ifNoneMatch: "*" } : {} };
+    } else if (fresh && unchangedSince(seen, fresh)) {
+      return { condition: etags && fresh.etag ? { ifMatch: fresh.etag } : {} };
+    }
+    // ARM holds something else than the evaluation saw.
+    if (operation === "delete" && !fresh) return { skip: `${name} is already deleted (an earlier attempt, or someone else): nothing written` };
+    if (operation === "restore" && fresh && body && sameWritableState(fresh, body)) {
+      return { skip: `${name} is already in its last known good state (an earlier attempt, or someone else, put it back): nothing written` };
+    }
+    return { skip: CHANGED_AGAIN };
   }
 
-  /** After a 412: is the target already where the revert wanted it (an earlier attempt landed)? */
-  private async afterConflict(operation: RevertRecord["operation"], target: string, body: ArmResource | undefined): Promise<string | undefined> {
-    const fresh = await this.writer.get(target);
-    const name = lastSegment(target);
-    if (operation === "delete" && !fresh) return `${name} is already deleted (an earlier attempt, or someone else): nothing written`;
-    if (operation === "restore" && fresh && body && sameWritableState(fresh, body)) {
-      return `${name} is already in its last known good state (an earlier attempt, or someone else, put it back): nothing written`;
-    }
-    return undefined;
+  /** The write went through but the re-read does not show it: final, alerted (a person has to look). */
+  private async unverified(run: Run, record: RevertRecord, action: Action, what: string): Promise<void> {
+    record.retryPending = false;
+    const reason = `not verified: ${what}; changed again during the write?`;
+    await this.finish(run, record, action, "failed", reason);
+    this.alert(run, record.ruleId, record.targetId ?? record.resourceId, `revert ${record.revertId} ${reason}`);
   }
 
   private async applied(run: Run, record: RevertRecord, action: Action, what: string): Promise<void> {
@@ -393,6 +429,7 @@ export class RevertExecutor {
       status: "planned",
       reason: plan.action.reason,
       ...(plan.cause ? { cause: structuredClone(plan.cause) } : {}),
+      ...(plan.author ? { author: { by: plan.author.by, ...(plan.author.byType ? { byType: plan.author.byType } : {}), ...(plan.author.at ? { at: plan.author.at } : {}) } } : {}),
       ...(plan.current ? { before: structuredClone(plan.current) } : {}),
       ...(plan.body && plan.action.operation !== "delete" ? { after: structuredClone(plan.body) } : {}),
       attempts: 0,
@@ -406,9 +443,10 @@ export class RevertExecutor {
   /**
    * Puts back what revert `revertId` replaced: the body before the revert (re-created when the revert
    * deleted it), or deletes what the revert re-created. The same rails as a revert: perimeter resources
-   * only, a conditional write (If-Match on the ETag read now, which must still be the one the revert
-   * left unless `force`), recorded in the ledger as an undo. Its event is then recognised by its ETag
-   * and not reverted again.
+   * only, compare-then-write (the target read now must still be at the version the revert left, unless
+   * `force`; If-Match only where the type has ETags), a re-read that verifies the write, recorded in
+   * the ledger as an undo with the version it left. Its event is then recognised by that version and
+   * not reverted again.
    */
   async undo(revertId: string, options: { force?: boolean; actor?: string } = {}): Promise<RevertRecord> {
     const revert = await this.ledger.get(revertId);
@@ -422,8 +460,11 @@ export class RevertExecutor {
     if (!options.force) {
       if (revert.operation === "delete" && current) throw new UndoRefusedError(`${name} exists again since revert ${revertId} deleted it: not overwritten (--force to replace it)`);
       if (revert.operation !== "delete" && !current) throw new UndoRefusedError(`${name} was deleted since revert ${revertId}: nothing to undo (--force to re-create the body before the revert)`);
-      if (revert.operation !== "delete" && current && revert.resultEtag && current.etag !== revert.resultEtag) {
-        throw new UndoRefusedError(`${name} changed since revert ${revertId} (ETag ${current.etag ?? "none"}, the revert left ${revert.resultEtag}): not overwritten (--force to undo anyway)`);
+      if (revert.operation !== "delete" && current && resourceVersion(current) !== revert.resultVersion) {
+        const by = current.systemData?.lastModifiedBy ?? "unknown";
+        throw new UndoRefusedError(
+          `${name} changed since revert ${revertId} (now version ${resourceVersion(current)}, last modified by ${by}; the revert left ${revert.resultVersion ?? "no recorded version"}): not overwritten (--force to undo anyway)`,
+        );
       }
     }
     const now = this.now();
@@ -455,14 +496,17 @@ export class RevertExecutor {
     };
     await save("planned", "applying");
     try {
+      const etags = hasEtag(parseArmId(target).type);
       if (revert.before) {
-        let condition: PutCondition;
-        if (!current) condition = { ifNoneMatch: "*" };
-        else if (current.etag) condition = { ifMatch: current.etag };
-        else throw new UndoRefusedError(`ARM gave no ETag for ${name}, so a conditional write is impossible: nothing written`);
-        const after = await this.writer.put(revert.before, condition);
+        const condition: PutCondition = !etags ? {} : !current ? { ifNoneMatch: "*" } : current.etag ? { ifMatch: current.etag } : {};
+        await this.writer.put(revert.before, condition);
+        const after = await this.writer.get(target);
+        if (!after || !sameWritableState(after, revert.before)) {
+          await save("failed", `not verified: wrote ${name}, but the re-read ${after ? `holds another state (last modified by ${after.systemData?.lastModifiedBy ?? "unknown"})` : "finds it gone"}`);
+          throw new UndoRefusedError(undo.reason);
+        }
         undo.after = after;
-        if (after.etag) undo.resultEtag = after.etag;
+        undo.resultVersion = resourceVersion(after);
         undo.appliedAt = this.now().toISOString();
         const verb = current ? `restored ${name} to its body before revert ${revertId}` : `re-created ${name} as it was before revert ${revertId}`;
         await save("applied", `${verb}${detailOf(revert.before)}`);
@@ -471,8 +515,11 @@ export class RevertExecutor {
           await save("skipped", `${name} is already gone: nothing written`);
           throw new UndoRefusedError(undo.reason);
         }
-        if (!current.etag) throw new UndoRefusedError(`ARM gave no ETag for ${name}, so a conditional write is impossible: nothing written`);
-        await this.writer.delete(target, { ifMatch: current.etag });
+        await this.writer.delete(target, etags && current.etag ? { ifMatch: current.etag } : {});
+        if (await this.writer.get(target)) {
+          await save("failed", `not verified: deleted ${name}, but the re-read finds it again`);
+          throw new UndoRefusedError(undo.reason);
+        }
         undo.appliedAt = this.now().toISOString();
         await save("applied", `deleted ${name}, which revert ${revertId} had re-created`);
       }

@@ -9,6 +9,7 @@ import { T } from "../model/resourceTypes.js";
 import type { Policy } from "../policy/policy.js";
 import type { Action, DecidedFinding } from "../pipeline/decisions.js";
 import type { DirtyMarker } from "../state/stateStore.js";
+import { authorOf, namedAmong, type ChangeAuthor } from "./safety.js";
 
 export interface RevertPlan {
   action: Action;
@@ -18,10 +19,12 @@ export interface RevertPlan {
   targetId?: string;
   /** The body to restore (last known good). */
   body?: ArmResource;
-  /** The target as the evaluation saw it (its `etag` goes in If-Match: a later change is never clobbered). */
+  /** The target as the evaluation saw it: the executor writes only if ARM still holds this version. */
   current?: ArmResource;
   /** Who made the change being reverted, and the event that said so. */
   cause?: { eventId: string; caller?: { objectId?: string; appId?: string } };
+  /** The change's author, established from systemData (and the event's claims, when there is one). */
+  author?: ChangeAuthor;
 }
 
 export interface PlanContext {
@@ -88,13 +91,25 @@ function planRevert(f: DecidedFinding, ctx: PlanContext): RevertPlan {
     const cause = ctx.changes.map((c) => c.resourceId.split("/").pop()).join(", ") || "no recorded change";
     return skip("none", `revert not applicable: the finding was not caused by a change to a perimeter resource (changed: ${cause})`);
   }
-  const change = changed.get(idKey(target));
-  const by = change?.caller?.objectId;
-  if (by && ctx.selfPrincipalIds?.some((p) => p.toLowerCase() === by.toLowerCase())) {
-    return skip("none", `change made by the guardrail's own identity ${by}: not fought`);
+  const current = ctx.current?.get(target);
+  // Who changed it: ARM's systemData on the body the evaluation read, checked against the events'
+  // claims (matched by identity, so events delivered out of order cannot misattribute it). A change
+  // whose author cannot be established is never reverted; neither is an exempt principal's or our own.
+  const found = authorOf(target, current, ctx.changes);
+  if (!found.established) return skip("none", `author not established (${found.reason}): not reverted, alert only`);
+  const author = found.author;
+  const change = ctx.changes.find((c) => c.eventId === author.eventId);
+  const who = author.objectId ?? author.by;
+  if (namedAmong(author, ctx.selfPrincipalIds ?? []) === true) {
+    return skip("none", `change made by the guardrail's own identity ${who}: not fought`);
   }
-  if (by && ctx.policy.exemptPrincipals.some((p) => p.toLowerCase() === by.toLowerCase())) {
-    return skip("none", `change made by exempt principal ${by}: alert only`);
+  const exempt = namedAmong(author, ctx.policy.exemptPrincipals);
+  if (exempt === true) return skip("none", `change made by exempt principal ${who}: alert only`);
+  if (exempt === "unknown") {
+    return skip(
+      "none",
+      `the change's author ${author.by} (${author.byType ?? "type unknown"}, from systemData, no event) cannot be checked against exemptPrincipals (object ids): not reverted, alert only`,
+    );
   }
   // Only a last known good body is ever restored (one that passed evaluation); the cached "before"
   // only says whether the target existed. A target that existed but was never good is left alone.
@@ -108,7 +123,6 @@ function planRevert(f: DecidedFinding, ctx: PlanContext): RevertPlan {
     body = { ...before, properties: { ...(before.properties ?? {}), accessMode: "Enforced" } };
   }
   const what = operation === "restore" ? `restore ${target.split("/").pop()} to its last known good body` : `delete ${target.split("/").pop()}, which did not exist before`;
-  const current = ctx.current?.get(target);
   return {
     action: {
       type: "revert",
@@ -121,8 +135,14 @@ function planRevert(f: DecidedFinding, ctx: PlanContext): RevertPlan {
     targetId: target,
     ...(body ? { body } : {}),
     ...(current ? { current } : {}),
-    ...(change ? { cause: { eventId: change.eventId, ...(change.caller ? { caller: change.caller } : {}) } } : {}),
+    ...(change ? { cause: { eventId: change.eventId, ...(change.caller ? { caller: callerIds(change.caller) } : {}) } } : {}),
+    author,
   };
+}
+
+/** The ids of an event's caller the ledger keeps (its name is in `author.by`). */
+function callerIds(caller: { objectId?: string; appId?: string }): { objectId?: string; appId?: string } {
+  return { ...(caller.objectId ? { objectId: caller.objectId } : {}), ...(caller.appId ? { appId: caller.appId } : {}) };
 }
 
 function isType(id: string, type: string): boolean {

@@ -7,9 +7,11 @@
  *   window has passed: someone keeps changing it back, and a person has to settle the disagreement;
  * - at most `maxPerHour` reverts in any sliding hour (circuit breaker): a mass change is a sign that the
  *   guardrail is wrong or that an intended migration is running; it closes when the hour has passed;
- * - a write the guardrail (or `nsp-guardrail undo`) made itself is recognised by the ETag it left, so
- *   the event it raises is never fought, whatever identity the guardrail runs as.
+ * - a write the guardrail (or `nsp-guardrail undo`) made itself is recognised by the version it left
+ *   (`systemData.lastModifiedAt` and a hash of the writable state; NSP resources have no ETags), so the
+ *   event it raises is never fought, whatever identity the guardrail runs as.
  */
+import { createHash } from "node:crypto";
 import { ancestorOfType, idKey, parseArmId, type ParsedArmId } from "../model/armId.js";
 import type { ArmResource } from "../model/resource.js";
 import { T } from "../model/resourceTypes.js";
@@ -104,6 +106,35 @@ function normalised(value: unknown, key = ""): unknown {
   return value;
 }
 
+/** A hash of everything a PUT could set (normalised as `sameWritableState` compares). */
+export function writableStateHash(resource: ArmResource): string {
+  const state: Record<string, unknown> = { ...writableProperties(resource) };
+  if (perimeterResourceKind(resource.id) === "association") state["accessMode"] ??= "Learning";
+  return createHash("sha256").update(JSON.stringify(normalised(state))).digest("hex").slice(0, 16);
+}
+
+/**
+ * The version of a perimeter resource as ARM holds it: `systemData.lastModifiedAt` plus the hash of
+ * its writable state (`2026-11-28T09:00:00.000Z#3f2a…`). What the ledger records after a write, in
+ * place of an ETag the NSP provider does not have.
+ */
+export function resourceVersion(resource: ArmResource): string {
+  return `${resource.systemData?.lastModifiedAt ?? "-"}#${writableStateHash(resource)}`;
+}
+
+/**
+ * Compare-then-write: whether the target ARM holds now is the one the evaluation saw: the same
+ * writable state, and the same `systemData.lastModifiedAt` and `lastModifiedBy` (a write of the same
+ * values by someone else is a change too: it has its own event).
+ */
+export function unchangedSince(seen: ArmResource, now: ArmResource): boolean {
+  return (
+    sameWritableState(seen, now) &&
+    (seen.systemData?.lastModifiedAt ?? "") === (now.systemData?.lastModifiedAt ?? "") &&
+    (seen.systemData?.lastModifiedBy ?? "").toLowerCase() === (now.systemData?.lastModifiedBy ?? "").toLowerCase()
+  );
+}
+
 /** Whether two bodies of the same perimeter resource agree on everything a PUT could set. */
 export function sameWritableState(a: ArmResource, b: ArmResource): boolean {
   if (idKey(a.id) !== idKey(b.id)) return false;
@@ -195,12 +226,100 @@ function hasTarget(r: RevertSummary): r is RevertSummary & { targetId: string } 
 }
 
 /**
- * The applied revert or undo whose write left the resource at `etag`: a change the guardrail made
- * itself (its event must not be fought), found by the ETag ARM gave the write.
+ * The applied revert or undo whose write left the resource as `resource` is now: a change the
+ * guardrail made itself (its event must not be fought), found by the version the write left.
  */
-export async function ownWriteAt(ledger: RevertLedger, targetId: string, etag: string | undefined, now: Date): Promise<RevertSummary | undefined> {
-  if (!etag) return undefined;
+export async function ownWriteAt(ledger: RevertLedger, targetId: string, resource: ArmResource | undefined, now: Date): Promise<RevertSummary | undefined> {
+  if (!resource?.systemData?.lastModifiedAt) return undefined;
+  const version = resourceVersion(resource);
   // The event of a write is evaluated within seconds (or minutes, with retries): recent writes suffice.
   const writes = await ledger.list({ targetId, statuses: ["applied"], createdSince: new Date(now.getTime() - RECENT_MS) });
-  return writes.find((w) => w.resultEtag === etag);
+  return writes.find((w) => w.resultVersion === version);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Who changed it
+
+/** A change's author as established from ARM's `systemData` (and the event's claims, when there is one). */
+export interface ChangeAuthor {
+  /** `systemData.lastModifiedBy`: a user's UPN, an application's client id. */
+  by: string;
+  /** `systemData.lastModifiedByType`: User, Application, ManagedIdentity, Key. */
+  byType?: string;
+  /** `systemData.lastModifiedAt`. */
+  at?: string;
+  /** From the event's claims, when an event names the author. */
+  objectId?: string;
+  appId?: string;
+  /** The event whose claims agree with systemData. */
+  eventId?: string;
+}
+
+export type AuthorFinding = { established: true; author: ChangeAuthor } | { established: false; reason: string };
+
+export interface ChangeClaim {
+  resourceId: string;
+  deleted: boolean;
+  eventId: string;
+  caller?: { objectId?: string; appId?: string; name?: string };
+}
+
+/** Whether an event's caller is the identity `systemData` names (a UPN for users, the client id for applications). */
+function callerIs(caller: ChangeClaim["caller"], by: string, byType: string | undefined): boolean {
+  if (!caller) return false;
+  const b = by.toLowerCase();
+  const type = (byType ?? "").toLowerCase();
+  if (type === "user") return caller.name?.toLowerCase() === b;
+  if (type === "application" || type === "managedidentity") return caller.appId?.toLowerCase() === b || caller.objectId?.toLowerCase() === b;
+  return [caller.name, caller.appId, caller.objectId].some((v) => v?.toLowerCase() === b);
+}
+
+/**
+ * Who made the change that left `target` as the evaluation saw it (`current`; undefined: deleted).
+ * - From `systemData.lastModifiedBy`/`lastModifiedByType`; without them the author is not established.
+ * - With events for the target, one of them must name that same identity; it gives the object id.
+ *   Several events (delivered in any order) are matched against systemData, never "the last one".
+ * - Without events (the timer reconcile), systemData alone: no object id.
+ * - A deletion leaves no systemData: only the delete event's claims establish its author.
+ */
+export function authorOf(target: string, current: ArmResource | undefined, changes: readonly ChangeClaim[]): AuthorFinding {
+  const name = target.split("/").pop();
+  const events = changes.filter((c) => idKey(c.resourceId) === idKey(target));
+  if (!current) {
+    const deletion = [...events].reverse().find((c) => c.deleted && c.caller && (c.caller.objectId || c.caller.appId || c.caller.name));
+    if (!deletion) return { established: false, reason: `${name} was deleted and no event names who deleted it` };
+    const by = deletion.caller!.name ?? deletion.caller!.appId ?? deletion.caller!.objectId!;
+    return { established: true, author: { by, ...(deletion.caller!.objectId ? { objectId: deletion.caller!.objectId } : {}), ...(deletion.caller!.appId ? { appId: deletion.caller!.appId } : {}), eventId: deletion.eventId } };
+  }
+  const sd = current.systemData;
+  const by = sd?.lastModifiedBy;
+  if (!by) return { established: false, reason: `ARM reports no systemData.lastModifiedBy for ${name}` };
+  const base: ChangeAuthor = { by, ...(sd?.lastModifiedByType ? { byType: sd.lastModifiedByType } : {}), ...(sd?.lastModifiedAt ? { at: sd.lastModifiedAt } : {}) };
+  if (events.length === 0) return { established: true, author: base };
+  const match = [...events].reverse().find((c) => !c.deleted && callerIs(c.caller, by, sd?.lastModifiedByType));
+  if (!match) {
+    const named = [...new Set(events.map((c) => c.caller?.name ?? c.caller?.appId ?? c.caller?.objectId ?? "no caller"))].join(", ");
+    return { established: false, reason: `${name} was last modified by ${by} (${sd?.lastModifiedByType ?? "type unknown"}) at ${sd?.lastModifiedAt ?? "an unknown time"}, but its event(s) name ${named}` };
+  }
+  return {
+    established: true,
+    author: { ...base, ...(match.caller?.objectId ? { objectId: match.caller.objectId } : {}), ...(match.caller?.appId ? { appId: match.caller.appId } : {}), eventId: match.eventId },
+  };
+}
+
+/** Every identifier of an author a policy or the guardrail's own ids could name. */
+export function authorIds(author: ChangeAuthor): string[] {
+  return [author.objectId, author.appId, author.by].filter((v): v is string => !!v).map((v) => v.toLowerCase());
+}
+
+/**
+ * Whether `principals` (object ids, per contracts.md; application ids and UPNs match too) name the
+ * author. "unknown": the author is known only from systemData (a UPN or client id, no object id) and
+ * the list holds entries it cannot be compared with, so an exempt author cannot be ruled out.
+ */
+export function namedAmong(author: ChangeAuthor, principals: readonly string[]): boolean | "unknown" {
+  const ids = new Set(authorIds(author));
+  if (principals.some((p) => ids.has(p.toLowerCase()))) return true;
+  if (!author.objectId && principals.length > 0) return "unknown";
+  return false;
 }

@@ -104,7 +104,7 @@ export function registerUndoCommand(program: Command, setExit: (code: number) =>
     .argument("<revertId>", "the revert's id (rv-…), as alerts, replay and the ledger show it")
     .option("--state-connection <connection>", "storage connection string of the revert ledger (default: NSPG_STATE_CONNECTION, then AzureWebJobsStorage)")
     .option("--arm-endpoint <url>", "ARM endpoint (default: NSPG_ARM_ENDPOINT or https://management.azure.com)")
-    .option("--force", "undo even if the resource changed since the revert (still conditional on the ETag read now)")
+    .option("--force", "undo even if the resource changed since the revert (still compared with the state read just before the write)")
     .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(UNDO_FORMATS))
     .exitOverride()
     .action(async (revertId: string, opts: UndoCliOptions) => setExit(await runUndo(revertId, opts)));

@@ -1,9 +1,11 @@
 /**
  * A local stand-in for Azure Resource Manager, served over HTTPS so that the real Azure SDK clients
  * talk to it as they would to management.azure.com: bearer tokens, api-versions, `nextLink` paging,
- * long-running operations (201/202 + `Azure-AsyncOperation`), ETags with `If-Match`, `systemData`,
- * ARM error bodies and throttling. Every write, delete and action is handed to a `ChangeSink` (the
- * Event Grid publisher) and every request is written to an operation log.
+ * long-running operations, ETags with `If-Match` where the provider has them, `systemData`, ARM error
+ * bodies, role-based and linked authorization, and throttling. What each type answers (ETags,
+ * long-running or synchronous, action responses, list limits) comes from the per-type table in
+ * behaviour.ts, each row citing Azure's REST specification. Every write, delete and action is handed
+ * to a `ChangeSink` (the Event Grid publisher) and every request is written to an operation log.
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -21,6 +23,8 @@ import { FaultInjector } from "./faults.js";
 import { NSP_CONFIGURATIONS, nspConfigurationsFor } from "./nspConfigurations.js";
 import { newEtag, ResourceStore, type StoredResource } from "./store.js";
 import { callerOf, TokenIssuer, type Caller, type TokenClaims } from "./tokens.js";
+import { allows, defaultRoleActions, linkedActionsFor, type LinkedAction } from "./authorization.js";
+import { actionAnswer, behaviourOf, emulatesEtag, NSP_OPERATION_STATUS_READ, NSP_OPERATION_STATUSES, type LongRunning } from "./behaviour.js";
 
 export interface OperationLogEntry {
   time: string;
@@ -34,6 +38,14 @@ export interface OperationLogEntry {
   caller: { objectId: string; appId?: string } | undefined;
   /** The client's User-Agent: the guardrail's own calls carry `nsp-guardrail/{version}`. */
   userAgent: string | undefined;
+  /**
+   * Linked actions the request needed (association and subscription-rule writes), each with the
+   * scope it must be granted at: the profile (in the perimeter's resource group), the member
+   * resource, each subscription a rule names.
+   */
+  linked?: LinkedAction[];
+  /** ARM's error code when the request failed (`LinkedAuthorizationFailed`, ...). */
+  errorCode?: string;
 }
 
 export interface ThrottleSettings {
@@ -55,8 +67,6 @@ export interface ArmEmulatorOptions {
   pageSize?: number;
   /** Polls of an operation status before a long-running operation completes (0: done at the first poll). */
   lroPolls?: number;
-  /** Resource types whose PUT and DELETE are long-running (default: NSP associations, as in Azure). */
-  longRunningTypes?: readonly string[];
   /** ARM-like throttling; off by default so that tests decide when to throttle. */
   throttling?: ThrottleSettings | false;
   sink?: ChangeSink;
@@ -71,6 +81,10 @@ export const DEFAULT_CALLER: Caller = {
 
 interface AsyncOperation {
   id: string;
+  /** The resource the operation is about (`OperationStatusResult.resourceId`). */
+  resourceId: string;
+  startTime: string;
+  endTime?: string;
   status: "InProgress" | "Succeeded" | "Failed";
   pollsLeft: number;
   complete: () => void;
@@ -108,7 +122,6 @@ export class ArmEmulator {
   private readonly buckets = new Map<string, Bucket>();
   private readonly pageSize: number;
   private readonly lroPolls: number;
-  private readonly longRunning: Set<string>;
   private readonly throttling: ThrottleSettings | false;
   private server!: Server;
   private origin = "";
@@ -120,7 +133,6 @@ export class ArmEmulator {
     this.sink = options.sink;
     this.pageSize = options.pageSize ?? 100;
     this.lroPolls = options.lroPolls ?? 1;
-    this.longRunning = new Set((options.longRunningTypes ?? [T.association]).map((t) => t.toLowerCase()));
     this.throttling = options.throttling ?? false;
   }
 
@@ -179,12 +191,13 @@ export class ArmEmulator {
 
   // ---------------------------------------------------------------------------------------------
   // In-process writes: the same effects as a PUT or DELETE through HTTP (replay and the demo use them).
+  // They are not authorization-checked: they stand for changes made by someone allowed to make them.
 
   /** Creates or replaces a resource as `caller` and emits its event; returns the stored resource. */
   put(resource: ArmResource, caller: Caller = DEFAULT_CALLER): ArmResource {
     const claims = this.tokens.verify(this.tokens.mint(caller))!;
     const parsed = parseArmId(resource.id);
-    const stored = this.write(parsed, resource, claims, false);
+    const stored = this.write(parsed, resource, claims, "Succeeded");
     this.emit("write", parsed, claims, "PUT", `${this.origin}${parsed.id}`, "127.0.0.1");
     return structuredClone(stored.resource);
   }
@@ -250,6 +263,7 @@ export class ArmEmulator {
       this.throttle(claims, method, path);
       send(result.status, result.body, result.headers);
     } catch (error) {
+      if (error instanceof ArmError) entry.errorCode = error.code;
       if (error instanceof ArmError) send(error.status, { error: { code: error.code, message: error.message } }, error.headers);
       else send(500, { error: { code: "InternalServerError", message: error instanceof Error ? error.message : String(error) } });
     }
@@ -328,22 +342,34 @@ export class ArmEmulator {
     if (segments.length === 3) {
       this.checkApiVersion(apiVersion, "microsoft.resources");
       entry.operation = "Microsoft.Resources/subscriptions/read";
+      this.authorize(claims, entry, path);
       if (method !== "GET") throw new ArmError(405, "MethodNotAllowed", `${method} is not allowed on a subscription.`);
       return { status: 200, body: { id: `/subscriptions/${subscriptionId}`, subscriptionId, displayName: subscriptionId, state: "Enabled", tenantId: claims.tid } };
     }
 
-    // Status of a long-running operation.
-    const op = /\/providers\/([^/]+)\/locations\/[^/]+\/(?:nspOperationStatuses|operationStatuses|operations)\/([^/]+)$/i.exec(path);
-    if (op) {
-      this.checkApiVersion(apiVersion, op[1]!);
-      entry.operation = `${op[1]}/locations/operations/read`;
-      return this.pollOperation(op[2]!, url.searchParams.has("location"));
+    // Status of an NSP long-running operation (`NetworkSecurityPerimeterOperationStatuses_Get`, behaviour.ts).
+    const nspOp = new RegExp(`^/subscriptions/[^/]+/providers/Microsoft\\.Network/locations/[^/]+/${NSP_OPERATION_STATUSES}/([^/]+)$`, "i").exec(path);
+    if (nspOp) {
+      this.checkApiVersion(apiVersion, "microsoft.network");
+      entry.operation = NSP_OPERATION_STATUS_READ;
+      this.authorize(claims, entry, path);
+      return this.operationStatus(nspOp[1]!, path);
+    }
+    // Location polling of a long-running operation (final-state-via: location). UNCONFIRMED: the path
+    // each provider gives in `Location`; clients follow the header, whatever it names.
+    const result = /\/providers\/([^/]+)\/locations\/[^/]+\/operationResults\/([^/]+)$/i.exec(path);
+    if (result) {
+      this.checkApiVersion(apiVersion, result[1]!);
+      entry.operation = `${result[1]}/locations/operationResults/read`;
+      this.authorize(claims, entry, path);
+      return this.operationResult(result[2]!);
     }
 
     // Generic resource list: /subscriptions/{s}[/resourceGroups/{rg}]/resources?$filter=resourceType eq '...'
     if (/^\/subscriptions\/[^/]+(\/resourcegroups\/[^/]+)?\/resources$/i.test(path) && method === "GET") {
       this.checkApiVersion(apiVersion, "microsoft.resources");
       entry.operation = "Microsoft.Resources/subscriptions/resources/read";
+      this.authorize(claims, entry, path);
       const filter = /resourceType\s+eq\s+'([^']+)'/i.exec(url.searchParams.get("$filter") ?? "")?.[1];
       const scope = path.slice(0, -"/resources".length);
       const items = this.store
@@ -376,21 +402,29 @@ export class ArmEmulator {
         throw new ArmError(404, "NotFound", `No route for POST ${path}.`);
       }
       entry.operation = `${target.type}/${actionName}/action`;
+      this.authorize(claims, entry, targetPath);
       const exists = this.lookup(target);
       if (!exists) throw notFound(target);
       this.emit("action", target, claims, "POST", url.href, req.socket.remoteAddress ?? "127.0.0.1", correlationId, actionName);
-      return { status: 202, headers: { location: `${this.origin}${targetPath}?api-version=${apiVersion}` } };
+      const answer = actionAnswer(target.type, actionName);
+      if (answer.status === 202) {
+        const opId = this.startOperation(target, () => undefined);
+        return { status: 202, headers: { location: this.operationResultUrl(target, opId, apiVersion), "retry-after": "0" } };
+      }
+      // The NSP reconcile actions answer 200 with an empty object (`schema: {}`); Key Vault's 204 has no body.
+      return answer.status === 200 ? { status: 200, body: {} } : { status: 204 };
     }
 
-    if (!parsed) return this.list(method, path, segments, url, entry);
+    if (!parsed) return this.list(method, path, segments, url, entry, claims);
 
     const type = typeSegments(parsed);
     switch (method) {
       case "GET": {
         entry.operation = `${type}/read`;
+        this.authorize(claims, entry, parsed.id);
         const found = this.lookup(parsed);
         if (!found) throw notFound(parsed, this.store);
-        return { status: 200, body: found.resource, headers: { etag: found.etag } };
+        return { status: 200, body: found.resource, headers: found.etag ? { etag: found.etag } : {} };
       }
       case "PUT":
       case "PATCH": {
@@ -402,7 +436,11 @@ export class ArmEmulator {
           throw new ArmError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: expected a JSON object.");
         }
         const current = this.store.get(parsed.id);
-        checkPreconditions(req, current);
+        if (body !== null && typeof body === "object" && !Array.isArray(body)) {
+          const linkedBody = method === "PATCH" && current ? mergePatch(current.resource, body as Json) : (body as Json);
+          this.authorize(claims, entry, parsed.id, linkedActionsFor(parsed.type, linkedBody));
+        } else this.authorize(claims, entry, parsed.id);
+        checkPreconditions(req, parsed, current);
         if (method === "PATCH" && !current) throw notFound(parsed, this.store);
         if (!current && parsed.parentId && parsed.parentId.split("/").length > 5 && !this.parentExists(parsed)) {
           throw new ArmError(404, "ParentResourceNotFound", `Can not perform requested operation on nested resource. Parent resource '${lastSegment(parsed.parentId)}' not found.`);
@@ -410,37 +448,44 @@ export class ArmEmulator {
         const merged = method === "PATCH" ? mergePatch(current!.resource, body as Json) : { ...(body as Json) };
         validateBody(parsed, merged as Json);
         const remote = req.socket.remoteAddress ?? "127.0.0.1";
-        if (this.longRunning.has(parsed.type.toLowerCase())) {
-          const stored = this.write(parsed, merged as ArmResource, claims, true);
-          const opUrl = this.startOperation(parsed, () => {
+        const longRunning: LongRunning | undefined = method === "PUT" ? behaviourOf(parsed.type)?.put : undefined;
+        if (longRunning) {
+          const state = current ? "Updating" : (longRunning.provisioningState ?? "Creating");
+          const stored = this.write(parsed, merged as ArmResource, claims, state);
+          const opId = this.startOperation(parsed, () => {
             const latest = this.store.get(parsed!.id);
             if (latest) {
               latest.resource.properties = { ...(latest.resource.properties ?? {}), provisioningState: "Succeeded" };
               this.emit("write", parsed!, claims, method as "PUT", url.href, remote, correlationId);
             }
           });
-          return { status: current ? 200 : 201, body: stored.resource, headers: { etag: stored.etag, "azure-asyncoperation": opUrl } };
+          return { status: longRunning.status, body: stored.resource, headers: { ...this.pollHeaders(parsed, opId, longRunning, apiVersion), ...etagHeader(stored) } };
         }
-        const stored = this.write(parsed, merged as ArmResource, claims, false);
+        const stored = this.write(parsed, merged as ArmResource, claims, "Succeeded");
         this.emit("write", parsed, claims, method as "PUT", url.href, remote, correlationId);
-        return { status: current ? 200 : 201, body: stored.resource, headers: { etag: stored.etag } };
+        return { status: current || method === "PATCH" ? 200 : 201, body: stored.resource, headers: etagHeader(stored) };
       }
       case "DELETE": {
         entry.operation = `${type}/delete`;
+        this.authorize(claims, entry, parsed.id);
         const current = this.store.get(parsed.id);
-        checkPreconditions(req, current);
+        checkPreconditions(req, parsed, current);
         if (!current) return { status: 204 };
-        if (parsed.type.toLowerCase() === T.perimeter && this.store.childrenOf(parsed.id, T.association).length > 0) {
-          throw new ArmError(409, "NspHasAssociations", `Network security perimeter ${parsed.name} has resource associations; remove them before deleting the perimeter.`);
+        const behaviour = behaviourOf(parsed.type);
+        // `forceDeletion` (NetworkSecurityPerimeters_Delete): "deletes the resource even if it contains
+        // any child associations". UNCONFIRMED: the error code and status without it (409 here).
+        const force = /^true$/i.test(url.searchParams.get("forceDeletion") ?? "");
+        if (parsed.type.toLowerCase() === T.perimeter && !force && this.store.childrenOf(parsed.id, T.association).length > 0) {
+          throw new ArmError(409, "NspHasAssociations", `Network security perimeter ${parsed.name} has resource associations; remove them before deleting the perimeter, or delete with forceDeletion=true.`);
         }
         const remote = req.socket.remoteAddress ?? "127.0.0.1";
-        if (this.longRunning.has(parsed.type.toLowerCase())) {
+        if (behaviour?.delete) {
           current.resource.properties = { ...(current.resource.properties ?? {}), provisioningState: "Deleting" };
-          const opUrl = this.startOperation(parsed, () => {
+          const opId = this.startOperation(parsed, () => {
             this.store.delete(parsed!.id);
             this.emit("delete", parsed!, claims, "DELETE", url.href, remote, correlationId);
           });
-          return { status: 202, headers: { "azure-asyncoperation": opUrl, location: `${opUrl}&location=1`, "retry-after": "0" } };
+          return { status: behaviour.delete.status, headers: this.pollHeaders(parsed, opId, behaviour.delete, apiVersion) };
         }
         this.store.delete(parsed.id);
         this.emit("delete", parsed, claims, "DELETE", url.href, remote, correlationId);
@@ -457,7 +502,7 @@ export class ArmEmulator {
       const member = this.store.get(parsed.parentId);
       if (!member) return undefined;
       const config = nspConfigurationsFor(this.store, member.resource).find((c) => idKey(c.id) === idKey(parsed.id));
-      return config ? { resource: config, parsed, etag: newEtag() } : undefined;
+      return config ? { resource: config, parsed, etag: emulatesEtag(parsed.type) ? newEtag() : undefined } : undefined;
     }
     return this.store.get(parsed.id);
   }
@@ -474,7 +519,7 @@ export class ArmEmulator {
     return false;
   }
 
-  private list(method: string, path: string, segments: string[], url: URL, entry: OperationLogEntry) {
+  private list(method: string, path: string, segments: string[], url: URL, entry: OperationLogEntry, claims: TokenClaims) {
     if (method !== "GET") throw new ArmError(405, "MethodNotAllowed", `${method} is not allowed on a collection.`);
     const last = segments[segments.length - 1]!;
     const parentPath = segments.slice(0, -1).join("/");
@@ -484,14 +529,15 @@ export class ArmEmulator {
       const type = `${namespace}/${last}`;
       const scope = segments.slice(0, -3).join("/");
       entry.operation = `${type}/read`;
+      this.authorize(claims, entry, scope);
       const scopeIsResource = /\/providers\//i.test(scope);
       if (scopeIsResource) {
         const scopeParsed = parseArmId(scope);
         if (!this.store.get(scope)) throw notFound(scopeParsed, this.store);
-        return this.page(this.store.childrenOf(scope, type).map((e) => e.resource), url);
+        return this.page(this.store.childrenOf(scope, type).map((e) => e.resource), url, type);
       }
       const items = this.store.below(scope, type).filter((e) => !e.parsed.scopeId).map((e) => e.resource);
-      return this.page(items, url);
+      return this.page(items, url, type);
     }
     // {resourceId}/{childType}
     let parent: ParsedArmId;
@@ -502,6 +548,7 @@ export class ArmEmulator {
     }
     const type = `${parent.type}/${last}`;
     entry.operation = `${type}/read`;
+    this.authorize(claims, entry, parent.id);
     const root = this.store.get(parent.rootId);
     if (!root) throw notFound(parseArmId(parent.rootId), this.store);
     if (last.toLowerCase() === NSP_CONFIGURATIONS.toLowerCase()) {
@@ -514,25 +561,37 @@ export class ArmEmulator {
       entry.operation = "Microsoft.RecoveryServices/vaults/backupProtectedItems/read";
       return this.page(this.store.below(parent.id, T.protectedItem).map((e) => e.resource), url);
     }
-    return this.page(this.store.childrenOf(parent.id, type).map((e) => e.resource), url);
+    return this.page(this.store.childrenOf(parent.id, type).map((e) => e.resource), url, type);
   }
 
-  private page(items: ArmResource[], url: URL) {
+  /**
+   * One page of a list, continued by `nextLink` with `$skipToken` (the NSP lists' parameter name; read
+   * case-insensitively). NSP lists take `$top` in [1, 20] (behaviour.ts); UNCONFIRMED: ARM's error
+   * code for a value outside it (400 InvalidParameter here).
+   */
+  private page(items: ArmResource[], url: URL, type?: string) {
     const sorted = [...items].sort((a, b) => (idKey(a.id) < idKey(b.id) ? -1 : idKey(a.id) > idKey(b.id) ? 1 : 0));
-    const skip = Number(url.searchParams.get("$skiptoken") ?? 0) || 0;
-    const top = Number(url.searchParams.get("$top") ?? 0);
+    const query = (name: string) => [...url.searchParams.entries()].find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+    const skip = Number(query("$skipToken") ?? 0) || 0;
+    const topText = query("$top");
+    const top = topText === undefined ? 0 : Number(topText);
+    const topMax = type ? behaviourOf(type)?.topMax : undefined;
+    if (topText !== undefined && topMax !== undefined && (!Number.isInteger(top) || top < 1 || top > topMax)) {
+      throw new ArmError(400, "InvalidParameter", `The value '${topText}' of parameter '$top' is invalid: it must be an integer from 1 to ${topMax}.`);
+    }
     const size = top > 0 ? Math.min(top, this.pageSize) : this.pageSize;
     const value = sorted.slice(skip, skip + size);
     const body: Json = { value };
     if (skip + size < sorted.length) {
       const next = new URL(url.href);
-      next.searchParams.set("$skiptoken", String(skip + size));
+      for (const key of [...next.searchParams.keys()]) if (key.toLowerCase() === "$skiptoken") next.searchParams.delete(key);
+      next.searchParams.set("$skipToken", String(skip + size));
       body["nextLink"] = next.href;
     }
     return { status: 200, body };
   }
 
-  private write(parsed: ParsedArmId, body: ArmResource, claims: TokenClaims, accepted: boolean): StoredResource {
+  private write(parsed: ParsedArmId, body: ArmResource, claims: TokenClaims, provisioningState: string): StoredResource {
     const current = this.store.get(parsed.id)?.resource;
     const caller = callerOf(claims);
     const now = new Date().toISOString();
@@ -544,7 +603,7 @@ export class ArmEmulator {
       id: parsed.id,
       name: parsed.name,
       type: current?.type ?? parsed.type,
-      properties: { ...((rest.properties as Json | undefined) ?? {}), provisioningState: accepted ? "Accepted" : "Succeeded" },
+      properties: { ...((rest.properties as Json | undefined) ?? {}), provisioningState },
       systemData: {
         createdAt: current?.systemData?.createdAt ?? now,
         createdBy: current?.systemData?.createdBy ?? by,
@@ -553,36 +612,87 @@ export class ArmEmulator {
         lastModifiedBy: by,
         lastModifiedByType: byType,
       },
-      etag: newEtag(),
+      ...(emulatesEtag(parsed.type) ? { etag: newEtag() } : {}),
     };
     return this.store.set(resource);
   }
 
+  /** Starts a long-running operation; returns its id. */
   private startOperation(parsed: ParsedArmId, complete: () => void): string {
     const id = randomUUID();
-    const op: AsyncOperation = { id, status: "InProgress", pollsLeft: this.lroPolls, complete };
+    const op: AsyncOperation = { id, resourceId: parsed.id, startTime: new Date().toISOString(), status: "InProgress", pollsLeft: this.lroPolls, complete };
     this.asyncOps.set(id, op);
     if (op.pollsLeft === 0) this.finishOperation(op);
-    const location = "westeurope";
-    return `${this.origin}/subscriptions/${parsed.subscriptionId}/providers/${parsed.provider ?? "Microsoft.Network"}/locations/${location}/nspOperationStatuses/${id}?api-version=${(supportedVersions(parsed.provider ?? "microsoft.network") ?? ["2025-05-01"]).at(-1)}`;
+    return id;
+  }
+
+  /** The headers of a long-running operation's 202, as the spec declares them for the type (behaviour.ts). */
+  private pollHeaders(parsed: ParsedArmId, opId: string, lro: LongRunning, apiVersion: string | undefined): Record<string, string> {
+    if (lro.via === "location") return { location: this.operationResultUrl(parsed, opId, apiVersion), "retry-after": "0" };
+    // NSP: `/subscriptions/{s}/providers/Microsoft.Network/locations/{location}/networkSecurityPerimeterOperationStatuses/{operationId}`.
+    const url = `${this.origin}/subscriptions/${parsed.subscriptionId}/providers/Microsoft.Network/locations/${EMULATED_LOCATION}/${NSP_OPERATION_STATUSES}/${opId}?api-version=${apiVersion ?? (supportedVersions("microsoft.network") ?? []).at(-1)}`;
+    return { "azure-asyncoperation": url, "retry-after": "0" };
+  }
+
+  private operationResultUrl(parsed: ParsedArmId, opId: string, apiVersion: string | undefined): string {
+    const provider = parsed.provider ?? "Microsoft.Network";
+    return `${this.origin}/subscriptions/${parsed.subscriptionId}/providers/${provider}/locations/${EMULATED_LOCATION}/operationResults/${opId}?api-version=${apiVersion ?? (supportedVersions(provider) ?? []).at(-1)}`;
   }
 
   private finishOperation(op: AsyncOperation): void {
     if (op.status !== "InProgress") return;
     op.status = "Succeeded";
+    op.endTime = new Date().toISOString();
     op.complete();
   }
 
-  private pollOperation(id: string, asLocation: boolean) {
+  /** Counts a poll; true once the operation is done. */
+  private poll(id: string): AsyncOperation {
     const op = this.asyncOps.get(id);
     if (!op) throw new ArmError(404, "OperationNotFound", `Operation ${id} was not found.`);
     if (op.status === "InProgress") {
       if (op.pollsLeft > 0) op.pollsLeft--;
       if (op.pollsLeft === 0) this.finishOperation(op);
-      else return asLocation ? { status: 202, headers: { "retry-after": "0" } } : { status: 200, body: { id, name: id, status: "InProgress" }, headers: { "retry-after": "0" } };
     }
-    if (asLocation) return { status: 204 };
-    return { status: 200, body: { id, name: id, status: op.status, startTime: new Date().toISOString(), endTime: new Date().toISOString() } };
+    return op;
+  }
+
+  /** `OperationStatusResult` (common-types v5 types.json): id, name, status, resourceId, startTime, endTime. */
+  private operationStatus(id: string, path: string) {
+    const op = this.poll(id);
+    const body: Json = { id: path, name: id, status: op.status, resourceId: op.resourceId, startTime: op.startTime, ...(op.endTime ? { endTime: op.endTime } : {}) };
+    return { status: 200, body, ...(op.status === "InProgress" ? { headers: { "retry-after": "0" } } : {}) };
+  }
+
+  /** Location polling: 202 while running, then 204 (the operation returns no resource). */
+  private operationResult(id: string) {
+    const op = this.poll(id);
+    return op.status === "InProgress" ? { status: 202, headers: { "retry-after": "0" } } : { status: 204 };
+  }
+
+  /**
+   * The caller's role must allow `entry.operation` on `scope`, and each linked action on its scope;
+   * otherwise ARM's 403 AuthorizationFailed / LinkedAuthorizationFailed (authorization.ts). The linked
+   * actions are logged either way: the least-privilege role must grant them.
+   */
+  private authorize(claims: TokenClaims, entry: OperationLogEntry, scope: string, linked: readonly LinkedAction[] = []): void {
+    if (linked.length > 0) entry.linked = [...linked];
+    const role = claims.nspg_role ?? defaultRoleActions();
+    const who = `The client '${claims.upn ?? claims.appid ?? claims.oid}' with object id '${claims.oid}'`;
+    const action = entry.operation!;
+    if (!allows(role, action)) {
+      throw new ArmError(403, "AuthorizationFailed", `${who} does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
+    }
+    const missing = linked.filter((l) => !allows(role, l.action));
+    if (missing.length > 0) {
+      const first = missing[0]!;
+      const scopes = missing.filter((m) => m.action === first.action).map((m) => m.scope);
+      throw new ArmError(
+        403,
+        "LinkedAuthorizationFailed",
+        `${who} has permission to perform action '${action}' on scope '${scope}'; however, it does not have permission to perform action '${first.action}' on the linked scope(s) '${scopes.join(",")}' or the linked scope(s) are invalid.`,
+      );
+    }
   }
 
   private emit(
@@ -620,6 +730,9 @@ export class ArmEmulator {
  * test suite collects them to prove the deployment's role grants exactly the operations the code uses.
  */
 /** The User-Agent prefix of the guardrail's SDK clients. */
+/** The location the emulator's long-running operations report (any valid region would do). */
+const EMULATED_LOCATION = "westeurope";
+
 export const GUARDRAIL_USER_AGENT = "nsp-guardrail/";
 
 function writeOperationLog(operations: readonly OperationLogEntry[]): void {
@@ -629,11 +742,14 @@ function writeOperationLog(operations: readonly OperationLogEntry[]): void {
     mkdirSync(dir, { recursive: true });
     // Refused calls (401, 403, 429, 5xx, bad requests) prove nothing about the permissions the code needs.
     // Only the guardrail's own calls count (tests also call the emulator directly to set the scene).
+    // A 403 for a missing permission does count: the code needed the action, the role lacked it.
+    const needed = (o: OperationLogEntry) =>
+      o.status < 400 || o.status === 404 || o.status === 412 || (o.status === 403 && (o.errorCode === "AuthorizationFailed" || o.errorCode === "LinkedAuthorizationFailed"));
     const used = [
       ...new Set(
         operations
-          .filter((o) => o.operation && o.userAgent?.includes(GUARDRAIL_USER_AGENT) && (o.status < 400 || o.status === 404 || o.status === 412))
-          .map((o) => o.operation!),
+          .filter((o) => o.operation && o.userAgent?.includes(GUARDRAIL_USER_AGENT) && needed(o))
+          .flatMap((o) => [o.operation!, ...(o.linked ?? []).map((l) => l.action)]),
       ),
     ].sort();
     writeFileSync(join(dir, `${process.pid}-${randomUUID()}.json`), JSON.stringify(used));
@@ -655,7 +771,17 @@ function notFound(parsed: ParsedArmId, store?: ResourceStore): ArmError {
   return new ArmError(404, "ResourceNotFound", `The Resource '${parsed.type}/${parsed.name}'${group} was not found.`);
 }
 
-function checkPreconditions(req: IncomingMessage, current: StoredResource | undefined): void {
+/** The ETag header of an answer, for types that have ETags. */
+function etagHeader(stored: StoredResource): Record<string, string> {
+  return stored.etag ? { etag: stored.etag } : {};
+}
+
+/**
+ * If-Match / If-None-Match, only for types whose provider implements ETags: ARM's front door never
+ * checks them, so for every other type (all NSP types) the headers are ignored, as in Azure.
+ */
+function checkPreconditions(req: IncomingMessage, parsed: ParsedArmId, current: StoredResource | undefined): void {
+  if (!emulatesEtag(parsed.type)) return;
   const ifMatch = req.headers["if-match"];
   const ifNoneMatch = req.headers["if-none-match"];
   if (typeof ifMatch === "string") {

@@ -1,12 +1,17 @@
-/** The emulator's resources: ARM resources by id, with ETags and the parent/child structure ARM lists by. */
+/**
+ * The emulator's resources: ARM resources by id, with the parent/child structure ARM lists by, and an
+ * ETag only for the types whose spec defines `etag` (behaviour.ts `emulatesEtag`).
+ */
 import { randomUUID } from "node:crypto";
 import { idKey, parseArmId, type ParsedArmId } from "../model/armId.js";
 import type { ArmResource } from "../model/resource.js";
+import { emulatesEtag } from "./behaviour.js";
 
 export interface StoredResource {
   resource: ArmResource;
   parsed: ParsedArmId;
-  etag: string;
+  /** Undefined for types without ETags (every NSP type). */
+  etag: string | undefined;
 }
 
 export function newEtag(): string {
@@ -37,12 +42,16 @@ export class ResourceStore {
     return this.entries.get(idKey(id));
   }
 
-  /** Stores a resource as given (a copy is the caller's business); returns the stored entry. */
+  /**
+   * Stores a resource as given (a copy is the caller's business); returns the stored entry. A type
+   * with ETags keeps the body's or gets a new one; any other loses an `etag` the body may carry.
+   */
   set(resource: ArmResource): StoredResource {
     const parsed = parseArmId(resource.id);
     const key = idKey(resource.id);
-    const etag = typeof resource.etag === "string" ? resource.etag : newEtag();
-    const entry: StoredResource = { resource: { ...resource, etag }, parsed, etag };
+    const { etag: given, ...rest } = resource;
+    const etag = emulatesEtag(parsed.type) ? (typeof given === "string" ? given : newEtag()) : undefined;
+    const entry: StoredResource = { resource: etag ? { ...rest, etag } : (rest as ArmResource), parsed, etag };
     this.entries.set(key, entry);
     if (parsed.parentId) {
       const parentKey = idKey(parsed.parentId);

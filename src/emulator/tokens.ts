@@ -1,6 +1,9 @@
 /**
  * Bearer tokens of the emulator: HS256 JWTs signed with a secret made at start, carrying the claims
- * ARM copies into `systemData` and Event Grid events (object id, app id, tenant, name).
+ * ARM copies into `systemData` and Event Grid events (object id, app id, tenant, name), and the
+ * actions of the role the caller holds (the emulator's stand-in for role assignments; see
+ * authorization.ts). A caller without a role holds the default one (the deployment's custom role
+ * plus Reader).
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
@@ -12,6 +15,8 @@ export interface Caller {
   /** Display name or UPN of a user; absent for an application. */
   name?: string;
   tenantId?: string;
+  /** Actions of the caller's role (role-definition patterns); default: the generated custom role plus Reader. */
+  role?: readonly string[];
 }
 
 export interface TokenClaims {
@@ -26,6 +31,8 @@ export interface TokenClaims {
   name?: string;
   upn?: string;
   idtyp?: "user" | "app";
+  /** The caller's role actions (an emulator claim; ARM resolves role assignments instead). */
+  nspg_role?: string[];
 }
 
 export const DEFAULT_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
@@ -48,6 +55,7 @@ export class TokenIssuer {
       tid: caller.tenantId ?? DEFAULT_TENANT,
       ...(caller.appId ? { appid: caller.appId } : {}),
       ...(caller.name ? { name: caller.name, upn: caller.name, idtyp: "user" as const } : { idtyp: "app" as const }),
+      ...(caller.role ? { nspg_role: [...caller.role] } : {}),
     };
     const head = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
     const body = b64url(JSON.stringify(claims));
@@ -79,6 +87,7 @@ export function callerOf(claims: TokenClaims): Caller {
     ...(claims.appid ? { appId: claims.appid } : {}),
     ...(claims.name ? { name: claims.name } : {}),
     tenantId: claims.tid,
+    ...(claims.nspg_role ? { role: claims.nspg_role } : {}),
   };
 }
 

@@ -59,3 +59,50 @@ export const PREVIEW_TYPES: readonly string[] = [
   "microsoft.sql/servers",
   "microsoft.cognitiveservices/accounts",
 ];
+
+/** Azure REST specifications the per-type facts cite (paths relative to ../shared/azure-rest-api-specs). */
+export const SPECS = {
+  nsp: "specification/network/resource-manager/Microsoft.Network/Network/stable/2026-01-01/networkSecurityPerimeter.json",
+  storage: "specification/storage/resource-manager/Microsoft.Storage/Storage/stable/2026-09-01/openapi.json",
+  keyVault: "specification/keyvault/resource-manager/Microsoft.KeyVault/KeyVault/stable/2026-02-01/openapi.json",
+} as const;
+const NSP_SPEC = SPECS.nsp;
+const STORAGE_SPEC = SPECS.storage;
+const KEYVAULT_SPEC = SPECS.keyVault;
+
+/**
+ * Whether a resource type has an `etag` (and so honours `If-Match`), per Azure's REST specifications
+ * (paths relative to ../shared/azure-rest-api-specs). ARM's front door never checks ETags itself: the
+ * resource provider stores and validates them (Azure/azure-resource-manager-rpc, ETags addendum), so a
+ * type whose spec has no `etag` ignores `If-Match`. The guardrail's writes and the emulator both read
+ * this one table.
+ */
+export const ETAG_SUPPORT: ReadonlyArray<{ type: string; etag: boolean; spec: string }> = [
+  // None of the NSP definitions (NetworkSecurityPerimeter, NspProfile, NspAccessRule, NspAssociation,
+  // NspLink, NspLinkReference, NspLoggingConfiguration) has `etag`; no NSP operation declares If-Match.
+  { type: T.perimeter, etag: false, spec: NSP_SPEC },
+  { type: T.profile, etag: false, spec: NSP_SPEC },
+  { type: T.accessRule, etag: false, spec: NSP_SPEC },
+  { type: T.association, etag: false, spec: NSP_SPEC },
+  { type: "microsoft.network/networksecurityperimeters/links", etag: false, spec: NSP_SPEC },
+  { type: "microsoft.network/networksecurityperimeters/linkreferences", etag: false, spec: NSP_SPEC },
+  { type: "microsoft.network/networksecurityperimeters/loggingconfigurations", etag: false, spec: NSP_SPEC },
+  // StorageAccount has no `etag`; FileShare and BlobContainer are AzureEntityResource (`etag`).
+  { type: T.storageAccount, etag: false, spec: STORAGE_SPEC },
+  { type: T.fileShare, etag: true, spec: STORAGE_SPEC },
+  { type: "microsoft.storage/storageaccounts/blobservices/containers", etag: true, spec: STORAGE_SPEC },
+  { type: T.storageNspConfiguration, etag: false, spec: STORAGE_SPEC },
+  // Vault has no `etag`; its private endpoint connections do.
+  { type: T.keyVault, etag: false, spec: KEYVAULT_SPEC },
+  { type: "microsoft.keyvault/vaults/privateendpointconnections", etag: true, spec: KEYVAULT_SPEC },
+  { type: T.keyVaultNspConfiguration, etag: false, spec: KEYVAULT_SPEC },
+];
+
+/**
+ * Whether writes of `type` can be made conditional with `If-Match`. A type outside the table is
+ * UNCONFIRMED (its spec is not in the pinned subset): treated as having none, so nothing relies on
+ * an ETag that may not exist.
+ */
+export function hasEtag(type: string): boolean {
+  return ETAG_SUPPORT.find((row) => row.type === type.toLowerCase())?.etag ?? false;
+}

@@ -183,7 +183,8 @@ export class GuardrailPipeline {
       deleted: event.kind === "delete",
       eventId: event.id,
       eventType: event.eventType,
-      caller: { ...(event.caller.objectId ? { objectId: event.caller.objectId } : {}), ...(event.caller.appId ? { appId: event.caller.appId } : {}) },
+      // The name (a user's UPN) is what systemData.lastModifiedBy carries: the planner matches them.
+      caller: { ...(event.caller.objectId ? { objectId: event.caller.objectId } : {}), ...(event.caller.appId ? { appId: event.caller.appId } : {}), ...(event.caller.name ? { name: event.caller.name } : {}) },
     };
     const leased = await withRetry(async () => {
       const current = await this.store.getDirty(perimeterId);

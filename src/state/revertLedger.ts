@@ -1,7 +1,8 @@
 /**
  * The revert ledger: the audit trail of every revert the guardrail planned, applied, skipped or failed,
  * and of every `nsp-guardrail undo`. It is also what the safety rails count (flapping, the hourly cap),
- * how the guardrail recognises its own writes (by the ETag they left), and where a revert that failed
+ * how the guardrail recognises its own writes (by the version they left: `systemData.lastModifiedAt`
+ * and a hash of the writable state, as NSP resources have no ETags), and where a revert that failed
  * on an ARM error waits for the queue's retry.
  *
  * A port with two adapters: in memory (tests, replay) and Azure Tables + Blobs (the Functions app),
@@ -42,16 +43,21 @@ export interface RevertRecord {
   reason: string;
   /** The change being reverted: its event and the caller ARM reported. */
   cause?: { eventId: string; caller?: { objectId?: string; appId?: string } };
+  /** Who made the change, as ARM's systemData (checked against the event's claims) establishes it. */
+  author?: { by: string; byType?: string; at?: string };
   /** Who asked (an undo: the operator's object id when the token says it). */
   actor?: string;
   /** The target as evaluated, before the write (absent: it did not exist). */
   before?: ArmResource;
   /** The body written: the intended one until the write lands, then ARM's answer (absent for a delete). */
   after?: ArmResource;
-  /** The ETag the write was conditional on (`*` with If-None-Match: creation). */
+  /** The ETag the write was conditional on (`*` with If-None-Match: creation), for types with ETags. */
   ifMatch?: string;
-  /** The ETag the write left: the guardrail recognises its own change by it. */
-  resultEtag?: string;
+  /**
+   * The version the write left, verified on a re-read (`{lastModifiedAt}#{hash of the writable state}`):
+   * the guardrail recognises its own change by it, and `undo` checks nobody changed the target since.
+   */
+  resultVersion?: string;
   /** Write attempts made (queue retries add one each). */
   attempts: number;
   /** A failed attempt that the next evaluation of the perimeter retries. */
@@ -204,9 +210,12 @@ interface RevertEntity {
   causeEventId?: string;
   causeObjectId?: string;
   causeAppId?: string;
+  authorBy?: string;
+  authorType?: string;
+  authorAt?: string;
   actor?: string;
   ifMatch?: string;
-  resultEtag?: string;
+  resultVersion?: string;
   attempts: number;
   retryPending: boolean;
   hasBefore: boolean;
@@ -345,9 +354,12 @@ function toEntity(r: RevertRecord): RevertEntity {
     ...optional("causeEventId", r.cause?.eventId),
     ...optional("causeObjectId", r.cause?.caller?.objectId),
     ...optional("causeAppId", r.cause?.caller?.appId),
+    ...optional("authorBy", r.author?.by),
+    ...optional("authorType", r.author?.byType),
+    ...optional("authorAt", r.author?.at),
     ...optional("actor", r.actor),
     ...optional("ifMatch", r.ifMatch),
-    ...optional("resultEtag", r.resultEtag),
+    ...optional("resultVersion", r.resultVersion),
     attempts: r.attempts,
     retryPending: r.retryPending,
     hasBefore: r.before !== undefined,
@@ -376,9 +388,10 @@ function fromEntity(e: RevertEntity): RevertSummary {
     status: e.status as RevertStatus,
     reason: e.reason,
     ...(e.causeEventId ? { cause: { eventId: e.causeEventId, ...(Object.keys(caller).length ? { caller } : {}) } } : {}),
+    ...(e.authorBy ? { author: { by: e.authorBy, ...(e.authorType ? { byType: e.authorType } : {}), ...(e.authorAt ? { at: e.authorAt } : {}) } } : {}),
     ...(e.actor ? { actor: e.actor } : {}),
     ...(e.ifMatch ? { ifMatch: e.ifMatch } : {}),
-    ...(e.resultEtag ? { resultEtag: e.resultEtag } : {}),
+    ...(e.resultVersion ? { resultVersion: e.resultVersion } : {}),
     attempts: Number(e.attempts) || 0,
     retryPending: e.retryPending === true,
   };

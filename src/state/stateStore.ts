@@ -55,7 +55,7 @@ export interface PerimeterCache {
 export interface DirtyMarker {
   perimeterId: string;
   /** Resource ids changed since the last evaluation (each to be re-read), with the event ids that said so. */
-  changes: Array<{ resourceId: string; deleted: boolean; eventId: string; eventType: string; caller?: { objectId?: string; appId?: string } }>;
+  changes: Array<{ resourceId: string; deleted: boolean; eventId: string; eventType: string; caller?: { objectId?: string; appId?: string; name?: string } }>;
   /** When the first change of this batch arrived. */
   since: string;
   /** Whether an evaluation message is already queued for this batch (coalescing). */

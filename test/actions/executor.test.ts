@@ -1,6 +1,7 @@
 /** The executor's decisions with a scripted writer: the paths the end-to-end tests do not reach. */
 import { describe, expect, it } from "vitest";
-import { ArmWriteError, PreconditionFailedError, type ArmWriter, type PutCondition } from "../../src/actions/armWriter.js";
+import { ArmWriteError, type ArmWriter, type DeleteCondition, type PutCondition } from "../../src/actions/armWriter.js";
+import { resourceVersion } from "../../src/actions/safety.js";
 import { RevertExecutor, RevertRetryError as RevertRetryErrorClass } from "../../src/actions/executor.js";
 import type { RevertPlan } from "../../src/actions/planner.js";
 import type { ArmResource } from "../../src/model/resource.js";
@@ -16,11 +17,16 @@ const account = storageAccount("stexec");
 const good = association(nsp, "assoc-stexec", account.id, { profile: prof, accessMode: "Enforced" });
 const bad = { ...withProps(good, { accessMode: "Learning" }) };
 
-/** A writer that records calls and answers from a script. */
+const ALICE_AT = { lastModifiedAt: "2026-11-28T08:00:00.000Z", lastModifiedBy: "alice@contoso.example", lastModifiedByType: "User" };
+/** The association as the evaluation saw it: downgraded by Alice (NSP resources carry no ETag). */
+const seen: ArmResource = { ...bad, systemData: ALICE_AT };
+
+/** A writer over a scripted ARM state: records calls; a PUT stamps systemData as ARM would. */
 class ScriptedWriter implements ArmWriter {
   calls: string[] = [];
+  private writes = 0;
   constructor(
-    private readonly state: Map<string, ArmResource>,
+    readonly state: Map<string, ArmResource>,
     private readonly failPut?: () => Error | undefined,
   ) {}
   async get(id: string) {
@@ -31,14 +37,19 @@ class ScriptedWriter implements ArmWriter {
     this.calls.push(`PUT ${resource.id.split("/").pop()} ${JSON.stringify(condition)}`);
     const failure = this.failPut?.();
     if (failure) throw failure;
-    const stored = { ...resource, etag: 'W/"new"' };
+    const stored = { ...resource, systemData: { lastModifiedAt: `2026-11-28T09:00:0${++this.writes}.000Z`, lastModifiedBy: "6e5b9d1c-0000-0000-0000-00000000a5a5", lastModifiedByType: "Application" } };
     this.state.set(resource.id.toLowerCase(), stored);
     return stored;
   }
-  async delete(id: string, condition: { ifMatch: string }) {
+  async delete(id: string, condition: DeleteCondition) {
     this.calls.push(`DELETE ${id.split("/").pop()} ${JSON.stringify(condition)}`);
     this.state.delete(id.toLowerCase());
   }
+}
+
+/** ARM holding `resource` (by default what the evaluation saw). */
+function armWith(resource: ArmResource = seen): Map<string, ArmResource> {
+  return new Map([[resource.id.toLowerCase(), resource]]);
 }
 
 function plan(overrides: Partial<RevertPlan> = {}): RevertPlan {
@@ -46,7 +57,7 @@ function plan(overrides: Partial<RevertPlan> = {}): RevertPlan {
     action: { type: "revert", ruleId: "storage-enforcement-downgrade", resourceId: account.id, operation: "restore", status: "skipped", reason: "would restore assoc-stexec; no revert executor is configured" },
     targetId: good.id,
     body: good,
-    current: { ...bad, etag: 'W/"seen"' },
+    current: seen,
     cause: { eventId: "evt-1", caller: { objectId: "0000000a-0000-0000-0000-000000000001" } },
     ...overrides,
   };
@@ -59,29 +70,62 @@ function decisionOf(plans: RevertPlan[], perimeterId = nsp.id): PerimeterDecisio
 const LIVE = policyOf("dryRun: false\nrules: { storage-enforcement-downgrade: { action: revert } }");
 
 describe("RevertExecutor", () => {
-  it("without an ETag at evaluation: compare-and-swap on a fresh read", async () => {
-    const state = new Map([[good.id.toLowerCase(), { ...bad, etag: 'W/"fresh"' }]]);
-    const writer = new ScriptedWriter(state);
-    const executor = new RevertExecutor({ writer, ledger: new MemoryRevertLedger(), policy: LIVE });
-    const p = plan({ current: bad });
-    await executor.execute(decisionOf([p]), [p]);
-    expect(writer.calls).toEqual(["GET assoc-stexec", 'PUT assoc-stexec {"ifMatch":"W/\\"fresh\\""}']);
+  it("compare-then-write: re-reads, writes without If-Match (NSP has no ETags), re-reads to verify and records the version", async () => {
+    const writer = new ScriptedWriter(armWith());
+    const ledger = new MemoryRevertLedger();
+    const p = plan();
+    await new RevertExecutor({ writer, ledger, policy: LIVE }).execute(decisionOf([p]), [p]);
+    expect(writer.calls).toEqual(["GET assoc-stexec", "PUT assoc-stexec {}", "GET assoc-stexec"]);
     expect(p.action.status).toBe("applied");
-
-    // Changed since the evaluation (fresh read disagrees): nothing written.
-    const changed = new ScriptedWriter(new Map([[good.id.toLowerCase(), { ...withProps(good, { accessMode: "Audit" }), etag: 'W/"fresh"' }]]));
-    const q = plan({ current: bad });
-    await new RevertExecutor({ writer: changed, ledger: new MemoryRevertLedger(), policy: LIVE }).execute(decisionOf([q]), [q]);
-    expect(changed.calls).toEqual(["GET assoc-stexec"]);
-    expect(q.action).toMatchObject({ status: "skipped", reason: expect.stringMatching(/^changed again since evaluation/) });
+    const written = writer.state.get(good.id.toLowerCase())!;
+    expect(ledger.all()[0]).toMatchObject({ status: "applied", resultVersion: resourceVersion(written) });
+    expect(ledger.all()[0]!.resultVersion).toMatch(/^2026-11-28T09:00:01\.000Z#[0-9a-f]{16}$/);
+    expect(ledger.all()[0]!.ifMatch).toBeUndefined();
   });
 
-  it("a 412 after an earlier attempt landed is recognised: nothing to write", async () => {
-    const state = new Map([[good.id.toLowerCase(), { ...good, etag: 'W/"landed"' }]]);
-    const writer = new ScriptedWriter(state, () => new PreconditionFailedError("412"));
+  it("changed again: a write in between (even of the same values, by someone else) is not overwritten", async () => {
+    const sameValuesByBob = { ...bad, systemData: { ...ALICE_AT, lastModifiedAt: "2026-11-28T08:30:00.000Z", lastModifiedBy: "bob@contoso.example" } };
+    const audit = { ...withProps(good, { accessMode: "Audit" }), systemData: { ...ALICE_AT, lastModifiedAt: "2026-11-28T08:31:00.000Z" } };
+    for (const now of [sameValuesByBob, audit]) {
+      const writer = new ScriptedWriter(armWith(now));
+      const q = plan();
+      await new RevertExecutor({ writer, ledger: new MemoryRevertLedger(), policy: LIVE }).execute(decisionOf([q]), [q]);
+      expect(writer.calls).toEqual(["GET assoc-stexec"]);
+      expect(q.action).toMatchObject({ status: "skipped", reason: expect.stringMatching(/^changed again since evaluation/) });
+    }
+    // Deleted since the evaluation: not re-created (only a 404 seen at evaluation leads to re-creation).
+    const gone = new ScriptedWriter(new Map());
+    const r = plan();
+    await new RevertExecutor({ writer: gone, ledger: new MemoryRevertLedger(), policy: LIVE }).execute(decisionOf([r]), [r]);
+    expect(gone.calls).toEqual(["GET assoc-stexec"]);
+    expect(r.action.reason).toMatch(/^changed again since evaluation/);
+  });
+
+  it("an earlier attempt that landed is recognised on the re-read: nothing to write", async () => {
+    const writer = new ScriptedWriter(armWith({ ...good, systemData: { ...ALICE_AT, lastModifiedAt: "2026-11-28T08:59:00.000Z", lastModifiedBy: "6e5b9d1c-0000-0000-0000-00000000a5a5" } }));
     const p = plan();
     await new RevertExecutor({ writer, ledger: new MemoryRevertLedger(), policy: LIVE }).execute(decisionOf([p]), [p]);
+    expect(writer.calls).toEqual(["GET assoc-stexec"]);
     expect(p.action).toMatchObject({ status: "skipped", reason: expect.stringMatching(/already in its last known good state/) });
+  });
+
+  it("a write the re-read does not confirm is not reported applied: failed and alerted", async () => {
+    const state = armWith();
+    const writer = new ScriptedWriter(state);
+    const racing: ArmWriter = {
+      get: (id) => writer.get(id),
+      delete: (id, c) => writer.delete(id, c),
+      put: async (resource, c) => {
+        const out = await writer.put(resource, c);
+        state.set(good.id.toLowerCase(), { ...withProps(good, { accessMode: "Learning" }), systemData: { ...ALICE_AT, lastModifiedAt: "2026-11-28T09:30:00.000Z" } });
+        return out;
+      },
+    };
+    const p = plan();
+    const decision = decisionOf([p]);
+    await new RevertExecutor({ writer: racing, ledger: new MemoryRevertLedger(), policy: LIVE }).execute(decision, [p]);
+    expect(p.action).toMatchObject({ status: "failed", reason: expect.stringMatching(/^not verified: wrote assoc-stexec, but the re-read holds another state \(last modified by alice@contoso.example\)/) });
+    expect(decision.actions.some((a) => a.type === "alert" && a.reason.includes("not verified"))).toBe(true);
   });
 
   it("dry run if either the planner or the executor's policy says so", async () => {
@@ -91,7 +135,7 @@ describe("RevertExecutor", () => {
     await new RevertExecutor({ writer, ledger, policy: policyOf("rules: { storage-enforcement-downgrade: { action: revert } }") }).execute(decisionOf([p]), [p]);
     expect(p.action).toMatchObject({ status: "planned", reason: expect.stringMatching(/^dry run: would restore assoc-stexec to its last known good body \[revert rv-/) });
     expect(writer.calls).toEqual([]);
-    expect(ledger.all()[0]).toMatchObject({ status: "planned", before: { etag: 'W/"seen"' }, after: { id: good.id } });
+    expect(ledger.all()[0]).toMatchObject({ status: "planned", before: { systemData: ALICE_AT }, after: { id: good.id } });
   });
 
   it("never writes outside the evaluated perimeter, a non-perimeter resource, or a change by its own identity", async () => {
@@ -108,7 +152,7 @@ describe("RevertExecutor", () => {
   });
 
   it("a 403 is final at once and alerted; the executor does not throw", async () => {
-    const writer = new ScriptedWriter(new Map(), () => new ArmWriteError("write assoc-stexec: HTTP 403 AuthorizationFailed", 403, "AuthorizationFailed", false));
+    const writer = new ScriptedWriter(armWith(), () => new ArmWriteError("write assoc-stexec: HTTP 403 AuthorizationFailed", 403, "AuthorizationFailed", false));
     const ledger = new MemoryRevertLedger();
     const p = plan();
     const decision = decisionOf([p]);
@@ -118,12 +162,12 @@ describe("RevertExecutor", () => {
     expect(ledger.all()[0]).toMatchObject({ status: "failed", retryPending: false, attempts: 1 });
   });
 
-  it("a re-creation (target gone since the last known good) uses If-None-Match", async () => {
+  it("a re-creation (target gone at evaluation) happens only after a 404 on the re-read, without If-None-Match for an ETag-less type", async () => {
     const writer = new ScriptedWriter(new Map());
     const p = plan();
     delete p.current;
     await new RevertExecutor({ writer, ledger: new MemoryRevertLedger(), policy: LIVE }).execute(decisionOf([p]), [p]);
-    expect(writer.calls).toEqual(['PUT assoc-stexec {"ifNoneMatch":"*"}']);
+    expect(writer.calls).toEqual(["GET assoc-stexec", "PUT assoc-stexec {}", "GET assoc-stexec"]);
     expect(p.action.reason).toMatch(/^re-created assoc-stexec with its last known good body/);
   });
 
@@ -132,7 +176,7 @@ describe("RevertExecutor", () => {
 
     it("a redelivered evaluation that re-plans the same change continues the record (same id, attempts go on)", async () => {
       let failing = true;
-      const writer = new ScriptedWriter(new Map(), () => (failing ? transient() : undefined));
+      const writer = new ScriptedWriter(armWith(), () => (failing ? transient() : undefined));
       const ledger = new MemoryRevertLedger();
       const executor = new RevertExecutor({ writer, ledger, policy: LIVE });
       const first = plan();
@@ -147,7 +191,7 @@ describe("RevertExecutor", () => {
 
     it("without a plan (findings no longer new, or the timer reconcile) the pending revert is retried from the ledger", async () => {
       let failing = true;
-      const writer = new ScriptedWriter(new Map(), () => (failing ? transient() : undefined));
+      const writer = new ScriptedWriter(armWith(), () => (failing ? transient() : undefined));
       const ledger = new MemoryRevertLedger();
       const executor = new RevertExecutor({ writer, ledger, policy: LIVE });
       const first = plan();
@@ -156,28 +200,30 @@ describe("RevertExecutor", () => {
       const decision = decisionOf([]);
       await executor.execute(decision, []);
       expect(decision.actions).toEqual([expect.objectContaining({ type: "revert", status: "applied", reason: expect.stringMatching(/^restored assoc-stexec/) })]);
-      expect(writer.calls.at(-1)).toBe('PUT assoc-stexec {"ifMatch":"W/\\"seen\\""}');
+      expect(writer.calls.slice(-3)).toEqual(["GET assoc-stexec", "PUT assoc-stexec {}", "GET assoc-stexec"]);
       expect(ledger.all()[0]).toMatchObject({ status: "applied", attempts: 2 });
     });
 
     it("a newer change of the same resource supersedes the pending revert", async () => {
       let failing = true;
-      const writer = new ScriptedWriter(new Map(), () => (failing ? transient() : undefined));
+      const writer = new ScriptedWriter(armWith(), () => (failing ? transient() : undefined));
       const ledger = new MemoryRevertLedger();
       const executor = new RevertExecutor({ writer, ledger, policy: LIVE });
       const first = plan();
       await expect(executor.execute(decisionOf([first]), [first])).rejects.toThrow(RevertRetryErrorClass);
       failing = false;
-      const newer = plan({ current: { ...withProps(good, { accessMode: "Audit" }), etag: 'W/"newer"' }, cause: { eventId: "evt-2", caller: { objectId: "0000000a-0000-0000-0000-000000000001" } } });
+      const newerBody = { ...withProps(good, { accessMode: "Audit" }), systemData: { ...ALICE_AT, lastModifiedAt: "2026-11-28T08:40:00.000Z" } };
+      writer.state.set(good.id.toLowerCase(), newerBody);
+      const newer = plan({ current: newerBody, cause: { eventId: "evt-2", caller: { objectId: "0000000a-0000-0000-0000-000000000001" } } });
       await executor.execute(decisionOf([newer]), [newer]);
-      expect(writer.calls.at(-1)).toBe('PUT assoc-stexec {"ifMatch":"W/\\"newer\\""}');
+      expect(writer.calls.slice(-3)).toEqual(["GET assoc-stexec", "PUT assoc-stexec {}", "GET assoc-stexec"]);
       const byEvent = new Map(ledger.all().map((r) => [r.cause?.eventId, r]));
       expect(byEvent.get("evt-1")).toMatchObject({ status: "skipped", retryPending: false, reason: expect.stringMatching(/superseded by a newer change of the same resource$/) });
       expect(byEvent.get("evt-2")).toMatchObject({ status: "applied", retryPending: false });
     });
 
     it("the same decision run twice (a store conflict re-running it) writes once", async () => {
-      const writer = new ScriptedWriter(new Map());
+      const writer = new ScriptedWriter(armWith());
       const ledger = new MemoryRevertLedger();
       const executor = new RevertExecutor({ writer, ledger, policy: LIVE });
       const once = plan();

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { ArmWriter } from "../../src/actions/armWriter.js";
 import { RevertRetryError } from "../../src/actions/executor.js";
+import { resourceVersion } from "../../src/actions/safety.js";
 import { MemoryRevertLedger } from "../../src/state/revertLedger.js";
 import { accessRule, association } from "../helpers/builders.js";
 import { ALICE, BOB_EXEMPT, GUARDRAIL, policyOf, revertEstate, startRevertPipeline, withProps } from "../helpers/revertHarness.js";
@@ -41,8 +42,8 @@ describe("reverts through the pipeline", () => {
     expect(decisions[1]!.findings.filter((f) => f.status === "resolved").map((f) => f.ruleId).sort()).toEqual(["storage-enforcement-downgrade", "storage-transition-mode"]);
     expect((await h.openFindings()).filter((l) => l.includes("assoc-stalpha") || l.includes("/stalpha "))).toEqual([]);
 
-    // One conditional PUT by the guardrail, nothing else.
-    expect(h.guardrailWrites().map((o) => `${o.method} ${o.path.split("/").pop()} ${o.status}`)).toEqual(["PUT assoc-stalpha 200"]);
+    // One PUT by the guardrail (long-running: 202), nothing else.
+    expect(h.guardrailWrites().map((o) => `${o.method} ${o.path.split("/").pop()} ${o.status}`)).toEqual(["PUT assoc-stalpha 202"]);
 
     // Audited: who changed it, which event, before and after.
     const [record] = ledger.all();
@@ -54,14 +55,18 @@ describe("reverts through the pipeline", () => {
       targetId: e.assocs[0]!.id,
       operation: "restore",
       cause: { caller: { objectId: ALICE.objectId } },
+      author: { by: ALICE.name, byType: "User" },
       attempts: 1,
       retryPending: false,
     });
     expect(record!.cause?.eventId).toBeTruthy();
     expect(record!.before?.properties?.["accessMode"]).toBe("Learning");
     expect(record!.after?.properties?.["accessMode"]).toBe("Enforced");
-    expect(record!.resultEtag).toBe(h.emulator.store.get(e.assocs[0]!.id)!.etag);
-    expect(record!.ifMatch).toBe(record!.before?.etag);
+    // Azure's NSP resources have no ETag: the revert compared before writing and recorded the version
+    // it left (verified on a re-read), which is how its own event was recognised.
+    expect(restored.etag).toBeUndefined();
+    expect(record!.ifMatch).toBeUndefined();
+    expect(record!.resultVersion).toBe(resourceVersion(restored));
   });
 
   it("a new association of an NFS account in Enforced mode is deleted", async () => {
@@ -117,22 +122,21 @@ describe("reverts through the pipeline", () => {
     expect(ledger.all().map((r) => r.status)).toEqual(["skipped"]);
   });
 
-  it("a change between evaluation and revert is not clobbered (412 on If-Match)", async () => {
+  it("a change between evaluation and revert is not clobbered: the re-read finds it and the revert is skipped as changed again", async () => {
     const e = revertEstate();
     const ledger = new MemoryRevertLedger();
-    let seenRightAfter: unknown;
+    let interfered = false;
     const interfering = (inner: ArmWriter, emulator: import("../../src/emulator/server.js").ArmEmulator): ArmWriter => ({
-      get: (id) => inner.get(id),
-      delete: (id, c) => inner.delete(id, c),
-      put: async (resource, condition) => {
-        // Someone changes the association again after the evaluation read it, before the revert lands.
-        emulator.put(withProps(e.assocs[0]!, { accessMode: "Audit" }), ALICE);
-        try {
-          return await inner.put(resource, condition);
-        } finally {
-          seenRightAfter = emulator.store.get(e.assocs[0]!.id)?.resource.properties?.["accessMode"];
+      get: async (id) => {
+        // Someone changes the association again after the evaluation read it, before the revert's re-read.
+        if (!interfered) {
+          interfered = true;
+          emulator.put(withProps(e.assocs[0]!, { accessMode: "Audit" }), ALICE);
         }
+        return inner.get(id);
       },
+      delete: (id, c) => inner.delete(id, c),
+      put: (resource, condition) => inner.put(resource, condition),
     });
     const h = await startRevertPipeline(e.resources, { policy: policyOf(DOWNGRADE_REVERT), ledger, wrapWriter: interfering });
     await h.pipeline.reconcile();
@@ -142,11 +146,36 @@ describe("reverts through the pipeline", () => {
       status: "skipped",
       reason: expect.stringMatching(/^changed again since evaluation; re-evaluated by its own event \[revert rv-/),
     });
-    expect(seenRightAfter).toBe("Audit"); // the newer change stood
-    expect(h.guardrailWrites().map((o) => `${o.method} ${o.status}`)).toEqual(["PUT 412"]);
+    expect(h.stored(e.assocs[0]!.id)!.properties?.["accessMode"]).toBe("Audit"); // the newer change stood
+    expect(h.guardrailWrites()).toEqual([]);
     // The newer change was evaluated through its own event.
     expect(decisions.length).toBeGreaterThanOrEqual(2);
-    expect(ledger.all()[0]).toMatchObject({ status: "skipped", attempts: 1, retryPending: false });
+    expect(ledger.all()[0]).toMatchObject({ status: "skipped", attempts: 0, retryPending: false });
+  });
+
+  it("a write of the same values by someone else in between also counts as changed again (systemData differs)", async () => {
+    const e = revertEstate();
+    let interfered = false;
+    const interfering = (inner: ArmWriter, emulator: import("../../src/emulator/server.js").ArmEmulator): ArmWriter => ({
+      get: async (id) => {
+        if (!interfered) {
+          interfered = true;
+          emulator.put(withProps(e.assocs[0]!, { accessMode: "Learning" }), BOB_EXEMPT);
+        }
+        return inner.get(id);
+      },
+      delete: (id, c) => inner.delete(id, c),
+      put: (resource, condition) => inner.put(resource, condition),
+    });
+    const h = await startRevertPipeline(e.resources, { policy: policyOf(`${DOWNGRADE_REVERT}\nexemptPrincipals: [${BOB_EXEMPT.objectId}]`), wrapWriter: interfering });
+    await h.pipeline.reconcile();
+    h.emulator.put(withProps(e.assocs[0]!, { accessMode: "Learning" }), ALICE);
+    const decisions = await h.settle();
+    expect(decisions[0]!.actions.find((a) => a.type === "revert")).toMatchObject({ status: "skipped", reason: expect.stringMatching(/^changed again since evaluation/) });
+    // Bob's write has its own event, evaluated on its own (the finding is no longer new: nothing to revert).
+    expect(decisions.length).toBeGreaterThanOrEqual(2);
+    expect(h.guardrailWrites()).toEqual([]);
+    expect(h.stored(e.assocs[0]!.id)!.systemData?.lastModifiedBy).toBe(BOB_EXEMPT.name);
   });
 
   it("flapping: a user flipping the association repeatedly stops the reverts and raises a flapping alert", async () => {
@@ -245,7 +274,7 @@ describe("reverts through the pipeline", () => {
     expect(h.stored(e.assocs[0]!.id)!.properties?.["accessMode"]).toBe("Enforced");
     expect(ledger.all()).toHaveLength(1);
     expect(ledger.all()[0]).toMatchObject({ revertId: pending!.revertId, status: "applied", attempts: 2, retryPending: false });
-    expect(h.guardrailWrites().map((o) => o.status)).toEqual([500, 500, 500, 200]);
+    expect(h.guardrailWrites().map((o) => o.status)).toEqual([500, 500, 500, 202]);
     expect((await h.openFindings()).filter((l) => l.includes("stalpha"))).toEqual([]);
   });
 
@@ -303,7 +332,12 @@ describe("reverts through the pipeline", () => {
     ]);
     // Polls of the association's long-running operations, and the poller's final GET.
     const reads = new Set(h.emulator.operations.filter((o) => o.caller?.objectId === GUARDRAIL.objectId && o.method === "GET").map((o) => o.operation));
-    expect([...reads].sort()).toEqual(["Microsoft.Network/locations/operations/read", "Microsoft.Network/networkSecurityPerimeters/resourceAssociations/read"]);
+    // Compare-then-write re-reads each target; association writes are polled at the NSP operation-status path.
+    expect([...reads].sort()).toEqual([
+      "Microsoft.Network/locations/networkSecurityPerimeterOperationStatuses/read",
+      "Microsoft.Network/networkSecurityPerimeters/profiles/accessRules/read",
+      "Microsoft.Network/networkSecurityPerimeters/resourceAssociations/read",
+    ]);
     expect(h.stored(`${e.prof.id}/accessRules/open`)).toBeUndefined();
   });
 });

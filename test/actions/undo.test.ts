@@ -92,11 +92,14 @@ describe("nsp-guardrail undo (subprocess, ledger on Azurite)", () => {
     expect(undo.reason).toMatch(new RegExp(`^restored assoc-stalpha to its body before revert ${revert!.revertId} \\(accessMode Learning, profile default\\)`));
     expect(undo.actor).toContain(OPERATOR.objectId);
 
-    // ARM holds the user's body again, written by the operator's identity with If-Match.
+    // ARM holds the user's body again, written by the operator's identity: NSP resources have no ETags,
+    // so the undo compared the version the revert left before writing (the association PUT is a 202).
     const now = h.stored(e.assocs[0]!.id)!;
     expect(now.properties?.["accessMode"]).toBe("Learning");
+    expect(now.etag).toBeUndefined();
     const undoWrites = h.emulator.operations.filter((o) => o.caller?.objectId === OPERATOR.objectId && o.method === "PUT");
-    expect(undoWrites.map((o) => o.status)).toEqual([200]);
+    expect(undoWrites.map((o) => o.status)).toEqual([202]);
+    expect((await ledger.get(undo.revertId))?.resultVersion).toBe(`${now.systemData?.lastModifiedAt}#${(await ledger.get(undo.revertId))?.resultVersion?.split("#")[1]}`);
 
     // Audited in the ledger, both ways.
     expect((await ledger.get(revert!.revertId))?.undoneBy).toBe(undo.revertId);
@@ -122,7 +125,7 @@ describe("nsp-guardrail undo (subprocess, ledger on Azurite)", () => {
 });
 
 describe("undo rails (in process)", () => {
-  it("re-creates what a revert deleted, with If-None-Match", async () => {
+  it("re-creates what a revert deleted, after a 404 on the re-read (no If-None-Match: the type has no ETags)", async () => {
     const e = revertEstate();
     const ledger = new MemoryRevertLedger();
     const h = await startRevertPipeline(e.resources, { policy: policyOf("dryRun: false\nrules: { storage-nfs: { action: revert } }"), ledger });

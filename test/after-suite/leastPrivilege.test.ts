@@ -34,9 +34,14 @@ describe("least privilege", () => {
   it("the committed role is what gen:infra writes", () => {
     expect(lower(role.actions)).toEqual(lower(roleDefinition(used).actions));
     expect(role.actions.every((a) => !a.includes("*"))).toBe(true);
-    // Writes only on perimeter resources (reverts), nothing else.
+    // Writes only on perimeter resources (reverts), and the linked actions ARM checks for them: joining
+    // a profile and a member to a perimeter, and naming subscriptions in an access rule.
     const writes = role.actions.filter((a) => /\/(write|delete|action)$/i.test(a));
-    for (const w of writes) expect(w).toMatch(/^Microsoft\.Network\/networkSecurityPerimeters\/(resourceAssociations|profiles\/accessRules)\/(write|delete)$/i);
+    for (const w of writes) {
+      expect(w).toMatch(
+        /^(Microsoft\.Network\/networkSecurityPerimeters\/(resourceAssociations|profiles\/accessRules)\/(write|delete)|Microsoft\.Network\/networkSecurityPerimeters\/profiles\/join\/action|Microsoft\.[A-Za-z]+(\/[A-Za-z]+)+\/joinPerimeter\/action|Microsoft\.Resources\/subscriptions\/joinPerimeterRule\/action)$/i,
+      );
+    }
   });
 });
 

@@ -70,7 +70,17 @@ export class Evaluations {
   evaluate(findings: Finding[], now: Date, changes: DirtyMarker["changes"] = []): { decision: PerimeterDecision; plans: RevertPlan[] } {
     const diff = diffFindings(findings, this.stored, now);
     this.stored = diff.stored;
-    const plans = planActions(diff.decided, { policy: this.policy, changes, previous: new Estate([]), lastKnownGood: new Estate([]), current: new Estate([]) });
+    // ARM holds each changed association as its change left it: systemData names the change's caller.
+    const current = changes
+      .filter((c) => !c.deleted)
+      .map((c) => ({
+        id: c.resourceId,
+        name: c.resourceId.split("/").pop()!,
+        type: "Microsoft.Network/networkSecurityPerimeters/resourceAssociations",
+        properties: {},
+        systemData: { lastModifiedBy: c.caller?.name ?? c.caller?.appId ?? "", lastModifiedByType: c.caller?.name ? "User" : "Application", lastModifiedAt: now.toISOString() },
+      }));
+    const plans = planActions(diff.decided, { policy: this.policy, changes, previous: new Estate([]), lastKnownGood: new Estate([]), current: new Estate(current) });
     return { decision: { perimeterId: this.perimeterId, findings: diff.decided, actions: plans.map((p) => p.action) }, plans };
   }
 }
