@@ -51,6 +51,19 @@ function onPath(command) {
 const DOTNET_QUIET = { DOTNET_NOLOGO: "1", DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOTNET_SKIP_FIRST_TIME_EXPERIENCE: "1" };
 
 /**
+ * Why this machine cannot have the compiler (undefined: it has it, or can restore it).
+ * @returns {string | undefined}
+ */
+export function whyUnavailable() {
+  if (existsSync(compilerPath())) return undefined;
+  if (process.platform !== "linux" || process.arch !== "x64") {
+    return `the Bicep check uses ${PACKAGE_ID}, built for Linux x64 (this is ${process.platform} ${process.arch})`;
+  }
+  if (!onPath("dotnet")) return "`dotnet` is not on PATH: the Bicep compiler comes from NuGet through it (install the .NET SDK)";
+  return undefined;
+}
+
+/**
  * The compiler, restored on first use. `unavailable` says why there is none (no dotnet on this
  * machine); a failed restore throws.
  * @returns {{ path: string } | { unavailable: string }}
@@ -58,10 +71,8 @@ const DOTNET_QUIET = { DOTNET_NOLOGO: "1", DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOT
 export function obtainCompiler() {
   const path = compilerPath();
   if (existsSync(path)) return { path };
-  if (process.platform !== "linux" || process.arch !== "x64") {
-    return { unavailable: `the Bicep check uses ${PACKAGE_ID}, built for Linux x64 (this is ${process.platform} ${process.arch})` };
-  }
-  if (!onPath("dotnet")) return { unavailable: "`dotnet` is not on PATH: the Bicep compiler comes from NuGet through it (install the .NET SDK)" };
+  const unavailable = whyUnavailable();
+  if (unavailable) return { unavailable };
   const restore = spawnSync("dotnet", ["restore", PROJECT, "--packages", PACKAGES], {
     encoding: "utf8",
     env: { ...process.env, ...DOTNET_QUIET },
@@ -125,13 +136,24 @@ export function compileInfra(compiler) {
   const failures = [template, params, lint].filter((r) => r.status !== 0 && parseDiagnostics(r.stderr + r.stdout).length === 0);
   for (const f of failures) diagnostics.push({ file: "", line: 0, column: 0, level: "Error", code: "exit", message: `the compiler exited ${f.status}: ${f.stderr.trim()}` });
   const templateText = template.status === 0 ? template.stdout : undefined;
-  /** @type {Record<string, unknown> | undefined} */
-  let parameters;
-  if (params.status === 0) {
-    const out = /** @type {{ parametersJson: string }} */ (JSON.parse(params.stdout));
-    parameters = JSON.parse(out.parametersJson);
-  }
-  return { version, diagnostics, templateText, parameters };
+  return { version, diagnostics, templateText, parameters: parametersOf(params) };
+}
+
+/** @param {{ status: number, stdout: string }} result of `build-params --stdout` */
+function parametersOf(result) {
+  if (result.status !== 0) return undefined;
+  const out = /** @type {{ parametersJson: string }} */ (JSON.parse(result.stdout));
+  return /** @type {{ parameters: Record<string, { value: unknown }> }} */ (JSON.parse(out.parametersJson)).parameters;
+}
+
+/**
+ * The parameters main.bicepparam compiles to in an azd environment holding `environment`.
+ * @param {string} compiler
+ * @param {Record<string, string>} environment
+ */
+export function buildParameters(compiler, environment) {
+  const result = run(compiler, ["build-params", "main.bicepparam", "--stdout"], environment);
+  return { parameters: parametersOf(result), diagnostics: parseDiagnostics(result.stderr + result.stdout) };
 }
 
 /** The compiled template as committed: what `build` writes, byte for byte. */
