@@ -1,6 +1,6 @@
 /**
  * Node.js 22 everywhere (issue 13 §3): package.json's engines, @types/node, the Flex Consumption
- * runtime the template deploys, the GitHub workflow and .ci/run agree; an older Node.js still runs
+ * runtime the template deploys, the deployment bundle's target, the GitHub workflow and .ci/run agree; an older Node.js still runs
  * the command, with one warning.
  */
 import { spawnSync } from "node:child_process";
@@ -24,6 +24,8 @@ describe("Node.js 22 everywhere", () => {
     const workflow = parseYaml(readFileSync(join(ROOT, ".github", "workflows", "ci.yml"), "utf8")) as { jobs: Record<string, { steps: { uses?: string; with?: Record<string, unknown> }[] }> };
     const setupNode = Object.values(workflow.jobs).flatMap((j) => j.steps).filter((s) => s.uses?.startsWith("actions/setup-node@"));
     expect(setupNode.map((s) => s.with?.["node-version"])).toEqual(setupNode.map(() => major));
+    // The deployment bundle is built for the runtime it runs on.
+    expect(readFileSync(join(ROOT, "scripts", "package.ts"), "utf8")).toContain(`target: "node${major}"`);
     const ciRun = readFileSync(join(ROOT, ".ci", "run"), "utf8");
     expect(/^NODE_VERSION=(\d+)\.\d+\.\d+$/m.exec(ciRun)?.[1]).toBe(String(major));
     expect(ciRun).toContain(`-lt ${major} ]`);
