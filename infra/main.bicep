@@ -275,10 +275,8 @@ module perimeter 'modules/perimeter.bicep' = {
 // ---------------------------------------------------------------------------------------------------
 // App settings: exactly the names src/app/config.ts and the alert channels read (contracts.md §4),
 // plus the Functions host's identity-based storage and telemetry settings. test/infra/bicep.test.ts
-// reads the keys between the markers (one `NAME: value` per line); every variable between them goes
-// into the union below.
+// reads every name the compiled union below may produce (each optional group included).
 var emailFromAddress = !empty(emailFrom) ? emailFrom : (enableEmail ? email!.outputs.senderAddress : '')
-// app-settings:begin
 var baseAppSettings = {
   AzureWebJobsStorage__accountName: storage.outputs.name
   AzureWebJobsStorage__credential: 'managedidentity'
@@ -315,7 +313,6 @@ var smtpCredentialSettings = empty(smtpHost) || empty(smtpUser) || empty(smtpPas
 var emailFromSettings = empty(emailFromAddress) ? {} : {
   NSPG_EMAIL_FROM: emailFromAddress
 }
-// app-settings:end
 var appSettings = union(baseAppSettings, policySettings, armEndpointSettings, teamsSettings, acsSettings, smtpSettings, smtpCredentialSettings, emailFromSettings)
 
 // ---------------------------------------------------------------------------------------------------
