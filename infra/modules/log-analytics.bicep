@@ -29,6 +29,8 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' = {
   }
 }
 
+// The Audit category (LAQueryLogs: the queries run against the workspace), per
+// https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-operationalinsights-workspaces-logs
 resource auditLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'workspace-audit'
   scope: workspace
@@ -36,7 +38,7 @@ resource auditLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = 
     workspaceId: workspace.id
     logs: [
       {
-        categoryGroup: 'audit'
+        category: 'Audit'
         enabled: true
       }
     ]

@@ -314,7 +314,7 @@ describe("infra/main.bicep conventions (azd), as compiled", () => {
     expect(JSON.stringify(rbac.template)).toContain("3913510d-42f4-4e42-8a64-420c390055eb"); // Monitoring Metrics Publisher
     const workspace = module(main, "log-analytics");
     const audit = resource(workspace.template, "Microsoft.Insights/diagnosticSettings");
-    expect(audit.properties).toMatchObject({ logs: [{ categoryGroup: "audit", enabled: true }] });
+    expect(audit.properties).toMatchObject({ logs: [{ category: "Audit", enabled: true }] });
     const identity = resource(module(main, "identity").template, "Microsoft.ManagedIdentity/userAssignedIdentities");
     expect(show(identity.tags)).toBe("parameters('tags')");
   });
