@@ -1,10 +1,12 @@
 // NSP Guardrail: the Functions app that watches Azure Network Security Perimeters, deployed with
-// `azd up` (or `az deployment sub create`). Flex Consumption (Node 20) with identity-based storage,
+// `azd up` (or `az deployment sub create`). Flex Consumption (Node.js 22) with identity-based storage,
 // Application Insights on Log Analytics, a user-assigned identity, an Event Grid subscription system
 // topic per watched subscription feeding onResourceEvent, a least-privilege custom role generated
 // from the code (role-definition.json) plus Reader, Key Vault for the alert secrets, optional
 // Communication Services email, and the guardrail's own perimeter (Enforced) around its storage,
-// vault and workspace. test/infra/bicep.test.ts reads this file: keep the markers and conventions.
+// vault and workspace. Every module is local (modules/): nothing is restored from a registry, so the
+// template compiles offline. test/infra/bicep.test.ts reads the compiled template (compiled/main.json,
+// `npm run infra:check`).
 targetScope = 'subscription'
 
 // ---------------------------------------------------------------------------------------------------
@@ -152,7 +154,7 @@ resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
 
 // The app's one identity: storage, Key Vault references, telemetry, ARM reads and reverts, email,
 // Event Grid dead letters.
-module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+module identity 'modules/identity.bicep' = {
   name: 'identity'
   scope: rg
   params: {
@@ -162,18 +164,18 @@ module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1
   }
 }
 
-module logAnalytics 'br/public:avm/res/operational-insights/workspace:0.11.1' = {
+module logAnalytics 'modules/log-analytics.bicep' = {
   name: 'log-analytics'
   scope: rg
   params: {
     name: 'log-nspg-${resourceToken}'
     location: location
     tags: tags
-    dataRetention: 30
+    retentionInDays: 30
   }
 }
 
-module monitoring 'br/public:avm/res/insights/component:0.6.0' = {
+module monitoring 'modules/application-insights.bicep' = {
   name: 'application-insights'
   scope: rg
   params: {
@@ -181,7 +183,6 @@ module monitoring 'br/public:avm/res/insights/component:0.6.0' = {
     location: location
     tags: tags
     workspaceResourceId: logAnalytics.outputs.resourceId
-    disableLocalAuth: true
   }
 }
 
@@ -274,10 +275,8 @@ module perimeter 'modules/perimeter.bicep' = {
 // ---------------------------------------------------------------------------------------------------
 // App settings: exactly the names src/app/config.ts and the alert channels read (contracts.md §4),
 // plus the Functions host's identity-based storage and telemetry settings. test/infra/bicep.test.ts
-// reads the keys between the markers (one `NAME: value` per line); every variable between them goes
-// into the union below.
-var emailFromAddress = !empty(emailFrom) ? emailFrom : (enableEmail ? email.outputs.senderAddress : '')
-// app-settings:begin
+// reads every name the compiled union below may produce (each optional group included).
+var emailFromAddress = !empty(emailFrom) ? emailFrom : (enableEmail ? email!.outputs.senderAddress : '')
 var baseAppSettings = {
   AzureWebJobsStorage__accountName: storage.outputs.name
   AzureWebJobsStorage__credential: 'managedidentity'
@@ -300,7 +299,7 @@ var teamsSettings = empty(teamsWebhookUrl) ? {} : {
   TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.teamsWebhookSecretUri})'
 }
 var acsSettings = enableEmail ? {
-  NSPG_EMAIL_ACS_ENDPOINT: email.outputs.endpoint
+  NSPG_EMAIL_ACS_ENDPOINT: email!.outputs.endpoint
 } : {}
 var smtpSettings = empty(smtpHost) ? {} : {
   NSPG_EMAIL_SMTP_HOST: smtpHost
@@ -309,74 +308,43 @@ var smtpSettings = empty(smtpHost) ? {} : {
 // The user and the password go together (the email channel refuses one without the other).
 var smtpCredentialSettings = empty(smtpHost) || empty(smtpUser) || empty(smtpPassword) ? {} : {
   NSPG_EMAIL_SMTP_USER: smtpUser
-  NSPG_EMAIL_SMTP_PASSWORD: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.smtpPasswordSecretUri})'
+  NSPG_EMAIL_SMTP_PASSWORD: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.smtpSecretUri})'
 }
 var emailFromSettings = empty(emailFromAddress) ? {} : {
   NSPG_EMAIL_FROM: emailFromAddress
 }
-// app-settings:end
 var appSettings = union(baseAppSettings, policySettings, armEndpointSettings, teamsSettings, acsSettings, smtpSettings, smtpCredentialSettings, emailFromSettings)
 
 // ---------------------------------------------------------------------------------------------------
-// The Function App: Flex Consumption, Node 20 (the functions-quickstart-typescript-azd pattern)
+// The Function App: Flex Consumption, Node.js 22 (the functions-quickstart-typescript-azd pattern)
 
-module appServicePlan 'br/public:avm/res/web/serverfarm:0.1.1' = {
+module appServicePlan 'modules/flex-plan.bicep' = {
   name: 'app-service-plan'
   scope: rg
   params: {
     name: 'plan-nspg-${resourceToken}'
-    sku: {
-      name: 'FC1'
-      tier: 'FlexConsumption'
-    }
-    reserved: true
     location: location
     tags: tags
   }
 }
 
-module functionApp 'br/public:avm/res/web/site:0.15.1' = {
+module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'
   scope: rg
   params: {
-    kind: 'functionapp,linux'
     name: functionAppName
     location: location
     tags: union(tags, {
       'azd-service-name': 'api'
     })
-    serverFarmResourceId: appServicePlan.outputs.resourceId
-    managedIdentities: {
-      systemAssigned: false
-      userAssignedResourceIds: [
-        identity.outputs.resourceId
-      ]
-    }
-    keyVaultAccessIdentityResourceId: identity.outputs.resourceId
-    functionAppConfig: {
-      deployment: {
-        storage: {
-          type: 'blobContainer'
-          value: '${storage.outputs.blobEndpoint}${deploymentContainerName}'
-          authentication: {
-            type: 'UserAssignedIdentity'
-            userAssignedIdentityResourceId: identity.outputs.resourceId
-          }
-        }
-      }
-      scaleAndConcurrency: {
-        instanceMemoryMB: instanceMemoryMB
-        maximumInstanceCount: maximumInstanceCount
-      }
-      runtime: {
-        name: 'node'
-        version: '20'
-      }
-    }
-    siteConfig: {
-      alwaysOn: false
-    }
-    appSettingsKeyValuePairs: appSettings
+    planResourceId: appServicePlan.outputs.resourceId
+    identityResourceId: identity.outputs.resourceId
+    deploymentContainerUrl: '${storage.outputs.blobEndpoint}${deploymentContainerName}'
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    nodeVersion: '22'
+    appSettings: appSettings
+    workspaceResourceId: logAnalytics.outputs.resourceId
   }
 }
 
@@ -436,10 +404,6 @@ module watchOwnSubscription 'modules/watched-subscription.bicep' = {
     maxDeliveryAttempts: watchSettings.maxDeliveryAttempts
     eventTimeToLiveInMinutes: watchSettings.eventTimeToLiveInMinutes
   }
-  dependsOn: [
-    rg
-    guardrailRole
-  ]
 }
 
 module watchAdditionalSubscriptions 'modules/watched-subscription.bicep' = [
@@ -463,9 +427,6 @@ module watchAdditionalSubscriptions 'modules/watched-subscription.bicep' = [
       maxDeliveryAttempts: watchSettings.maxDeliveryAttempts
       eventTimeToLiveInMinutes: watchSettings.eventTimeToLiveInMinutes
     }
-    dependsOn: [
-      guardrailRole
-    ]
   }
 ]
 

@@ -24,7 +24,7 @@ export async function packageApp(): Promise<{ zipPath: string; zipBytes: number;
     splitting: true,
     format: "esm",
     platform: "node",
-    target: "node20",
+    target: "node22",
     minify: true,
     sourcemap: false,
     legalComments: "none",

@@ -80,4 +80,4 @@ output name string = vault.name
 output vaultUri string = vault.properties.vaultUri
 // Versionless secret URIs: the app always resolves the latest version.
 output teamsWebhookSecretUri string = '${vault.properties.vaultUri}secrets/${teamsWebhookSecretName}'
-output smtpPasswordSecretUri string = '${vault.properties.vaultUri}secrets/${smtpPasswordSecretName}'
+output smtpSecretUri string = '${vault.properties.vaultUri}secrets/${smtpPasswordSecretName}'

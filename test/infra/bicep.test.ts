@@ -1,16 +1,18 @@
 /**
- * The deployment (issue 7 §1, §2, §5). No Bicep compiler installs here, so these tests read the Bicep
- * for what the code depends on: the app settings are the ones the app reads, the parameters file
- * matches the template, outputs are UPPER_SNAKE, Azure Verified Modules are pinned, the Event Grid
- * filters and the custom role come from the generated JSON, storage is identity-only on Flex
- * Consumption with Node 20. And the guardrail's own perimeter, as the Bicep creates it
- * (test/fixtures/estates/guardrail-own.json, cross-checked against the Bicep), passes its own rules.
+ * The deployment (issue 7 §1, §2, §5; issue 13 §4). These tests read the ARM template the Bicep
+ * compiler emits for infra/main.bicep (infra/compiled/main.json, committed; `npm run infra:check`
+ * fails when it is not current, and the "Bicep compiler" tests below recompile it whenever this
+ * machine has `dotnet`), so they check what Azure would deploy: the app settings are the ones the
+ * app reads, the parameters file matches the template, outputs are UPPER_SNAKE, every module is
+ * local, the Event Grid filters and the custom role are the generated JSON, storage is identity-only
+ * on Flex Consumption with Node.js 22. And the guardrail's own perimeter, as the template creates it
+ * (test/fixtures/estates/guardrail-own.json, cross-checked against the template), passes its own rules.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CONTRACT_SETTINGS, settingsReadBy } from "../helpers/settingsReads.js";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { loadSettings } from "../../src/app/config.js";
 import { Estate } from "../../src/model/estate.js";
@@ -20,180 +22,31 @@ import { validatePolicy } from "../../src/policy/policy.js";
 import { RULE_IDS } from "../../src/rules/catalog/index.js";
 import { evaluateEstate } from "../../src/rules/engine.js";
 import { ROOT } from "../helpers/cli.js";
+import {
+  buildParameters,
+  committedTemplateText,
+  compileInfra,
+  obtainCompiler,
+  SAMPLE_ENVIRONMENT,
+  whyUnavailable,
+  type Compilation,
+} from "../../infra/compiler/bicep.mjs";
+import {
+  allTemplates,
+  loadCompiledTemplate,
+  module,
+  objectEntries,
+  resource,
+  show,
+  text,
+  variable,
+  type ArmTemplate,
+  type Json,
+} from "./armTemplate.js";
 
-// ---------------------------------------------------------------------------------------------------
-// A small reader for Bicep source: comments blanked, string contents masked for structure, the
-// original text kept for values. Both strings have the same length, so indices carry over.
-
-interface Src {
-  /** Comments blanked, strings intact. */
-  readonly code: string;
-  /** Comments blanked, string contents replaced by `_` (quotes and newlines kept). */
-  readonly masked: string;
-}
-
-function scan(text: string): Src {
-  let code = "";
-  let masked = "";
-  const push = (c: string, m: string) => {
-    code += c;
-    masked += m;
-  };
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === "/" && text[i + 1] === "/") {
-      while (i < text.length && text[i] !== "\n") push(" ", " "), i++;
-      continue;
-    }
-    if (c === "/" && text[i + 1] === "*") {
-      const end = text.indexOf("*/", i + 2);
-      const stop = end < 0 ? text.length : end + 2;
-      for (; i < stop; i++) push(text[i] === "\n" ? "\n" : " ", text[i] === "\n" ? "\n" : " ");
-      continue;
-    }
-    if (c === "'") {
-      if (text.startsWith("'''", i)) {
-        const end = text.indexOf("'''", i + 3);
-        const stop = end < 0 ? text.length : end + 3;
-        for (let j = i; j < stop; j++) {
-          const inside = j >= i + 3 && j < stop - 3;
-          push(text[j]!, inside && text[j] !== "\n" ? "_" : text[j]!);
-        }
-        i = stop;
-        continue;
-      }
-      push("'", "'");
-      i++;
-      while (i < text.length && text[i] !== "'") {
-        if (text[i] === "\\" && i + 1 < text.length) {
-          push(text.slice(i, i + 2), "__");
-          i += 2;
-          continue;
-        }
-        push(text[i]!, text[i] === "\n" ? "\n" : "_");
-        i++;
-      }
-      if (i < text.length) push("'", "'"), i++;
-      continue;
-    }
-    push(c, c);
-    i++;
-  }
-  return { code, masked };
-}
-
-function slice(src: Src, start: number, end: number): Src {
-  return { code: src.code.slice(start, end), masked: src.masked.slice(start, end) };
-}
-
-/** The balanced `{...}` or `[...]` starting at `open` (an index of the opener). */
-function balanced(src: Src, open: number): Src {
-  const opener = src.masked[open]!;
-  const closer = opener === "{" ? "}" : "]";
-  let depth = 0;
-  for (let i = open; i < src.masked.length; i++) {
-    const c = src.masked[i];
-    if (c === "{" || c === "[") depth++;
-    else if (c === "}" || c === "]") {
-      depth--;
-      if (depth === 0) {
-        expect(c, `unbalanced ${opener} at ${open}`).toBe(closer);
-        return slice(src, open, i + 1);
-      }
-    }
-  }
-  throw new Error(`unbalanced ${opener} at ${open}`);
-}
-
-/** The body of a declaration (`resource x '...' = {...}`, `module x ... = [for ...]`, `var x = {...}`). */
-function declaration(src: Src, kind: "resource" | "module" | "var", name: string): Src {
-  const match = new RegExp(`^\\s*${kind}\\s+${name}\\b`, "m").exec(src.masked);
-  if (!match) throw new Error(`${kind} ${name} not found`);
-  const eq = src.masked.indexOf("=", match.index);
-  let i = eq + 1;
-  while (i < src.masked.length && src.masked[i] !== "{" && src.masked[i] !== "[") i++;
-  return balanced(src, i);
-}
-
-/** The nested `key: {...}` / `key: [...]` of a body. */
-function nested(src: Src, key: string): Src {
-  const match = new RegExp(`(?:^|[\\s{])${key}:\\s*([{\\[])`, "m").exec(src.masked);
-  if (!match) throw new Error(`${key}: not found`);
-  return balanced(src, match.index + match[0].length - 1);
-}
-
-/** Where a value written at `start` ends: the end of the line, or an inline object's closing brace or comma. */
-function valueEnd(masked: string, start: number): number {
-  let depth = 0;
-  for (let i = start; i < masked.length; i++) {
-    const c = masked[i];
-    if (c === "\n") return i;
-    if (c === "(" || c === "{" || c === "[") depth++;
-    else if (c === ")" || c === "}" || c === "]") {
-      if (depth === 0) return i;
-      depth--;
-    } else if (c === "," && depth === 0) return i;
-  }
-  return masked.length;
-}
-
-/** Every `key: value` of a body, any depth (the value as written, e.g. `'None'`, `false`, `accessMode`). */
-function allValues(src: Src, key: string): string[] {
-  const out: string[] = [];
-  const re = new RegExp(`(?:^|[\\s{])${key}:[ \\t]*`, "gm");
-  for (let m = re.exec(src.masked); m; m = re.exec(src.masked)) {
-    const start = m.index + m[0].length;
-    out.push(src.code.slice(start, valueEnd(src.masked, start)).trim());
-  }
-  return out;
-}
-
-/** The first `key: value` of a body. */
-function value(src: Src, key: string): string | undefined {
-  return allValues(src, key)[0];
-}
-
-const unquote = (text: string | undefined) => text?.replace(/^'(.*)'$/, "$1");
-
-interface Param {
-  name: string;
-  type: string;
-  default?: string;
-  allowed?: string[];
-}
-
-/** Parameters with their type, default (as written) and `@allowed` values. */
-function params(src: Src): Map<string, Param> {
-  const out = new Map<string, Param>();
-  const re = /^param\s+(\w+)\s+(\w+)(?:\s*=\s*([^\n]+))?$/gm;
-  for (let m = re.exec(src.masked); m; m = re.exec(src.masked)) {
-    const name = m[1]!;
-    const param: Param = { name, type: m[2]! };
-    if (m[3] !== undefined) {
-      const start = m.index + m[0].length - m[3].length;
-      param.default = src.code.slice(start, start + m[3].length).trim();
-    }
-    // Decorators directly above the declaration.
-    const before = src.code.slice(0, m.index);
-    const decorators = /((?:^@[^\n]*\n(?:^[ \t]+[^\n]*\n|^[\]}]\)\n)*)+)$/m.exec(before);
-    const allowed = decorators && /@allowed\(\[([\s\S]*?)\]\)/.exec(decorators[1]!);
-    if (allowed) param.allowed = allowed[1]!.split(/\s+/).filter(Boolean).map((v) => v.replace(/^'(.*)'$/, "$1"));
-    out.set(name, param);
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The files
-
-const INFRA = join(ROOT, "infra");
 const raw = (path: string) => readFileSync(join(ROOT, path), "utf8");
-const mainText = raw("infra/main.bicep");
-const main = scan(mainText);
-const moduleFiles = readdirSync(join(INFRA, "modules")).filter((f) => f.endsWith(".bicep"));
-const mod = (file: string) => scan(raw(`infra/modules/${file}`));
-const bicepFiles = ["infra/main.bicep", ...moduleFiles.map((f) => `infra/modules/${f}`)];
+const main = loadCompiledTemplate();
+const bicepFiles = ["infra/main.bicep", ...readdirSync(join(ROOT, "infra", "modules")).filter((f) => f.endsWith(".bicep")).map((f) => `infra/modules/${f}`)];
 
 const SUB = "5f2c7e1a-3b4d-4c8e-9a60-1d2e3f405162";
 const GUID = "0d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70";
@@ -201,17 +54,10 @@ const GUID = "0d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70";
 // ---------------------------------------------------------------------------------------------------
 // App settings
 
-/** The app setting names the Bicep sets: the keys between `// app-settings:begin` and `:end`. */
-function bicepAppSettings(): { names: string[]; vars: string[]; region: Src } {
-  const begin = mainText.indexOf("// app-settings:begin");
-  const end = mainText.indexOf("// app-settings:end");
-  expect(begin, "main.bicep: // app-settings:begin marker").toBeGreaterThan(0);
-  expect(end, "main.bicep: // app-settings:end marker").toBeGreaterThan(begin);
-  const region = slice(main, begin, end);
-  const names = [...region.masked.matchAll(/(?:^|\{)[ \t]*([A-Za-z_][A-Za-z0-9_]*):\s/gm)].map((m) => m[1]!);
-  const vars = [...region.masked.matchAll(/^var\s+(\w+)\s*=/gm)].map((m) => m[1]!);
-  return { names: [...new Set(names)], vars, region };
-}
+const functionApp = module(main, "function-app");
+/** The app settings the template may set (every optional group included), each with its value as printed. */
+const appSettings = new Map([...objectEntries(functionApp.params["appSettings"]!, main)].map(([name, value]) => [name, text(value)]));
+const settingNames = [...appSettings.keys()];
 
 /** Every setting name loadSettings looks at, observed through a recording environment. */
 function settingsConfigReads(): string[] {
@@ -276,17 +122,18 @@ function sampleValue(name: string): string {
   return values[name] ?? "https://example.invalid/value";
 }
 
-describe("app settings in infra/main.bicep", () => {
-  const { names, vars, region } = bicepAppSettings();
+describe("app settings in the compiled template", () => {
+  const names = settingNames;
+  const setting = (name: string) => appSettings.get(name);
 
-  it("are found between the markers, every region variable merged into the site's settings", () => {
+  it("are the function-app module's appSettings, which the site's appsettings config applies as they are", () => {
     expect(names.length).toBeGreaterThan(10);
-    const appSettingsLine = /^var\s+appSettings\s*=\s*union\(([^\n]*)\)/m.exec(main.code);
-    expect(appSettingsLine, "var appSettings = union(...) on one line").not.toBeNull();
-    const merged = appSettingsLine![1]!.split(",").map((s) => s.trim());
-    expect([...merged].sort()).toEqual([...vars].sort());
-    const site = declaration(main, "module", "functionApp");
-    expect(value(site, "appSettingsKeyValuePairs")).toBe("appSettings");
+    const config = resource(functionApp.template, "Microsoft.Web/sites/config");
+    expect(show(config.name)).toBe("format('{0}/{1}', parameters('name'), 'appsettings')");
+    expect(show(config.properties as Json)).toBe("parameters('appSettings')");
+    // The site itself sets none (siteConfig.appSettings would be replaced by the config resource).
+    const site = resource(functionApp.template, "Microsoft.Web/sites");
+    expect((site.properties?.["siteConfig"] as Record<string, Json>)["appSettings"]).toBeUndefined();
   });
 
   it("are each one the app, its alert channels, contracts.md §4 or the Functions host reads", () => {
@@ -313,11 +160,13 @@ describe("app settings in infra/main.bicep", () => {
       expect(names, `connection ${connection}`).toContain(`${connection}__credential`);
       expect(names, `connection ${connection}: no connection string`).not.toContain(connection);
     }
-    expect(value(region, "AzureWebJobsStorage__credential")).toBe("'managedidentity'");
-    expect(value(region, "AzureWebJobsStorage__clientId")).toBe("identity.outputs.clientId");
-    expect(value(region, "AZURE_CLIENT_ID")).toBe("identity.outputs.clientId");
-    expect(value(region, "NSPG_SELF_PRINCIPAL_IDS")).toBe("identity.outputs.principalId");
-    expect(value(region, "APPLICATIONINSIGHTS_AUTHENTICATION_STRING")).toBe("'ClientId=${identity.outputs.clientId};Authorization=AAD'");
+    expect(setting("AzureWebJobsStorage__accountName")).toBe("storage.outputs.name");
+    expect(setting("AzureWebJobsStorage__credential")).toBe("'managedidentity'");
+    expect(setting("AzureWebJobsStorage__clientId")).toBe("identity.outputs.clientId");
+    expect(setting("AZURE_CLIENT_ID")).toBe("identity.outputs.clientId");
+    expect(setting("NSPG_SELF_PRINCIPAL_IDS")).toBe("identity.outputs.principalId");
+    expect(setting("APPLICATIONINSIGHTS_CONNECTION_STRING")).toBe("application-insights.outputs.connectionString");
+    expect(setting("APPLICATIONINSIGHTS_AUTHENTICATION_STRING")).toBe("format('ClientId={0};Authorization=AAD', identity.outputs.clientId)");
   });
 
   it("never set a storage connection string, the dev-only token, or the settings Flex Consumption rejects", () => {
@@ -326,31 +175,31 @@ describe("app settings in infra/main.bicep", () => {
     }
   });
 
-  it("take secrets from Key Vault references, never from plain parameters", () => {
-    expect(value(region, "TEAMS_WEBHOOK_URL")).toBe("'@Microsoft.KeyVault(SecretUri=${keyVault.outputs.teamsWebhookSecretUri})'");
-    expect(value(region, "NSPG_EMAIL_SMTP_PASSWORD")).toBe("'@Microsoft.KeyVault(SecretUri=${keyVault.outputs.smtpPasswordSecretUri})'");
-    const site = declaration(main, "module", "functionApp");
-    expect(value(site, "keyVaultAccessIdentityResourceId")).toBe("identity.outputs.resourceId");
-    const p = params(main);
+  it("take secrets from Key Vault references resolved with the app's identity, never from plain parameters", () => {
+    expect(setting("TEAMS_WEBHOOK_URL")).toBe("format('@Microsoft.KeyVault(SecretUri={0})', key-vault.outputs.teamsWebhookSecretUri)");
+    expect(setting("NSPG_EMAIL_SMTP_PASSWORD")).toBe("format('@Microsoft.KeyVault(SecretUri={0})', key-vault.outputs.smtpSecretUri)");
+    const site = resource(functionApp.template, "Microsoft.Web/sites");
+    expect(show(site.properties?.["keyVaultReferenceIdentity"])).toBe("parameters('identityResourceId')");
+    expect(show(functionApp.params["identityResourceId"])).toBe("identity.outputs.resourceId");
     for (const secret of ["teamsWebhookUrl", "smtpPassword"]) {
-      expect(new RegExp(`@secure\\(\\)\\n(?:@[^\\n]*\\n)*param ${secret} string`).test(main.code), `${secret} is @secure()`).toBe(true);
-      expect(p.get(secret)?.default).toBe("''");
+      expect(main.parameters[secret], secret).toMatchObject({ type: "securestring", defaultValue: "" });
     }
-    const vault = declaration(mod("key-vault.bicep"), "resource", "vault");
-    expect(value(vault, "enableRbacAuthorization")).toBe("true");
-    expect(mod("key-vault.bicep").code).toContain("4633458b-17de-408a-b874-0445c86b69e6"); // Key Vault Secrets User
+    const keyVault = module(main, "key-vault");
+    expect(resource(keyVault.template, "Microsoft.KeyVault/vaults").properties?.["enableRbacAuthorization"]).toBe(true);
+    expect(JSON.stringify(keyVault.template)).toContain("4633458b-17de-408a-b874-0445c86b69e6"); // Key Vault Secrets User
   });
 
   it("email: ACS endpoint and sender from the optional Communication Services module, documented names", () => {
-    expect(value(region, "NSPG_EMAIL_ACS_ENDPOINT")).toBe("email.outputs.endpoint");
-    expect(/^module email '[^']+' = if \(enableEmail\)/m.test(main.code)).toBe(true);
-    expect(params(main).get("enableEmail")).toMatchObject({ type: "bool", default: "false" });
+    expect(setting("NSPG_EMAIL_ACS_ENDPOINT")).toBe("email.outputs.endpoint");
+    const email = module(main, "email");
+    expect(show(email.deployment.condition)).toBe("parameters('enableEmail')");
+    expect(main.parameters["enableEmail"]).toMatchObject({ type: "bool", defaultValue: false });
     const documented = emailAndTeamsSettings();
     expect(names.filter((n) => n.startsWith("NSPG_EMAIL_") && !documented.includes(n))).toEqual([]);
-    expect(mod("email.bicep").code).toContain("09976791-48a7-449e-bb21-39d1a415f350"); // Communication and Email Service Owner
+    expect(JSON.stringify(email.template)).toContain("09976791-48a7-449e-bb21-39d1a415f350"); // Communication and Email Service Owner
   });
 
-  it("the email channel accepts what the Bicep writes: ACS with the app's identity, or SMTP", async () => {
+  it("the email channel accepts what the template writes: ACS with the app's identity, or SMTP", async () => {
     // src/notify is the alert channels' code; loaded by path so this file compiles whatever it exports.
     const path = join(ROOT, "src", "notify", "settings.ts");
     if (!existsSync(path)) return;
@@ -358,17 +207,16 @@ describe("app settings in infra/main.bicep", () => {
     if (typeof notify.loadNotifySettings !== "function") return;
     const acs = { NSPG_EMAIL_ACS_ENDPOINT: "https://acs-nspg-q3k7v2m9x1c5b.unitedstates.communication.azure.com", NSPG_EMAIL_FROM: "DoNotReply@5f2c7e1a.azurecomm.net", AZURE_CLIENT_ID: GUID };
     const smtp = { NSPG_EMAIL_SMTP_HOST: "smtp.example.com", NSPG_EMAIL_SMTP_PORT: "587", NSPG_EMAIL_SMTP_USER: "guardrail", NSPG_EMAIL_SMTP_PASSWORD: "from-key-vault", NSPG_EMAIL_FROM: "guardrail@example.com" };
-    for (const env of [acs, smtp]) expect(Object.keys(env).filter((n) => !names.includes(n)), "settings the Bicep does not write").toEqual([]);
+    for (const env of [acs, smtp]) expect(Object.keys(env).filter((n) => !names.includes(n)), "settings the template does not write").toEqual([]);
     expect(notify.loadNotifySettings(acs).email).toMatchObject({ kind: "acs", endpoint: acs.NSPG_EMAIL_ACS_ENDPOINT, clientId: GUID });
     expect(notify.loadNotifySettings(smtp).email).toMatchObject({ kind: "smtp", host: "smtp.example.com", port: 587, user: "guardrail" });
   });
 
   it("defaults match the app's: reconcile schedule, and every allowed log level loads", () => {
     const sample = JSON.parse(raw("local.settings.sample.json")) as { Values: Record<string, string> };
-    const p = params(main);
-    expect(unquote(p.get("reconcileSchedule")?.default)).toBe(sample.Values["NSPG_RECONCILE_SCHEDULE"]);
-    expect(value(region, "NSPG_RECONCILE_SCHEDULE")).toBe("reconcileSchedule");
-    const levels = p.get("logLevel")?.allowed ?? [];
+    expect(main.parameters["reconcileSchedule"]?.defaultValue).toBe(sample.Values["NSPG_RECONCILE_SCHEDULE"]);
+    expect(setting("NSPG_RECONCILE_SCHEDULE")).toBe("parameters('reconcileSchedule')");
+    const levels = (main.parameters["logLevel"]?.allowedValues ?? []) as string[];
     expect(levels).toContain("info");
     for (const level of levels) expect(loadSettings({ NSPG_SUBSCRIPTION_IDS: SUB, AzureWebJobsStorage__accountName: "x", NSPG_LOG_LEVEL: level }).NSPG_LOG_LEVEL).toBe(level);
   });
@@ -377,100 +225,113 @@ describe("app settings in infra/main.bicep", () => {
 // ---------------------------------------------------------------------------------------------------
 // Template conventions
 
-describe("infra/main.bicep conventions (azd)", () => {
-  it("subscription scope, environmentName/location, resourceToken, the azd-env-name tag", () => {
-    expect(/^targetScope = 'subscription'$/m.test(main.code)).toBe(true);
-    const p = params(main);
-    expect(p.get("environmentName")).toMatchObject({ type: "string" });
-    expect(p.get("location")).toMatchObject({ type: "string" });
-    expect(p.get("environmentName")?.default).toBeUndefined();
-    expect(p.get("location")?.default).toBeUndefined();
-    expect(main.code).toContain("var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))");
-    expect(/'azd-env-name': environmentName/.test(main.code)).toBe(true);
-    expect(/'azd-service-name': 'api'/.test(main.code)).toBe(true);
-  });
-
-  it("main.parameters.json maps only parameters main.bicep declares, and every parameter without a default", () => {
-    const file = JSON.parse(raw("infra/main.parameters.json")) as { parameters: Record<string, { value: unknown }> };
-    const p = params(main);
-    expect(Object.keys(file.parameters).filter((name) => !p.has(name)), "unknown parameters").toEqual([]);
-    const required = [...p.values()].filter((x) => x.default === undefined).map((x) => x.name);
-    expect(required.filter((name) => !(name in file.parameters)), "required parameters missing").toEqual([]);
-    expect(file.parameters["environmentName"]?.value).toBe("${AZURE_ENV_NAME}");
-    expect(file.parameters["location"]?.value).toBe("${AZURE_LOCATION}");
-    for (const [name, { value: v }] of Object.entries(file.parameters)) {
-      const param = p.get(name)!;
-      expect(typeof v, name).toBe("string");
-      const m = /^\$\{([A-Z][A-Z0-9_]*)(?:=([^}]*))?\}$/.exec(v as string);
-      expect(m, `${name}: "\${VAR}" or "\${VAR=default}"`).not.toBeNull();
-      const fallback = m![2];
-      if (fallback === undefined) continue;
-      if (param.type === "bool") expect(["true", "false"], name).toContain(fallback);
-      if (param.type === "int") expect(fallback, name).toMatch(/^\d+$/);
-      if (param.allowed) expect(param.allowed, name).toContain(fallback);
-      if (param.type === "string" && param.default !== undefined && fallback !== "") expect(fallback, `${name}: same default as the template`).toBe(unquote(param.default));
-      if (param.type === "bool" && param.default !== undefined && name !== "deployEventSubscriptions") expect(fallback, name).toBe(param.default);
+describe("infra/main.bicep conventions (azd), as compiled", () => {
+  it("subscription scope, environmentName/location, resourceToken, the azd-env-name and azd-service-name tags", () => {
+    expect(main.$schema).toMatch(/\/subscriptionDeploymentTemplate\.json#$/);
+    for (const name of ["environmentName", "location"]) {
+      expect(main.parameters[name], name).toMatchObject({ type: "string" });
+      expect(main.parameters[name]?.defaultValue, name).toBeUndefined();
     }
-    // The first `azd up` provisions before the code exists: the event subscriptions wait for the postdeploy hook.
-    expect(file.parameters["deployEventSubscriptions"]?.value).toBe("${NSPG_DEPLOY_EVENT_SUBSCRIPTIONS=false}");
+    expect(show(main.variables?.["resourceToken"])).toBe("toLower(uniqueString(subscription().id, parameters('environmentName'), parameters('location')))");
+    expect(main.variables?.["tags"]).toEqual({ "azd-env-name": "[parameters('environmentName')]" });
+    expect(show(functionApp.params["tags"])).toBe("union(variables('tags'), createObject('azd-service-name', 'api'))");
+    expect(show(resource(functionApp.template, "Microsoft.Web/sites").tags)).toBe("parameters('tags')");
   });
 
   it("outputs are UPPER_SNAKE and include what azd and the README use", () => {
-    const outputs = [...main.masked.matchAll(/^output\s+(\w+)\s/gm)].map((m) => m[1]!);
+    const outputs = Object.keys(main.outputs ?? {});
     expect(outputs.filter((o) => !/^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/.test(o))).toEqual([]);
     expect(outputs).toEqual(expect.arrayContaining(["AZURE_FUNCTION_APP_NAME", "AZURE_RESOURCE_GROUP", "AZURE_LOCATION", "AZURE_TENANT_ID", "AZURE_KEY_VAULT_NAME"]));
+    expect(show(main.outputs?.["SERVICE_API_NAME"]?.value)).toBe("function-app.outputs.name");
   });
 
-  it("every Azure Verified Module reference is pinned to an exact version", () => {
-    const refs = bicepFiles.flatMap((file) => [...scan(raw(file)).code.matchAll(/'br(?:\/public)?:([^']+)'/g)].map((m) => ({ file, ref: m[1]! })));
-    expect(refs.length).toBeGreaterThan(0);
-    for (const { file, ref } of refs) expect(ref, file).toMatch(/^avm\/(?:res|ptn|utl)\/[a-z0-9-]+(?:\/[a-z0-9-]+)+:\d+\.\d+\.\d+$/);
-    expect(refs.map((r) => r.ref.split(":")[0])).toEqual(expect.arrayContaining(["avm/res/web/site", "avm/res/web/serverfarm"]));
-    for (const file of bicepFiles) expect(raw(file), file).not.toMatch(/:latest'/);
-  });
-
-  it("every resource names an api-version, and the perimeter types use 2025-05-01 or newer", () => {
-    for (const file of bicepFiles) {
-      const src = scan(raw(file));
-      for (const m of src.masked.matchAll(/^\s*resource\s+\w+\s+'/gm)) {
-        const start = m.index + m[0].length;
-        const type = src.code.slice(start, src.code.indexOf("'", start));
-        expect(type, file).toMatch(/^[A-Za-z.]+\/[A-Za-z/]+@\d{4}-\d{2}-\d{2}(?:-preview)?$/);
-        if (type.startsWith("Microsoft.Network/networkSecurityPerimeters")) expect(type.split("@")[1]! >= "2025-05-01", type).toBe(true);
+  it("every module is local: no registry reference in the Bicep, every module inlined in the template", () => {
+    for (const file of bicepFiles) expect(raw(file), file).not.toMatch(/'br[:/]|'ts[:/]/);
+    const templates = allTemplates(main);
+    expect(templates.length).toBeGreaterThan(10);
+    for (const { template } of templates) {
+      for (const r of template.resources.filter((x) => x.type === "Microsoft.Resources/deployments")) {
+        expect(r.properties?.["templateLink"], String(r.name)).toBeUndefined();
+        expect(r.properties?.["template"], String(r.name)).toBeDefined();
       }
     }
   });
 
-  it("Flex Consumption (FC1), Linux, Node 20, deployment package read with the user-assigned identity", () => {
-    const plan = declaration(main, "module", "appServicePlan");
-    expect(value(nested(plan, "sku"), "name")).toBe("'FC1'");
-    expect(value(nested(plan, "sku"), "tier")).toBe("'FlexConsumption'");
-    expect(value(plan, "reserved")).toBe("true");
-    const site = declaration(main, "module", "functionApp");
-    expect(value(site, "kind")).toBe("'functionapp,linux'");
-    const config = nested(site, "functionAppConfig");
-    expect(value(nested(config, "runtime"), "name")).toBe("'node'");
-    expect(value(nested(config, "runtime"), "version")).toBe("'20'");
-    expect(value(nested(config, "scaleAndConcurrency"), "instanceMemoryMB")).toBe("instanceMemoryMB");
-    expect(value(nested(config, "scaleAndConcurrency"), "maximumInstanceCount")).toBe("maximumInstanceCount");
-    const deployment = nested(nested(config, "deployment"), "storage");
-    expect(value(deployment, "type")).toBe("'blobContainer'");
-    expect(value(nested(deployment, "authentication"), "type")).toBe("'UserAssignedIdentity'");
-    expect(value(deployment, "value")).toBe("'${storage.outputs.blobEndpoint}${deploymentContainerName}'");
-  });
-
-  it("storage: Shared Key off everywhere, the identity gets Blob Data Owner, Queue and Table Data Contributor", () => {
-    const storage = mod("storage.bicep");
-    expect(value(declaration(storage, "resource", "account"), "allowSharedKeyAccess")).toBe("false");
-    for (const file of bicepFiles) expect(allValues(scan(raw(file)), "allowSharedKeyAccess").filter((v) => v !== "false"), file).toEqual([]);
-    for (const role of ["b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "974c5e8b-45b9-4653-ba55-5f855dd0fb88", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"]) {
-      expect(storage.code).toContain(`'${role}'`);
+  it("every resource names an api-version, and the perimeter types use 2025-05-01 or newer", () => {
+    for (const { path, template } of allTemplates(main)) {
+      for (const r of template.resources) {
+        expect(r.apiVersion, `${path}: ${r.type}`).toMatch(/^\d{4}-\d{2}-\d{2}(?:-preview)?$/);
+        if (r.type.startsWith("Microsoft.Network/networkSecurityPerimeters")) expect(r.apiVersion! >= "2025-05-01", r.type).toBe(true);
+      }
     }
   });
 
-  it("the queues the Bicep creates are the ones the app uses", () => {
-    const queues = [...declaration(main, "var", "queueNames").code.matchAll(/'([^']+)'/g)].map((m) => m[1]!);
-    expect([...queues].sort()).toEqual([EVALUATION_QUEUE, POISON_QUEUE, EVENT_POISON_QUEUE].sort());
+  it("Flex Consumption (FC1), Linux, Node.js 22, deployment package read with the user-assigned identity", () => {
+    const plan = resource(module(main, "app-service-plan").template, "Microsoft.Web/serverfarms");
+    expect(plan.sku).toEqual({ name: "FC1", tier: "FlexConsumption" });
+    expect(plan.properties?.["reserved"]).toBe(true);
+    expect(show(functionApp.params["planResourceId"])).toBe("app-service-plan.outputs.resourceId");
+    const site = resource(functionApp.template, "Microsoft.Web/sites");
+    expect(site.kind).toBe("functionapp,linux");
+    expect(show(site.properties?.["serverFarmId"])).toBe("parameters('planResourceId')");
+    const config = site.properties?.["functionAppConfig"] as Record<string, Record<string, Json>>;
+    expect(config["runtime"]).toEqual({ name: "node", version: "[parameters('nodeVersion')]" });
+    expect(functionApp.params["nodeVersion"]).toBe("22");
+    expect(config["scaleAndConcurrency"]).toEqual({ instanceMemoryMB: "[parameters('instanceMemoryMB')]", maximumInstanceCount: "[parameters('maximumInstanceCount')]" });
+    expect(show(functionApp.params["instanceMemoryMB"])).toBe("parameters('instanceMemoryMB')");
+    expect(config["deployment"]).toEqual({
+      storage: {
+        type: "blobContainer",
+        value: "[parameters('deploymentContainerUrl')]",
+        authentication: { type: "UserAssignedIdentity", userAssignedIdentityResourceId: "[parameters('identityResourceId')]" },
+      },
+    });
+    expect(show(functionApp.params["deploymentContainerUrl"])).toBe("format('{0}{1}', storage.outputs.blobEndpoint, variables('deploymentContainerName'))");
+    expect(site.identity).toEqual({ type: "UserAssigned", userAssignedIdentities: { "[format('{0}', parameters('identityResourceId'))]": {} } });
+  });
+
+  it("the site: HTTPS only, TLS 1.2 or later, no FTP, no basic publishing credentials, logs and metrics to the workspace", () => {
+    const site = resource(functionApp.template, "Microsoft.Web/sites");
+    expect(site.properties?.["httpsOnly"]).toBe(true);
+    expect(site.properties?.["siteConfig"]).toMatchObject({ minTlsVersion: "1.2", scmMinTlsVersion: "1.2", ftpsState: "Disabled" });
+    const credentials = functionApp.template.resources.filter((r) => r.type === "Microsoft.Web/sites/basicPublishingCredentialsPolicies");
+    expect(credentials.map((r) => show(r.name)).sort()).toEqual(["format('{0}/{1}', parameters('name'), 'ftp')", "format('{0}/{1}', parameters('name'), 'scm')"]);
+    for (const c of credentials) expect(c.properties).toEqual({ allow: false });
+    const diagnostics = resource(functionApp.template, "Microsoft.Insights/diagnosticSettings");
+    expect(show(diagnostics.scope)).toBe("resourceId('Microsoft.Web/sites', parameters('name'))");
+    expect(diagnostics.properties?.["logs"]).toEqual([{ categoryGroup: "allLogs", enabled: true }]);
+    expect(diagnostics.properties?.["metrics"]).toEqual([{ category: "AllMetrics", enabled: true }]);
+    expect(show(functionApp.params["workspaceResourceId"])).toBe("log-analytics.outputs.resourceId");
+  });
+
+  it("monitoring: Application Insights on the workspace with local auth off, the identity publishes; the workspace audits itself", () => {
+    const insights = module(main, "application-insights");
+    const component = resource(insights.template, "Microsoft.Insights/components");
+    expect(component.properties).toMatchObject({ Application_Type: "web", DisableLocalAuth: true, WorkspaceResourceId: "[parameters('workspaceResourceId')]" });
+    expect(show(insights.params["workspaceResourceId"])).toBe("log-analytics.outputs.resourceId");
+    const rbac = module(main, "monitoring-rbac");
+    expect(show(rbac.params["principalId"])).toBe("identity.outputs.principalId");
+    expect(JSON.stringify(rbac.template)).toContain("3913510d-42f4-4e42-8a64-420c390055eb"); // Monitoring Metrics Publisher
+    const workspace = module(main, "log-analytics");
+    const audit = resource(workspace.template, "Microsoft.Insights/diagnosticSettings");
+    expect(audit.properties).toMatchObject({ logs: [{ category: "Audit", enabled: true }] });
+    const identity = resource(module(main, "identity").template, "Microsoft.ManagedIdentity/userAssignedIdentities");
+    expect(show(identity.tags)).toBe("parameters('tags')");
+  });
+
+  it("storage: Shared Key off everywhere, the identity gets Blob Data Owner, Queue and Table Data Contributor", () => {
+    const storage = module(main, "storage");
+    const accounts = allTemplates(main).flatMap(({ template }) => template.resources.filter((r) => r.type === "Microsoft.Storage/storageAccounts"));
+    expect(accounts).toHaveLength(1);
+    for (const a of accounts) expect(a.properties).toMatchObject({ allowSharedKeyAccess: false, minimumTlsVersion: "TLS1_2", supportsHttpsTrafficOnly: true });
+    expect(show(storage.params["principalId"])).toBe("identity.outputs.principalId");
+    const roles = storage.template.variables?.["dataRoleIds"];
+    expect(roles).toEqual(["b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "974c5e8b-45b9-4653-ba55-5f855dd0fb88", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"]);
+  });
+
+  it("the queues the template creates are the ones the app uses", () => {
+    expect(show(module(main, "storage").params["queueNames"])).toBe("variables('queueNames')");
+    expect([...(variable(main, "queueNames") as string[])].sort()).toEqual([EVALUATION_QUEUE, POISON_QUEUE, EVENT_POISON_QUEUE].sort());
   });
 
   it("azure.yaml: service api, TypeScript, Azure Functions, project root; the hook that adds the event subscriptions", () => {
@@ -483,7 +344,10 @@ describe("infra/main.bicep conventions (azd)", () => {
     expect(service).toEqual({ project: ".", language: "ts", host: "function", dist: ".package" });
     // The zip azd deploys is the esbuild bundle `npm run package` writes to .package/.
     expect(serviceHooks?.["prepackage"]?.posix?.run).toBe("npm run package");
+    // azd compiles infra/main.bicep with infra/main.bicepparam (the module's name + .bicepparam).
     expect(azd.infra).toEqual({ provider: "bicep", path: "infra", module: "main" });
+    expect(existsSync(join(ROOT, "infra", "main.bicepparam"))).toBe(true);
+    expect(existsSync(join(ROOT, "infra", "main.parameters.json")), "one parameters file: main.bicepparam").toBe(false);
     const hook = azd.hooks?.["postdeploy"];
     for (const run of [hook?.posix?.run, hook?.windows?.run]) {
       expect(run).toContain("azd env set NSPG_DEPLOY_EVENT_SUBSCRIPTIONS true");
@@ -491,13 +355,16 @@ describe("infra/main.bicep conventions (azd)", () => {
     }
   });
 
-  it(".github/workflows/ci.yml: tests, az bicep build, azd provision --preview on pull requests with OIDC", () => {
+  it(".github/workflows/ci.yml: tests on Node.js 22, the Bicep check, azd provision --preview on pull requests with OIDC", () => {
     const text = raw(".github/workflows/ci.yml");
-    const workflow = parseYaml(text) as { on: Record<string, unknown>; jobs: Record<string, { if?: string; permissions?: Record<string, string>; steps: { run?: string; uses?: string }[] }> };
+    const workflow = parseYaml(text) as { on: Record<string, unknown>; jobs: Record<string, { if?: string; permissions?: Record<string, string>; steps: { run?: string; uses?: string; with?: Record<string, unknown> }[] }> };
     expect(Object.keys(workflow.on)).toEqual(expect.arrayContaining(["push", "pull_request"]));
-    const runs = Object.values(workflow.jobs).flatMap((j) => j.steps.map((s) => s.run ?? ""));
-    expect(runs).toEqual(expect.arrayContaining(["npm ci", "npm test"]));
-    expect(runs.some((r) => r.includes("az bicep build --file infra/main.bicep"))).toBe(true);
+    const steps = Object.values(workflow.jobs).flatMap((j) => j.steps);
+    const runs = steps.map((s) => s.run ?? "");
+    expect(runs).toEqual(expect.arrayContaining(["npm ci", "npm test", "npm run infra:check"]));
+    const nodeVersions = steps.filter((s) => s.uses?.startsWith("actions/setup-node@")).map((s) => s.with?.["node-version"]);
+    expect(nodeVersions.length).toBeGreaterThan(0);
+    for (const v of nodeVersions) expect(v).toBe(22);
     const preview = workflow.jobs["preview"]!;
     expect(preview.if).toContain("github.event_name == 'pull_request'");
     expect(preview.permissions?.["id-token"]).toBe("write");
@@ -507,7 +374,78 @@ describe("infra/main.bicep conventions (azd)", () => {
 });
 
 // ---------------------------------------------------------------------------------------------------
-// Generated inputs: the event filters and the custom role
+// The real compiler, when this machine has it (dotnet): the committed template is current, nothing
+// to warn about, and main.bicepparam maps the azd environment onto the template's parameters.
+
+const compilerMissing = whyUnavailable();
+if (compilerMissing) console.warn(`test/infra/bicep.test.ts: the Bicep compiler tests are skipped: ${compilerMissing}`);
+
+describe.skipIf(compilerMissing !== undefined)(`the Bicep compiler${compilerMissing ? ` (skipped: ${compilerMissing})` : ""}`, () => {
+  let compiler = "";
+  let compilation: Compilation;
+  beforeAll(() => {
+    const obtained = obtainCompiler();
+    if ("unavailable" in obtained) throw new Error(obtained.unavailable);
+    compiler = obtained.path;
+    compilation = compileInfra(compiler);
+  }, 300_000);
+
+  it("compiles and lints infra/ with no error and no warning", () => {
+    expect(compilation.version).toMatch(/^Bicep CLI version \d+\.\d+\.\d+/);
+    expect(compilation.diagnostics.map((d) => `${d.file}(${d.line},${d.column}) ${d.level} ${d.code}: ${d.message}`)).toEqual([]);
+  });
+
+  it("infra/compiled/main.json is what the compiler emits (run `npm run infra:build` after changing infra/)", () => {
+    expect(compilation.templateText).toBeDefined();
+    expect(committedTemplateText() === compilation.templateText, "infra/compiled/main.json is stale: npm run infra:build").toBe(true);
+  });
+
+  it("main.bicepparam gives every required parameter and, with the azd environment unset, the template's defaults", () => {
+    const parameters = compilation.parameters!;
+    const values = Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, v.value]));
+    expect(Object.keys(values).filter((k) => !(k in main.parameters)), "unknown parameters").toEqual([]);
+    const required = Object.entries(main.parameters).filter(([, p]) => p.defaultValue === undefined).map(([k]) => k);
+    expect(required.filter((k) => !(k in values)), "required parameters missing").toEqual([]);
+    expect(values["environmentName"]).toBe(SAMPLE_ENVIRONMENT["AZURE_ENV_NAME"]);
+    expect(values["location"]).toBe(SAMPLE_ENVIRONMENT["AZURE_LOCATION"]);
+    // The first `azd up` provisions before the code exists: the event subscriptions wait for the postdeploy hook.
+    expect(values["deployEventSubscriptions"]).toBe(false);
+    for (const [name, value] of Object.entries(values)) {
+      if (required.includes(name) || name === "deployEventSubscriptions") continue;
+      expect(value, `${name}: the template's default when the azd environment does not set it`).toEqual(main.parameters[name]?.defaultValue);
+    }
+  });
+
+  it("main.bicepparam maps the azd environment: booleans, numbers and the access mode typed as the template wants", () => {
+    const environment = {
+      ...SAMPLE_ENVIRONMENT,
+      NSPG_DEPLOY_EVENT_SUBSCRIPTIONS: "true",
+      NSPG_PERIMETER_ACCESS_MODE: "Learning",
+      NSPG_ENABLE_EMAIL: "true",
+      NSPG_EMAIL_SMTP_PORT: "2525",
+      NSPG_ADDITIONAL_SUBSCRIPTION_IDS: `${GUID},${SUB}`,
+      AZURE_RESOURCE_GROUP: "rg-guardrail",
+    };
+    const { parameters, diagnostics } = buildParameters(compiler, environment);
+    expect(diagnostics).toEqual([]);
+    const values = Object.fromEntries(Object.entries(parameters!).map(([k, v]) => [k, v.value]));
+    expect(values).toMatchObject({
+      deployEventSubscriptions: true,
+      perimeterAccessMode: "Learning",
+      enableEmail: true,
+      smtpPort: 2525,
+      additionalSubscriptionIdsCsv: `${GUID},${SUB}`,
+      resourceGroupName: "rg-guardrail",
+    });
+    // An access mode the template does not allow is a compile error, not a deployment that fails later.
+    const wrong = buildParameters(compiler, { ...SAMPLE_ENVIRONMENT, NSPG_PERIMETER_ACCESS_MODE: "Open" });
+    expect(wrong.parameters).toBeUndefined();
+    expect(wrong.diagnostics.map((d) => `${d.file} ${d.level} ${d.code}`)).toEqual(["infra/main.bicepparam Error BCP033"]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Generated inputs: the event filters and the custom role, as the template carries them
 
 interface EventFilters {
   includedEventTypes: string[];
@@ -522,23 +460,31 @@ interface RoleDefinitionJson {
   notDataActions: string[];
 }
 
+const ownWatch = module(main, "format('nspg-watch-{0}', subscription().subscriptionId)");
+const extraWatch = module(main, "format('nspg-watch-{0}', variables('extraSubscriptionIds')[copyIndex()])");
+const resourceEvents = (watch: typeof ownWatch) => module(watch.template, "nspg-resource-events");
+
 describe("Event Grid: system topic per watched subscription, filters from infra/event-filters.json", () => {
   const filters = JSON.parse(raw("infra/event-filters.json")) as EventFilters;
-  const events = mod("resource-events.bicep");
 
-  it("main.bicep loads event-filters.json and every watched subscription's event subscription uses it", () => {
-    expect(value(declaration(main, "var", "watchSettings"), "eventFilters")).toBe("eventFilters");
-    expect(/^var eventFilters = loadJsonContent\('event-filters\.json'\)$/m.test(main.code)).toBe(true);
-    for (const name of ["watchOwnSubscription", "watchAdditionalSubscriptions"]) {
-      expect(value(declaration(main, "module", name), "eventFilters")).toBe("watchSettings.eventFilters");
+  it("the template carries event-filters.json as it is, and every watched subscription's event subscription uses it", () => {
+    expect(variable(main, "eventFilters"), "infra/compiled/main.json is stale: npm run infra:build").toEqual(filters);
+    for (const watch of [ownWatch, extraWatch]) {
+      expect(show(watch.params["eventFilters"])).toBe("variables('eventFilters')");
+      const events = resourceEvents(watch);
+      expect(show(events.params["eventFilters"])).toBe("parameters('eventFilters')");
+      const subscription = resource(events.template, "Microsoft.EventGrid/systemTopics/eventSubscriptions");
+      const filter = subscription.properties?.["filter"] as Record<string, Json>;
+      expect(filter).toEqual({
+        includedEventTypes: "[parameters('eventFilters').includedEventTypes]",
+        advancedFilters: "[parameters('eventFilters').advancedFilters]",
+        enableAdvancedFilteringOnArrays: false,
+      });
     }
-    const filter = nested(declaration(events, "resource", "onResourceEvent"), "filter");
-    expect(value(filter, "includedEventTypes")).toBe("eventFilters.includedEventTypes");
-    expect(value(filter, "advancedFilters")).toBe("eventFilters.advancedFilters");
   });
 
   it("event-filters.json has the expected shape and stays within 25 advanced filters and 25 values", () => {
-    // Keys starting with `$` or `_` are left to the generator (a schema, a note); Bicep reads only these two.
+    // Keys starting with `$` or `_` are left to the generator (a schema, a note); the template reads only these two.
     expect(Object.keys(filters).filter((k) => !/^[$_]/.test(k)).sort()).toEqual(["advancedFilters", "includedEventTypes"]);
     expect(filters.includedEventTypes.length).toBeGreaterThan(0);
     for (const type of filters.includedEventTypes) expect(type).toMatch(/^Microsoft\.Resources\.Resource(Write|Delete|Action)(Success|Failure|Cancel)$/);
@@ -553,50 +499,56 @@ describe("Event Grid: system topic per watched subscription, filters from infra/
   });
 
   it("the system topic is the subscription's (global), delivering to onResourceEvent with retries and a dead-letter container", () => {
-    const topic = declaration(events, "resource", "systemTopic");
-    expect(value(topic, "location")).toBe("'global'");
-    expect(value(topic, "topicType")).toBe("'Microsoft.Resources.Subscriptions'");
-    expect(value(topic, "source")).toBe("subscription().id");
-    expect(value(nested(topic, "identity"), "type")).toBe("'UserAssigned'");
-    const sub = declaration(events, "resource", "onResourceEvent");
-    const destination = nested(sub, "destination");
-    expect(value(destination, "endpointType")).toBe("'AzureFunction'");
-    expect(value(destination, "resourceId")).toBe("functionResourceId");
-    expect(value(declaration(main, "var", "watchSettings"), "functionResourceId")).toBe("'${functionApp.outputs.resourceId}/functions/onResourceEvent'");
+    const events = resourceEvents(ownWatch);
+    const topic = resource(events.template, "Microsoft.EventGrid/systemTopics");
+    expect(topic.location).toBe("global");
+    expect(topic.properties).toEqual({ source: "[subscription().id]", topicType: "Microsoft.Resources.Subscriptions" });
+    expect((topic.identity as Record<string, Json>)["type"]).toBe("UserAssigned");
+    const subscription = resource(events.template, "Microsoft.EventGrid/systemTopics/eventSubscriptions");
+    expect(show(subscription.condition)).toBe("parameters('deployEventSubscription')");
+    const p = subscription.properties as Record<string, Record<string, Json>>;
+    expect(p["destination"]).toMatchObject({ endpointType: "AzureFunction", properties: { resourceId: "[parameters('functionResourceId')]" } });
+    expect(show(ownWatch.params["functionResourceId"])).toBe("format('{0}/functions/onResourceEvent', function-app.outputs.resourceId)");
     expect(raw("functions/onResourceEvent.ts")).toMatch(/app\.eventGrid\("onResourceEvent"/);
-    const retry = nested(sub, "retryPolicy");
-    expect(value(retry, "maxDeliveryAttempts")).toBe("maxDeliveryAttempts");
-    expect(value(retry, "eventTimeToLiveInMinutes")).toBe("eventTimeToLiveInMinutes");
-    expect(params(main).get("maxDeliveryAttempts")?.default).toBe("30");
-    expect(params(main).get("eventTimeToLiveInMinutes")?.default).toBe("1440");
-    const deadLetter = nested(sub, "deadLetterWithResourceIdentity");
-    expect(value(nested(deadLetter, "identity"), "type")).toBe("'UserAssigned'");
-    expect(value(nested(deadLetter, "deadLetterDestination"), "endpointType")).toBe("'StorageBlob'");
-    expect(value(deadLetter, "blobContainerName")).toBe("deadLetterContainerName");
+    expect(p["retryPolicy"]).toEqual({ maxDeliveryAttempts: "[parameters('maxDeliveryAttempts')]", eventTimeToLiveInMinutes: "[parameters('eventTimeToLiveInMinutes')]" });
+    expect(show(ownWatch.params["maxDeliveryAttempts"])).toBe("parameters('maxDeliveryAttempts')");
+    expect(main.parameters["maxDeliveryAttempts"]?.defaultValue).toBe(30);
+    expect(main.parameters["eventTimeToLiveInMinutes"]?.defaultValue).toBe(1440);
+    expect(p["deadLetterWithResourceIdentity"]).toEqual({
+      identity: { type: "UserAssigned", userAssignedIdentity: "[parameters('identityResourceId')]" },
+      deadLetterDestination: { endpointType: "StorageBlob", properties: { resourceId: "[parameters('deadLetterStorageAccountId')]", blobContainerName: "[parameters('deadLetterContainerName')]" } },
+    });
+    expect(show(ownWatch.params["deadLetterStorageAccountId"])).toBe("storage.outputs.resourceId");
+    expect(show(ownWatch.params["deployEventSubscription"])).toBe("parameters('deployEventSubscriptions')");
   });
 
-  it("several subscriptions: one watched-subscription module per extra subscription, all feeding the one app", () => {
-    const p = params(main);
-    expect(p.get("additionalSubscriptionIds")).toMatchObject({ type: "array", default: "[]" });
-    const loop = declaration(main, "module", "watchAdditionalSubscriptions");
-    expect(loop.code).toMatch(/^\[\s*for subscriptionId in extraSubscriptionIds:/);
-    expect(value(loop, "scope")).toBe("subscription(subscriptionId)");
-    expect(value(loop, "functionResourceId")).toBe("watchSettings.functionResourceId");
-    expect(value(loop, "createResourceGroup")).toBe("true");
-    expect(value(bicepAppSettings().region, "NSPG_SUBSCRIPTION_IDS")).toBe("join(watchedSubscriptionIds, ',')");
+  it("several subscriptions: one watched-subscription deployment per extra subscription, in it, all feeding the one app", () => {
+    expect(main.parameters["additionalSubscriptionIds"]).toMatchObject({ type: "array", defaultValue: [] });
+    expect(show(extraWatch.deployment.copy?.count)).toBe("length(variables('extraSubscriptionIds'))");
+    expect(show(extraWatch.deployment.subscriptionId)).toBe("variables('extraSubscriptionIds')[copyIndex()]");
+    expect(extraWatch.params["createResourceGroup"]).toBe(true);
+    expect(ownWatch.params["createResourceGroup"]).toBe(false);
+    expect(show(extraWatch.params["functionResourceId"])).toBe(show(ownWatch.params["functionResourceId"]));
+    expect(appSettings.get("NSPG_SUBSCRIPTION_IDS")).toBe("join(variables('watchedSubscriptionIds'), ',')");
   });
 });
 
 describe("the custom role from infra/role-definition.json, plus Reader, at subscription scope", () => {
   const role = JSON.parse(raw("infra/role-definition.json")) as RoleDefinitionJson;
 
-  it("main.bicep loads role-definition.json into a subscription-scope role definition assignable in every watched subscription", () => {
-    expect(/^var roleDefinition = loadJsonContent\('role-definition\.json'\)$/m.test(main.code)).toBe(true);
-    const definition = declaration(main, "resource", "guardrailRole");
-    expect(main.code).toMatch(/^resource guardrailRole 'Microsoft\.Authorization\/roleDefinitions@/m);
-    const permissions = nested(definition, "permissions");
-    for (const key of ["actions", "notActions", "dataActions", "notDataActions"]) expect(value(permissions, key)).toBe(`roleDefinition.${key}`);
-    expect(value(definition, "assignableScopes")).toBe("map(watchedSubscriptionIds, id => '/subscriptions/${id}')");
+  it("the template carries role-definition.json as it is, in a role definition assignable in every watched subscription", () => {
+    expect(variable(main, "roleDefinition"), "infra/compiled/main.json is stale: npm run infra:build").toEqual(role);
+    const definition = resource(main, "Microsoft.Authorization/roleDefinitions");
+    expect(definition.properties?.["permissions"]).toEqual([
+      {
+        actions: "[variables('roleDefinition').actions]",
+        notActions: "[variables('roleDefinition').notActions]",
+        dataActions: "[variables('roleDefinition').dataActions]",
+        notDataActions: "[variables('roleDefinition').notDataActions]",
+      },
+    ]);
+    expect(definition.properties?.["type"]).toBe("CustomRole");
+    expect(show(definition.properties?.["assignableScopes"])).toBe("map(variables('watchedSubscriptionIds'), lambda('id', format('/subscriptions/{0}', lambdaVariables('id'))))");
   });
 
   it("role-definition.json has the expected shape and no write-everything wildcard", () => {
@@ -611,15 +563,19 @@ describe("the custom role from infra/role-definition.json, plus Reader, at subsc
   });
 
   it("each watched subscription assigns Reader and the custom role to the app's identity", () => {
-    const watched = mod("watched-subscription.bicep");
-    expect(/^targetScope = 'subscription'$/m.test(watched.code)).toBe(true);
-    const reader = declaration(watched, "resource", "reader");
-    expect(value(reader, "principalId")).toBe("principalId");
-    expect(watched.code).toContain("var readerRoleId = 'acdd72a7-3385-48ef-bd42-f606fba81ae7'");
-    const guardrail = declaration(watched, "resource", "guardrail");
-    expect(value(guardrail, "roleDefinitionId")).toBe("subscriptionResourceId('Microsoft.Authorization/roleDefinitions', guardrailRoleDefinitionName)");
-    expect(value(declaration(main, "var", "watchSettings"), "guardrailRoleDefinitionName")).toBe("guardrailRole.name");
-    expect(value(declaration(main, "var", "watchSettings"), "principalId")).toBe("identity.outputs.principalId");
+    const definition = resource(main, "Microsoft.Authorization/roleDefinitions");
+    for (const watch of [ownWatch, extraWatch]) {
+      expect(watch.template.$schema).toMatch(/\/subscriptionDeploymentTemplate\.json#$/);
+      expect(watch.template.variables?.["readerRoleId"]).toBe("acdd72a7-3385-48ef-bd42-f606fba81ae7");
+      const assignments = watch.template.resources.filter((r) => r.type === "Microsoft.Authorization/roleAssignments");
+      expect(assignments.map((a) => show(a.properties?.["roleDefinitionId"])).sort()).toEqual([
+        "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', parameters('guardrailRoleDefinitionName'))",
+        "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('readerRoleId'))",
+      ]);
+      for (const a of assignments) expect(a.properties).toMatchObject({ principalId: "[parameters('principalId')]", principalType: "ServicePrincipal" });
+      expect(show(watch.params["guardrailRoleDefinitionName"])).toBe(show(definition.name));
+      expect(show(watch.params["principalId"])).toBe("identity.outputs.principalId");
+    }
   });
 });
 
@@ -635,8 +591,9 @@ const one = (type: string) => {
 };
 const props = (r: ArmResource) => r.properties as Record<string, unknown>;
 
-describe("the guardrail's own perimeter (test/fixtures/estates/guardrail-own.json)", () => {
-  const perimeterBicep = mod("perimeter.bicep");
+describe("the guardrail's own perimeter (test/fixtures/estates/guardrail-own.json, against the compiled template)", () => {
+  const perimeter = module(main, "perimeter");
+  const templateProps = (template: ArmTemplate, type: string) => resource(template, type).properties as Record<string, Json>;
 
   it("has zero findings under the default policy and with its subscription trusted", () => {
     for (const policy of [undefined, validatePolicy({ trustedSubscriptions: [SUB] }, "policy", RULE_IDS)]) {
@@ -655,93 +612,95 @@ describe("the guardrail's own perimeter (test/fixtures/estates/guardrail-own.jso
     expect(bypass.findings.map((f) => f.ruleId)).toEqual(["storage-trusted-services"]);
   });
 
-  it("storage mirrors modules/storage.bicep", () => {
-    const account = declaration(mod("storage.bicep"), "resource", "account");
+  it("storage mirrors the template's storage account", () => {
+    const storage = module(main, "storage");
+    const account = resource(storage.template, "Microsoft.Storage/storageAccounts");
+    const p = account.properties as Record<string, Json>;
     const fixture = one("Microsoft.Storage/storageAccounts");
-    const p = props(fixture);
-    expect(fixture.name).toBe(`stnspg${fixture.name!.slice("stnspg".length)}`);
-    expect(main.code).toContain("name: 'stnspg${resourceToken}'");
-    for (const key of ["allowSharedKeyAccess", "isSftpEnabled", "isNfsV3Enabled", "isLocalUserEnabled", "isHnsEnabled", "allowBlobPublicAccess", "defaultToOAuthAuthentication"]) {
-      expect(String(p[key]), key).toBe(value(account, key));
+    const f = props(fixture);
+    expect(show(storage.params["name"])).toBe("format('stnspg{0}', variables('resourceToken'))");
+    expect(fixture.name).toMatch(/^stnspg/);
+    for (const key of ["allowSharedKeyAccess", "isSftpEnabled", "isNfsV3Enabled", "isLocalUserEnabled", "isHnsEnabled", "allowBlobPublicAccess", "defaultToOAuthAuthentication", "publicNetworkAccess", "minimumTlsVersion"]) {
+      expect(f[key], key).toBe(p[key]);
     }
-    expect(`'${String(p["publicNetworkAccess"])}'`).toBe(value(account, "publicNetworkAccess"));
-    expect(`'${fixture.kind}'`).toBe(value(account, "kind"));
-    const acls = nested(account, "networkAcls");
-    const fixtureAcls = p["networkAcls"] as Record<string, unknown>;
-    expect(`'${String(fixtureAcls["bypass"])}'`).toBe(value(acls, "bypass"));
-    expect(`'${String(fixtureAcls["defaultAction"])}'`).toBe(value(acls, "defaultAction"));
+    expect(fixture.kind).toBe(account.kind);
+    const acls = p["networkAcls"] as Record<string, Json>;
+    const fixtureAcls = f["networkAcls"] as Record<string, unknown>;
+    for (const key of ["bypass", "defaultAction"]) expect(fixtureAcls[key], key).toBe(acls[key]);
     for (const key of ["ipRules", "virtualNetworkRules", "resourceAccessRules"]) {
-      expect(value(acls, key), key).toBe("[]");
+      expect(acls[key], key).toEqual([]);
       expect(fixtureAcls[key], key).toEqual([]);
     }
-    const encryption = p["encryption"] as Record<string, unknown>;
-    expect(`'${String(encryption["keySource"])}'`).toBe(value(nested(account, "encryption"), "keySource"));
-    // Nothing in the Bicep creates what the storage rules flag (file shares, policies, replication, local users).
-    for (const file of bicepFiles) {
-      expect(raw(file), file).not.toMatch(/fileServices|managementPolicies|inventoryPolicies|objectReplicationPolicies|localUsers/);
-    }
+    expect((f["encryption"] as Record<string, unknown>)["keySource"]).toBe((p["encryption"] as Record<string, Json>)["keySource"]);
+    // Nothing in the template creates what the storage rules flag (file shares, policies, replication, local users).
+    const types = allTemplates(main).flatMap(({ template }) => template.resources.map((r) => r.type));
+    expect(types.filter((t) => /fileServices|managementPolicies|inventoryPolicies|objectReplicationPolicies|localUsers/.test(t))).toEqual([]);
   });
 
-  it("key vault mirrors modules/key-vault.bicep", () => {
-    const vault = declaration(mod("key-vault.bicep"), "resource", "vault");
+  it("key vault mirrors the template's vault", () => {
+    const keyVault = module(main, "key-vault");
+    const vault = templateProps(keyVault.template, "Microsoft.KeyVault/vaults");
     const p = props(one("Microsoft.KeyVault/vaults"));
-    expect(String(p["enableRbacAuthorization"])).toBe(value(vault, "enableRbacAuthorization"));
-    expect(`'${String(p["publicNetworkAccess"])}'`).toBe(value(vault, "publicNetworkAccess"));
+    expect(p["enableRbacAuthorization"]).toBe(vault["enableRbacAuthorization"]);
+    expect(p["publicNetworkAccess"]).toBe(vault["publicNetworkAccess"]);
     const acls = p["networkAcls"] as Record<string, unknown>;
-    expect(`'${String(acls["bypass"])}'`).toBe(value(nested(vault, "networkAcls"), "bypass"));
-    expect(`'${String(acls["defaultAction"])}'`).toBe(value(nested(vault, "networkAcls"), "defaultAction"));
-    expect(main.code).toContain("name: 'kv-nspg-${resourceToken}'");
+    const templateAcls = vault["networkAcls"] as Record<string, Json>;
+    expect(acls["bypass"]).toBe(templateAcls["bypass"]);
+    expect(acls["defaultAction"]).toBe(templateAcls["defaultAction"]);
+    expect(show(keyVault.params["name"])).toBe("format('kv-nspg-{0}', variables('resourceToken'))");
     expect(one("Microsoft.KeyVault/vaults").name).toMatch(/^kv-nspg-/);
   });
 
-  it("perimeter, profile, subscription rule, associations and access logs mirror modules/perimeter.bicep", () => {
+  it("perimeter, profile, subscription rule, associations and access logs mirror the template's perimeter module", () => {
     const nsp = one("Microsoft.Network/networkSecurityPerimeters");
     expect(nsp.name).toMatch(/^nsp-nspg-/);
-    expect(main.code).toContain("name: 'nsp-nspg-${resourceToken}'");
-    expect(one("Microsoft.Network/networkSecurityPerimeters/profiles").name).toBe(unquote(/^var profileName = ('[^']+')$/m.exec(perimeterBicep.code)?.[1]));
+    expect(show(perimeter.params["name"])).toBe("format('nsp-nspg-{0}', variables('resourceToken'))");
+    const profileName = perimeter.template.variables?.["profileName"];
+    expect(one("Microsoft.Network/networkSecurityPerimeters/profiles").name).toBe(profileName);
+    expect(show(resource(perimeter.template, "Microsoft.Network/networkSecurityPerimeters/profiles").name)).toBe("format('{0}/{1}', parameters('name'), variables('profileName'))");
 
     // The only inbound rule admits the guardrail's own subscription (operatorIpRanges defaults to none).
     const rule = one("Microsoft.Network/networkSecurityPerimeters/profiles/accessRules");
-    const ruleBicep = declaration(perimeterBicep, "resource", "allowSubscriptions");
-    expect(rule.name).toBe(unquote(value(ruleBicep, "name")));
-    expect(`'${String(props(rule)["direction"])}'`).toBe(value(ruleBicep, "direction"));
+    const rules = perimeter.template.resources.filter((r) => r.type === "Microsoft.Network/networkSecurityPerimeters/profiles/accessRules");
+    const subscriptionRule = rules.find((r) => r.condition === undefined)!;
+    expect(show(subscriptionRule.name)).toBe(`format('{0}/{1}/{2}', parameters('name'), variables('profileName'), '${rule.name}')`);
+    expect(props(rule)["direction"]).toBe(subscriptionRule.properties?.["direction"]);
+    expect(subscriptionRule.properties?.["copy"]).toEqual([
+      { name: "subscriptions", count: "[length(parameters('allowedSubscriptionIds'))]", input: { id: "[format('/subscriptions/{0}', parameters('allowedSubscriptionIds')[copyIndex('subscriptions')])]" } },
+    ]);
+    expect(perimeter.params["allowedSubscriptionIds"]).toEqual(["[subscription().subscriptionId]"]);
     expect(props(rule)["subscriptions"]).toEqual([{ id: `/subscriptions/${SUB}` }]);
     expect(props(rule)["addressPrefixes"]).toEqual([]);
-    expect(ruleBicep.code).toContain("id: '/subscriptions/${subscriptionId}'");
-    const call = declaration(main, "module", "perimeter");
-    expect(nested(call, "allowedSubscriptionIds").code.replace(/\s+/g, " ")).toBe("[ subscription().subscriptionId ]");
-    expect(params(main).get("operatorIpRanges")?.default).toBe("[]");
+    const operatorRule = rules.find((r) => r.condition !== undefined)!;
+    expect(show(operatorRule.condition)).toBe("not(empty(parameters('operatorIpRanges')))");
+    expect(main.parameters["operatorIpRanges"]?.defaultValue).toEqual([]);
 
     // Associations: storage, key vault, workspace, in the template's default access mode.
-    const members = [...nested(call, "members").code.matchAll(/name: '([^']+)'\s+resourceId: ([^\n]+)/g)].map((m) => ({ name: m[1]!, resourceId: m[2]!.trim() }));
+    const members = (perimeter.params["members"] as { name: string; resourceId: string }[]).map((m) => ({ name: m.name, resourceId: show(m.resourceId) }));
     expect(members).toEqual([
       { name: "storage", resourceId: "storage.outputs.resourceId" },
-      { name: "key-vault", resourceId: "keyVault.outputs.resourceId" },
-      { name: "log-analytics", resourceId: "logAnalytics.outputs.resourceId" },
+      { name: "key-vault", resourceId: "key-vault.outputs.resourceId" },
+      { name: "log-analytics", resourceId: "log-analytics.outputs.resourceId" },
     ]);
     const associations = byType("Microsoft.Network/networkSecurityPerimeters/resourceAssociations");
     expect(associations.map((a) => a.name)).toEqual(members.map((m) => m.name));
     const memberTypes = associations.map((a) => (props(a)["privateLinkResource"] as { id: string }).id.split("/providers/")[1]!.split("/").slice(0, 2).join("/"));
     expect(memberTypes).toEqual(["Microsoft.Storage/storageAccounts", "Microsoft.KeyVault/vaults", "Microsoft.OperationalInsights/workspaces"]);
-    const associationBicep = declaration(perimeterBicep, "resource", "associations");
-    expect(value(associationBicep, "accessMode")).toBe("accessMode");
-    expect(value(call, "accessMode")).toBe("perimeterAccessMode");
-    expect(unquote(params(perimeterBicep).get("accessMode")?.default)).toBe("Enforced");
-    expect(unquote(params(main).get("perimeterAccessMode")?.default)).toBe("Enforced");
-    const mapped = (JSON.parse(raw("infra/main.parameters.json")) as { parameters: Record<string, { value: string }> }).parameters["perimeterAccessMode"]?.value;
-    expect(mapped).toBe("${NSPG_PERIMETER_ACCESS_MODE=Enforced}");
+    const associationTemplate = resource(perimeter.template, "Microsoft.Network/networkSecurityPerimeters/resourceAssociations");
+    expect(associationTemplate.properties?.["accessMode"]).toBe("[parameters('accessMode')]");
+    expect(show(perimeter.params["accessMode"])).toBe("parameters('perimeterAccessMode')");
+    expect(perimeter.template.parameters["accessMode"]?.defaultValue).toBe("Enforced");
+    expect(main.parameters["perimeterAccessMode"]?.defaultValue).toBe("Enforced");
     for (const a of associations) expect(props(a)["accessMode"]).toBe("Enforced");
 
     // Access logs to the workspace, which is a member of the same perimeter.
     const logs = one("Microsoft.Insights/diagnosticSettings");
-    const logsBicep = declaration(perimeterBicep, "resource", "accessLogs");
-    expect(logs.name).toBe(unquote(value(logsBicep, "name")));
-    expect(value(logsBicep, "scope")).toBe("nsp");
-    expect(value(logsBicep, "workspaceId")).toBe("workspaceResourceId");
-    expect(value(call, "workspaceResourceId")).toBe("logAnalytics.outputs.resourceId");
-    const logEntry = (props(logs)["logs"] as Record<string, unknown>[])[0]!;
-    expect(`'${String(logEntry["categoryGroup"])}'`).toBe(value(logsBicep, "categoryGroup"));
-    expect(String(logEntry["enabled"])).toBe(value(logsBicep, "enabled"));
+    const logsTemplate = resource(perimeter.template, "Microsoft.Insights/diagnosticSettings");
+    expect(logs.name).toBe(logsTemplate.name);
+    expect(show(logsTemplate.scope)).toBe("resourceId('Microsoft.Network/networkSecurityPerimeters', parameters('name'))");
+    expect(logsTemplate.properties?.["workspaceId"]).toBe("[parameters('workspaceResourceId')]");
+    expect(show(perimeter.params["workspaceResourceId"])).toBe("log-analytics.outputs.resourceId");
+    expect(props(logs)["logs"]).toEqual(logsTemplate.properties?.["logs"]);
     expect(props(logs)["workspaceId"]).toBe(one("Microsoft.OperationalInsights/workspaces").id);
   });
 });
