@@ -7,7 +7,10 @@ import { generateServerCertificate } from "../../src/emulator/certificate.js";
 import type { ResourceChange } from "../../src/emulator/changes.js";
 import {
   buildEvents,
+  checkSubscriptionFilter,
   EventGridPublisher,
+  type EventSubscriptionFilter,
+  passesFilter,
   type ResourceCloudEvent,
   type ResourceEventGridEvent,
   toCloudEvent,
@@ -513,5 +516,71 @@ describe("fault injection", () => {
     ] as const) {
       expect([...a.received.slice(start, end)].sort()).toEqual(a.sent.slice(start, end).sort());
     }
+  });
+});
+
+describe("subscription filters", () => {
+  const STORAGE = `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1`;
+  const storageChange = (overrides: Partial<ResourceChange> = {}) =>
+    change({ resourceId: STORAGE, resourceType: "Microsoft.Storage/storageAccounts", url: `https://127.0.0.1:8443${STORAGE}?api-version=2026-09-01`, ...overrides });
+  const byPrefix = (values: string[]): EventSubscriptionFilter => ({ advancedFilters: [{ operatorType: "StringBeginsWith", key: "data.operationName", values }] });
+
+  it("compares strings case-insensitively and ORs the values of one filter", () => {
+    const [event] = buildEvents(storageChange(), "EventGridSchema");
+    expect(passesFilter(event!, byPrefix(["microsoft.storage/STORAGEACCOUNTS"]))).toBe(true);
+    expect(passesFilter(event!, byPrefix(["Microsoft.KeyVault/vaults", "MICROSOFT.STORAGE/"]))).toBe(true);
+    expect(passesFilter(event!, byPrefix(["Microsoft.KeyVault/vaults"]))).toBe(false);
+    expect(passesFilter(event!, { advancedFilters: [{ operatorType: "StringEndsWith", key: "data.operationName", values: ["/WRITE"] }] })).toBe(true);
+    expect(passesFilter(event!, { advancedFilters: [{ operatorType: "StringNotBeginsWith", key: "data.operationName", values: ["microsoft.storage"] }] })).toBe(false);
+    expect(passesFilter(event!, { advancedFilters: [{ operatorType: "StringIn", key: "subject", values: [STORAGE.toUpperCase()] }] })).toBe(true);
+    // A key the event does not have matches no positive operator.
+    expect(passesFilter(event!, { advancedFilters: [{ operatorType: "StringContains", key: "data.missing", values: ["x"] }] })).toBe(false);
+  });
+
+  it("ANDs advanced filters and applies includedEventTypes, in both schemas", () => {
+    const filter: EventSubscriptionFilter = {
+      includedEventTypes: ["Microsoft.Resources.ResourceWriteSuccess"],
+      advancedFilters: [...byPrefix(["Microsoft.Storage/storageAccounts"]).advancedFilters!, { operatorType: "StringEndsWith", key: "data.operationName", values: ["/write"] }],
+    };
+    for (const schema of ["EventGridSchema", "CloudEventSchemaV1_0"] as const) {
+      expect(passesFilter(buildEvents(storageChange(), schema)[0]!, filter), schema).toBe(true);
+      expect(passesFilter(buildEvents(storageChange({ kind: "delete", httpMethod: "DELETE" }), schema)[0]!, filter), schema).toBe(false);
+      expect(passesFilter(buildEvents(storageChange({ kind: "action", action: "listKeys", httpMethod: "POST" }), schema)[0]!, filter), schema).toBe(false);
+    }
+  });
+
+  it("delivers only what a subscription's filter lets through, and keeps what it held back", async () => {
+    const p = publisher();
+    const all: string[] = [];
+    const filtered: string[] = [];
+    p.subscribeInProcess((event) => void all.push(event.data.operationName), "EventGridSchema");
+    const id = p.subscribeInProcess((event) => void filtered.push(event.data.operationName), "EventGridSchema", {
+      filter: { includedEventTypes: ["Microsoft.Resources.ResourceWriteSuccess", "Microsoft.Resources.ResourceDeleteSuccess"], ...byPrefix(["Microsoft.Storage/storageAccounts"]) },
+    });
+    p.publish(storageChange());
+    p.publish(storageChange({ kind: "action", action: "listKeys", httpMethod: "POST" }));
+    p.publish(change());
+    await p.drain();
+    expect(all).toEqual(["Microsoft.Storage/storageAccounts/write", "Microsoft.Storage/storageAccounts/listKeys/action", `${ASSOCIATION_TYPE}/write`]);
+    expect(filtered).toEqual(["Microsoft.Storage/storageAccounts/write"]);
+    expect(p.filteredOut.map((f) => [f.subscriptionId, (f.event as ResourceEventGridEvent).data.operationName])).toEqual([
+      [id, "Microsoft.Storage/storageAccounts/listKeys/action"],
+      [id, `${ASSOCIATION_TYPE}/write`],
+    ]);
+  });
+
+  it("refuses filters beyond Event Grid's limits, naming the field", async () => {
+    const p = publisher();
+    const values = Array.from({ length: 26 }, (_v, i) => `Microsoft.Storage/type${i}`);
+    expect(() => p.subscribeInProcess(() => undefined, "EventGridSchema", { filter: byPrefix(values) })).toThrow("filter.advancedFilters: 26 values in all, Event Grid allows 25");
+    expect(() => checkSubscriptionFilter(byPrefix(values.slice(0, 25)))).not.toThrow();
+    const many = { advancedFilters: Array.from({ length: 26 }, () => byPrefix(["x"]).advancedFilters![0]!) };
+    expect(() => checkSubscriptionFilter(many)).toThrow("filter.advancedFilters: 26 filters, Event Grid allows 25");
+    expect(() => checkSubscriptionFilter(byPrefix(["x".repeat(513)]))).toThrow("filter.advancedFilters[0].values[0]: 513 characters, Event Grid allows 512");
+    const numeric = { advancedFilters: [{ operatorType: "NumberIn", key: "data.x", values: ["1"] }] } as unknown as EventSubscriptionFilter;
+    expect(() => checkSubscriptionFilter(numeric)).toThrow("filter.advancedFilters[0].operatorType: 'NumberIn' is not a string operator the emulator applies");
+    const r = await receiver();
+    await expect(p.subscribeWebhook({ url: r.url, schema: "EventGridSchema", filter: byPrefix(values) })).rejects.toThrow(/26 values in all/);
+    expect(r.requests).toEqual([]);
   });
 });
