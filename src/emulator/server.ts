@@ -21,6 +21,7 @@ import { FaultInjector } from "./faults.js";
 import { NSP_CONFIGURATIONS, nspConfigurationsFor } from "./nspConfigurations.js";
 import { newEtag, ResourceStore, type StoredResource } from "./store.js";
 import { callerOf, TokenIssuer, type Caller, type TokenClaims } from "./tokens.js";
+import { TrafficRecorder } from "./traffic.js";
 
 export interface OperationLogEntry {
   time: string;
@@ -104,6 +105,8 @@ export class ArmEmulator {
   readonly operations: OperationLogEntry[] = [];
   sink: ChangeSink | undefined;
   private readonly tokens = new TokenIssuer();
+  /** Request/response pairs for spec conformance (NSPG_ARM_TRAFFIC_DIR; see traffic.ts). */
+  private readonly traffic = new TrafficRecorder();
   private readonly asyncOps = new Map<string, AsyncOperation>();
   private readonly buckets = new Map<string, Bucket>();
   private readonly pageSize: number;
@@ -175,6 +178,7 @@ export class ArmEmulator {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     writeOperationLog(this.operations);
+    this.traffic.flush();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -222,20 +226,24 @@ export class ArmEmulator {
       caller: undefined,
       userAgent: req.headers["user-agent"],
     };
+    let requestBody: unknown;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;
       this.operations.push(entry);
       const text = body === undefined ? "" : JSON.stringify(body);
-      res.writeHead(status, {
+      const responseHeaders = {
         "content-type": "application/json; charset=utf-8",
         "x-ms-request-id": requestId,
         "x-ms-correlation-request-id": correlationId,
         ...headers,
-      });
+      };
+      if (this.traffic.enabled) this.traffic.record({ method, url, headers: req.headers, body: requestBody }, { status, headers: responseHeaders, body }, entry.operation);
+      res.writeHead(status, responseHeaders);
       res.end(text);
     };
     try {
       const body = await readBody(req);
+      requestBody = body;
       const claims = this.authenticate(req);
       entry.caller = { objectId: claims.oid, ...(claims.appid ? { appId: claims.appid } : {}) };
       for (const fault of this.faults.decide(method, path)) {
