@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { providerOf, RECORDED_PROVIDERS, type TrafficPair } from "../../src/emulator/traffic.js";
 import { ROOT } from "../helpers/cli.js";
-import { loadValidator, type LoadedValidator, type PairIssue } from "./oavValidator.js";
+import { loadValidator, type LivePair, type LoadedValidator, type PairIssue } from "./oavValidator.js";
 
 /** Where vitest.config.ts points the suite's NSPG_ARM_TRAFFIC_DIR. */
 const trafficDir = join(ROOT, "test-results", "arm-traffic");
@@ -52,11 +52,14 @@ let validator: LoadedValidator;
 let pairs: TrafficPair[];
 
 beforeAll(async () => {
-  pairs = readTraffic();
   validator = await loadValidator();
 });
 
 describe("the emulator's traffic against Azure's REST specs (oav)", () => {
+  beforeAll(() => {
+    pairs = readTraffic();
+  });
+
   it("the suite left traffic for every provider of the spec subset", () => {
     for (const provider of RECORDED_PROVIDERS) {
       expect(pairs.filter((p) => providerOf(new URL(p.liveRequest.url).pathname) === provider).length, provider).toBeGreaterThan(0);
@@ -100,5 +103,51 @@ describe("the emulator's traffic against Azure's REST specs (oav)", () => {
       ].join("\n"),
     );
     expect(failures).toEqual([]);
+  });
+});
+
+describe("the check fails on a deliberate regression", () => {
+  const base = `https://management.azure.com/subscriptions/${"0".repeat(8)}-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Network/networkSecurityPerimeters/nsp1`;
+  const version = "?api-version=2026-01-01";
+  const associationBody = {
+    id: `${new URL(base).pathname}/resourceAssociations/assoc1`,
+    name: "assoc1",
+    type: "Microsoft.Network/networkSecurityPerimeters/resourceAssociations",
+    properties: {
+      privateLinkResource: { id: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/st1" },
+      profile: { id: `${new URL(base).pathname}/profiles/default` },
+      accessMode: "Enforced",
+      provisioningState: "Succeeded",
+    },
+  };
+  const ruleBody = {
+    id: `${new URL(base).pathname}/profiles/default/accessRules/offices`,
+    name: "offices",
+    type: "Microsoft.Network/networkSecurityPerimeters/profiles/accessRules",
+    properties: { direction: "Inbound", addressPrefixes: ["203.0.113.0/24"], provisioningState: "Succeeded" },
+  };
+  const json = { "content-type": "application/json; charset=utf-8" };
+  const codes = async (pair: LivePair) => (await validator.validate(pair)).issues.map((i) => `${i.side} ${i.code}${i.path ? ` ${i.path}` : ""}`);
+
+  it("a spec-conform association GET passes (the control)", async () => {
+    expect(await codes({ liveRequest: { method: "GET", url: `${base}/resourceAssociations/assoc1${version}`, headers: {} }, liveResponse: { statusCode: "200", headers: json, body: associationBody } })).toEqual([]);
+  });
+
+  it("an etag stamped on an association", async () => {
+    const pair = { liveRequest: { method: "GET", url: `${base}/resourceAssociations/assoc1${version}`, headers: {} }, liveResponse: { statusCode: "200", headers: json, body: { ...associationBody, etag: 'W/"1"' } } };
+    expect(await codes(pair)).toEqual(["response OBJECT_ADDITIONAL_PROPERTIES /etag"]);
+  });
+
+  it("201 where the spec declares only 200 (access-rule reconcile)", async () => {
+    const pair = { liveRequest: { method: "POST", url: `${base}/profiles/default/accessRules/offices/reconcile${version}`, headers: json, body: {} }, liveResponse: { statusCode: "201", headers: json, body: {} } };
+    expect(await codes(pair)).toContain("response INVALID_RESPONSE_CODE");
+  });
+
+  it("a status the operation does not declare (202 on an access-rule PUT, which answers 200 or 201)", async () => {
+    const pair = {
+      liveRequest: { method: "PUT", url: `${base}/profiles/default/accessRules/offices${version}`, headers: json, body: { properties: ruleBody.properties } },
+      liveResponse: { statusCode: "202", headers: json, body: ruleBody },
+    };
+    expect(await codes(pair)).toContain("response INVALID_RESPONSE_CODE");
   });
 });
