@@ -62,6 +62,13 @@ export interface ArmEmulatorOptions {
   throttling?: ThrottleSettings | false;
   sink?: ChangeSink;
   random?: () => number;
+  /**
+   * api-versions of single resource types (lower case, `microsoft.keyvault/vaults/networksecurityperimeterconfigurations`)
+   * narrower than their namespace's: ARM registers versions per resource type
+   * (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-providers-and-types,
+   * "View valid API versions for a resource type"), and refuses others with 400 NoRegisteredProviderFound.
+   */
+  typeApiVersions?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The caller the emulator's default token stands for. */
@@ -113,6 +120,7 @@ export class ArmEmulator {
   private readonly lroPolls: number;
   private readonly longRunning: Set<string>;
   private readonly throttling: ThrottleSettings | false;
+  private readonly typeApiVersions: Readonly<Record<string, readonly string[]>>;
   private server!: Server;
   private origin = "";
   private cert = "";
@@ -125,6 +133,7 @@ export class ArmEmulator {
     this.lroPolls = options.lroPolls ?? 1;
     this.longRunning = new Set((options.longRunningTypes ?? [T.association]).map((t) => t.toLowerCase()));
     this.throttling = options.throttling ?? false;
+    this.typeApiVersions = Object.fromEntries(Object.entries(options.typeApiVersions ?? {}).map(([type, versions]) => [type.toLowerCase(), versions]));
   }
 
   static async start(options: ArmEmulatorOptions = {}): Promise<ArmEmulator> {
@@ -315,6 +324,20 @@ export class ArmEmulator {
     }
   }
 
+  /** The type a path addresses (`{ns}/{type}/{name}/{child}...`), held against `typeApiVersions`. */
+  private checkTypeApiVersion(apiVersion: string | undefined, segments: readonly string[]): void {
+    const providers = segments.map((s) => s.toLowerCase()).lastIndexOf("providers");
+    const after = segments.slice(providers + 1);
+    const typePath = after.slice(1).filter((_s, i) => i % 2 === 0).join("/");
+    const supported = this.typeApiVersions[`${after[0]}/${typePath}`.toLowerCase()];
+    if (!apiVersion || !supported || supported.includes(apiVersion)) return;
+    throw new ArmError(
+      400,
+      "NoRegisteredProviderFound",
+      `No registered resource provider found for location 'westeurope' and API version '${apiVersion}' for type '${typePath}'. The supported api-versions are '${supported.join(", ")}'.`,
+    );
+  }
+
   private route(
     method: string,
     path: string,
@@ -365,6 +388,7 @@ export class ArmEmulator {
     const namespace = [...segments].reverse().find((_s, i, all) => all[i + 1]?.toLowerCase() === "providers");
     if (!namespace) throw new ArmError(404, "NotFound", `No route for ${method} ${path}.`);
     this.checkApiVersion(apiVersion, namespace);
+    this.checkTypeApiVersion(apiVersion, segments);
 
     let parsed: ParsedArmId | undefined;
     try {
