@@ -324,7 +324,10 @@ export class ArmEmulator {
     }
   }
 
-  /** The type a path addresses (`{ns}/{type}/{name}/{child}...`), held against `typeApiVersions`. */
+  /**
+   * The type a path addresses (`{ns}/{type}/{name}/{child}...`), held against `typeApiVersions`. The
+   * code and status are ARM's for a version a type does not register; the message text is UNCONFIRMED.
+   */
   private checkTypeApiVersion(apiVersion: string | undefined, segments: readonly string[]): void {
     const providers = segments.map((s) => s.toLowerCase()).lastIndexOf("providers");
     const after = segments.slice(providers + 1);
