@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { loadSnapshotFile } from "../inventory/snapshot.js";
 import { EventGridPublisher, type EventSchema } from "../emulator/eventGrid.js";
 import { ArmEmulator } from "../emulator/server.js";
+import { eventFilters } from "../infra/eventFilters.js";
 
 export interface EmulatorOptions {
   snapshot?: string;
@@ -33,7 +34,8 @@ export async function runEmulator(options: EmulatorOptions): Promise<number> {
   writeFileSync(caFile, emulator.caCertificate);
   const token = emulator.token();
   for (const url of options.webhook ?? []) {
-    await events.subscribeWebhook({ url, schema: options.eventSchema ?? "EventGridSchema" });
+    // Filtered as the deployment's event subscription is (infra/event-filters.json).
+    await events.subscribeWebhook({ url, schema: options.eventSchema ?? "EventGridSchema", filter: eventFilters() });
     process.stdout.write(`event subscription: ${url} (${options.eventSchema ?? "EventGridSchema"})\n`);
   }
   process.stdout.write(

@@ -2,7 +2,8 @@
  * The Event Grid side of the ARM emulator: turns each `ResourceChange` into the event an Azure
  * subscription system topic emits (`Microsoft.Resources.Resource{Write,Delete,Action}Success`) and
  * delivers it to webhook or in-process subscribers the way Event Grid does: validation handshake first,
- * then at-least-once, retried with backoff, dead-lettered when attempts run out. Faults (drops,
+ * then at-least-once, retried with backoff, dead-lettered when attempts run out, and only what each
+ * subscription's filter (event types, advanced filters) lets through. Faults (drops,
  * duplicates, reordering) let tests exercise consumers against the delivery guarantees Azure really gives.
  */
 import { createHash, randomUUID } from "node:crypto";
@@ -165,6 +166,118 @@ export function buildEvents<S extends EventSchema>(change: ResourceChange, schem
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Filters (https://learn.microsoft.com/azure/event-grid/event-filtering): an event subscription's
+// `includedEventTypes` and advanced filters, as the deployment sets them (infra/event-filters.json).
+
+/** The string operators of Event Grid's advanced filters; other operators are refused when subscribing. */
+export type StringFilterOperator =
+  | "StringBeginsWith"
+  | "StringEndsWith"
+  | "StringContains"
+  | "StringIn"
+  | "StringNotBeginsWith"
+  | "StringNotEndsWith"
+  | "StringNotContains"
+  | "StringNotIn";
+
+export interface AdvancedFilter {
+  operatorType: StringFilterOperator;
+  /** `data.operationName`, `subject`, `eventType`... (a path into the event as delivered). */
+  key: string;
+  values: readonly string[];
+}
+
+/** The `filter` of an event subscription (Microsoft.EventGrid eventSubscriptions). */
+export interface EventSubscriptionFilter {
+  /** Event types delivered; absent: all. */
+  includedEventTypes?: readonly string[];
+  /** All must match (AND); within one filter, any value (OR). */
+  advancedFilters?: readonly AdvancedFilter[];
+}
+
+/** Event Grid's limits per event subscription: 25 advanced filters, 25 values across them, 512 characters a value. */
+export const EVENT_GRID_FILTER_LIMITS = { advancedFilters: 25, values: 25, valueLength: 512 } as const;
+
+const STRING_OPERATORS: ReadonlySet<string> = new Set<StringFilterOperator>([
+  "StringBeginsWith",
+  "StringEndsWith",
+  "StringContains",
+  "StringIn",
+  "StringNotBeginsWith",
+  "StringNotEndsWith",
+  "StringNotContains",
+  "StringNotIn",
+]);
+
+/** Throws, naming the field, when a filter is one Event Grid would refuse (or one the emulator cannot apply). */
+export function checkSubscriptionFilter(filter: EventSubscriptionFilter, where = "filter"): void {
+  const advanced = filter.advancedFilters ?? [];
+  if (advanced.length > EVENT_GRID_FILTER_LIMITS.advancedFilters) {
+    throw new Error(`${where}.advancedFilters: ${advanced.length} filters, Event Grid allows ${EVENT_GRID_FILTER_LIMITS.advancedFilters}`);
+  }
+  let values = 0;
+  advanced.forEach((f, i) => {
+    if (!STRING_OPERATORS.has(f.operatorType)) throw new Error(`${where}.advancedFilters[${i}].operatorType: '${String(f.operatorType)}' is not a string operator the emulator applies`);
+    if (typeof f.key !== "string" || f.key === "") throw new Error(`${where}.advancedFilters[${i}].key: missing`);
+    if (!Array.isArray(f.values) || f.values.length === 0) throw new Error(`${where}.advancedFilters[${i}].values: at least one value is needed`);
+    f.values.forEach((v, j) => {
+      if (typeof v !== "string") throw new Error(`${where}.advancedFilters[${i}].values[${j}]: not a string`);
+      if (v.length > EVENT_GRID_FILTER_LIMITS.valueLength) throw new Error(`${where}.advancedFilters[${i}].values[${j}]: ${v.length} characters, Event Grid allows ${EVENT_GRID_FILTER_LIMITS.valueLength}`);
+    });
+    values += f.values.length;
+  });
+  if (values > EVENT_GRID_FILTER_LIMITS.values) throw new Error(`${where}.advancedFilters: ${values} values in all, Event Grid allows ${EVENT_GRID_FILTER_LIMITS.values}`);
+}
+
+function valueAt(event: SystemTopicEvent, key: string): unknown {
+  let current: unknown = event;
+  for (const part of key.split(".")) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/** String comparisons of advanced filters are case-insensitive (event-filtering, "Advanced filtering"). */
+function matchesAdvanced(event: SystemTopicEvent, filter: AdvancedFilter): boolean {
+  const raw = valueAt(event, filter.key);
+  const negated = filter.operatorType.startsWith("StringNot");
+  // A key the event lacks matches no positive operator; for the negated ones Event Grid's answer is
+  // UNCONFIRMED: treated as "not excluded", the deployment uses positive operators only.
+  if (typeof raw !== "string") return negated;
+  const value = raw.toLowerCase();
+  const values = filter.values.map((v) => v.toLowerCase());
+  let hit: boolean;
+  switch (filter.operatorType) {
+    case "StringBeginsWith":
+    case "StringNotBeginsWith":
+      hit = values.some((v) => value.startsWith(v));
+      break;
+    case "StringEndsWith":
+    case "StringNotEndsWith":
+      hit = values.some((v) => value.endsWith(v));
+      break;
+    case "StringContains":
+    case "StringNotContains":
+      hit = values.some((v) => value.includes(v));
+      break;
+    case "StringIn":
+    case "StringNotIn":
+      hit = values.includes(value);
+      break;
+  }
+  return negated ? !hit : hit;
+}
+
+/** Whether an event subscription with this filter receives the event. */
+export function passesFilter(event: SystemTopicEvent, filter: EventSubscriptionFilter | undefined): boolean {
+  if (!filter) return true;
+  const type = "eventType" in event ? event.eventType : event.type;
+  if (filter.includedEventTypes && !filter.includedEventTypes.some((t) => t.toLowerCase() === type.toLowerCase())) return false;
+  return (filter.advancedFilters ?? []).every((f) => matchesAdvanced(event, f));
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Delivery
 
 export interface WebhookSubscriptionOptions {
@@ -179,12 +292,15 @@ export interface WebhookSubscriptionOptions {
   maxDeliveryAttempts?: number;
   /** First retry delay; doubles per attempt up to 2 s (default 50 ms). */
   retryDelayMs?: number;
+  /** The subscription's filter (the deployment's is infra/event-filters.json); absent: every event. */
+  filter?: EventSubscriptionFilter;
 }
 
 export interface InProcessSubscriptionOptions {
   name?: string;
   maxDeliveryAttempts?: number;
   retryDelayMs?: number;
+  filter?: EventSubscriptionFilter;
 }
 
 export interface DeliveryContext {
@@ -236,6 +352,7 @@ interface Subscription {
   schema: EventSchema;
   maxDeliveryAttempts: number;
   retryDelayMs: number;
+  filter: EventSubscriptionFilter | undefined;
   send(event: SystemTopicEvent, deliveryCount: number): Promise<AttemptResult>;
   /** Events held back by the reorder fault. */
   held: SystemTopicEvent[];
@@ -260,6 +377,7 @@ export class EventGridPublisher implements ChangeSink {
   private readonly publishedEvents: ResourceEventGridEvent[] = [];
   private readonly deadLetterList: DeadLetter[] = [];
   private readonly droppedList: DroppedEvent[] = [];
+  private readonly filteredList: DroppedEvent[] = [];
   private readonly errorList: unknown[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly timers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
@@ -279,6 +397,11 @@ export class EventGridPublisher implements ChangeSink {
 
   get deadLetters(): readonly DeadLetter[] {
     return this.deadLetterList;
+  }
+
+  /** Events a subscription's filter did not let through (not delivered, as in Event Grid). */
+  get filteredOut(): readonly DroppedEvent[] {
+    return this.filteredList;
   }
 
   /** Events the drop fault swallowed. */
@@ -305,7 +428,8 @@ export class EventGridPublisher implements ChangeSink {
       let cloudEvent: ResourceCloudEvent | undefined;
       for (const subscription of this.subscriptions.values()) {
         const shaped = subscription.schema === "EventGridSchema" ? event : (cloudEvent ??= toCloudEvent(event));
-        this.enqueue(subscription, shaped);
+        if (passesFilter(shaped, subscription.filter)) this.enqueue(subscription, shaped);
+        else this.filteredList.push({ subscriptionId: subscription.id, event: shaped });
       }
     } catch (error) {
       this.errorList.push(error);
@@ -321,6 +445,7 @@ export class EventGridPublisher implements ChangeSink {
     if (this.closed) throw new Error("EventGridPublisher is closed");
     const url = new URL(options.url);
     if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`Webhook endpoint must be http(s): ${options.url}`);
+    if (options.filter) checkSubscriptionFilter(options.filter);
     const id = this.newSubscriptionId(options.name);
     const headerName = id.toUpperCase();
     if (options.schema === "EventGridSchema") await this.validateEventGridEndpoint(url, headerName, options.ca);
@@ -353,6 +478,7 @@ export class EventGridPublisher implements ChangeSink {
   /** Delivers the same events by calling `handler`; a throwing or rejecting handler counts as a failed attempt. */
   subscribeInProcess<S extends EventSchema>(handler: InProcessHandler<S>, schema: S, options: InProcessSubscriptionOptions = {}): string {
     if (this.closed) throw new Error("EventGridPublisher is closed");
+    if (options.filter) checkSubscriptionFilter(options.filter);
     const id = this.newSubscriptionId(options.name);
     const send = async (event: SystemTopicEvent, deliveryCount: number): Promise<AttemptResult> => {
       try {
@@ -420,12 +546,13 @@ export class EventGridPublisher implements ChangeSink {
   private addSubscription(
     id: string,
     schema: EventSchema,
-    options: { maxDeliveryAttempts?: number; retryDelayMs?: number },
+    options: { maxDeliveryAttempts?: number; retryDelayMs?: number; filter?: EventSubscriptionFilter },
     send: Subscription["send"],
   ): void {
     this.subscriptions.set(id, {
       id,
       schema,
+      filter: options.filter,
       maxDeliveryAttempts: Math.max(1, options.maxDeliveryAttempts ?? DEFAULT_MAX_ATTEMPTS),
       retryDelayMs: Math.max(0, options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS),
       send,

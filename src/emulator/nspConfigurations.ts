@@ -12,6 +12,26 @@ import type { ResourceStore } from "./store.js";
 
 export const NSP_CONFIGURATIONS = "networkSecurityPerimeterConfigurations";
 
+/**
+ * The access-rule properties a member's configuration carries, per member provider: each provider's
+ * spec declares its own (closed) `AccessRuleProperties`, narrower than the perimeter's access rule
+ * (no `provisioningState`, and not every rule kind).
+ * - Storage: `NspAccessRuleProperties` in specification/storage/resource-manager/Microsoft.Storage/Storage/stable/2026-09-01/openapi.json
+ * - Key Vault (and the default): `AccessRuleProperties` in specification/common-types/resource-management/v5/networksecurityperimeter.json,
+ *   which specification/keyvault/resource-manager/Microsoft.KeyVault/KeyVault/stable/2026-02-01/openapi.json references.
+ * Cognitive Services: UNCONFIRMED (its spec is not in the project's subset); the common types are used.
+ */
+const COMMON_ACCESS_RULE_FIELDS = ["direction", "addressPrefixes", "subscriptions", "networkSecurityPerimeters", "fullyQualifiedDomainNames", "emailAddresses", "phoneNumbers"];
+const ACCESS_RULE_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  "microsoft.storage": ["direction", "addressPrefixes", "subscriptions", "networkSecurityPerimeters", "fullyQualifiedDomainNames", "serviceTags"],
+};
+
+function accessRuleInConfiguration(memberType: string, rule: ArmResource): Record<string, unknown> {
+  const fields = ACCESS_RULE_FIELDS[memberType.split("/")[0]!.toLowerCase()] ?? COMMON_ACCESS_RULE_FIELDS;
+  const properties = rule.properties ?? {};
+  return Object.fromEntries(fields.filter((f) => properties[f] !== undefined).map((f) => [f, properties[f]]));
+}
+
 export function nspConfigurationsFor(store: ResourceStore, member: ArmResource): ArmResource[] {
   const memberKey = idKey(member.id);
   const out: ArmResource[] = [];
@@ -40,7 +60,7 @@ export function nspConfigurationsFor(store: ResourceStore, member: ArmResource):
         profile: {
           name: profileId ? lastSegment(profileId) : "",
           accessRulesVersion: Number(propString(profile, "accessRulesVersion") ?? 0),
-          accessRules: rules.map((r) => ({ name: r.name ?? lastSegment(r.id), properties: { ...r.properties } })),
+          accessRules: rules.map((r) => ({ name: r.name ?? lastSegment(r.id), properties: accessRuleInConfiguration(member.type, r) })),
           diagnosticSettingsVersion: Number(propString(profile, "diagnosticSettingsVersion") ?? 0),
           enabledLogCategories: [],
         },

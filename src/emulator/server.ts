@@ -25,6 +25,7 @@ import { newEtag, ResourceStore, type StoredResource } from "./store.js";
 import { callerOf, TokenIssuer, type Caller, type TokenClaims } from "./tokens.js";
 import { allows, defaultRoleActions, linkedActionsFor, type LinkedAction } from "./authorization.js";
 import { actionAnswer, behaviourOf, emulatesEtag, NSP_OPERATION_STATUS_READ, NSP_OPERATION_STATUSES, type LongRunning } from "./behaviour.js";
+import { TrafficRecorder } from "./traffic.js";
 
 export interface OperationLogEntry {
   time: string;
@@ -71,6 +72,13 @@ export interface ArmEmulatorOptions {
   throttling?: ThrottleSettings | false;
   sink?: ChangeSink;
   random?: () => number;
+  /**
+   * api-versions of single resource types (lower case, `microsoft.keyvault/vaults/networksecurityperimeterconfigurations`)
+   * narrower than their namespace's: ARM registers versions per resource type
+   * (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-providers-and-types,
+   * "View valid API versions for a resource type"), and refuses others with 400 NoRegisteredProviderFound.
+   */
+  typeApiVersions?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The caller the emulator's default token stands for. */
@@ -118,11 +126,14 @@ export class ArmEmulator {
   readonly operations: OperationLogEntry[] = [];
   sink: ChangeSink | undefined;
   private readonly tokens = new TokenIssuer();
+  /** Request/response pairs for spec conformance (NSPG_ARM_TRAFFIC_DIR; see traffic.ts). */
+  private readonly traffic = new TrafficRecorder();
   private readonly asyncOps = new Map<string, AsyncOperation>();
   private readonly buckets = new Map<string, Bucket>();
   private readonly pageSize: number;
   private readonly lroPolls: number;
   private readonly throttling: ThrottleSettings | false;
+  private readonly typeApiVersions: Readonly<Record<string, readonly string[]>>;
   private server!: Server;
   private origin = "";
   private cert = "";
@@ -134,6 +145,7 @@ export class ArmEmulator {
     this.pageSize = options.pageSize ?? 100;
     this.lroPolls = options.lroPolls ?? 1;
     this.throttling = options.throttling ?? false;
+    this.typeApiVersions = Object.fromEntries(Object.entries(options.typeApiVersions ?? {}).map(([type, versions]) => [type.toLowerCase(), versions]));
   }
 
   static async start(options: ArmEmulatorOptions = {}): Promise<ArmEmulator> {
@@ -187,6 +199,7 @@ export class ArmEmulator {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     writeOperationLog(this.operations);
+    this.traffic.flush();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -235,20 +248,24 @@ export class ArmEmulator {
       caller: undefined,
       userAgent: req.headers["user-agent"],
     };
+    let requestBody: unknown;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;
       this.operations.push(entry);
       const text = body === undefined ? "" : JSON.stringify(body);
-      res.writeHead(status, {
+      const responseHeaders = {
         "content-type": "application/json; charset=utf-8",
         "x-ms-request-id": requestId,
         "x-ms-correlation-request-id": correlationId,
         ...headers,
-      });
+      };
+      if (this.traffic.enabled) this.traffic.record({ method, url, headers: req.headers, body: requestBody }, { status, headers: responseHeaders, body }, entry.operation);
+      res.writeHead(status, responseHeaders);
       res.end(text);
     };
     try {
       const body = await readBody(req);
+      requestBody = body;
       const claims = this.authenticate(req);
       entry.caller = { objectId: claims.oid, ...(claims.appid ? { appId: claims.appid } : {}) };
       for (const fault of this.faults.decide(method, path)) {
@@ -321,6 +338,23 @@ export class ArmEmulator {
     }
   }
 
+  /**
+   * The type a path addresses (`{ns}/{type}/{name}/{child}...`), held against `typeApiVersions`. The
+   * code and status are ARM's for a version a type does not register; the message text is UNCONFIRMED.
+   */
+  private checkTypeApiVersion(apiVersion: string | undefined, segments: readonly string[]): void {
+    const providers = segments.map((s) => s.toLowerCase()).lastIndexOf("providers");
+    const after = segments.slice(providers + 1);
+    const typePath = after.slice(1).filter((_s, i) => i % 2 === 0).join("/");
+    const supported = this.typeApiVersions[`${after[0]}/${typePath}`.toLowerCase()];
+    if (!apiVersion || !supported || supported.includes(apiVersion)) return;
+    throw new ArmError(
+      400,
+      "NoRegisteredProviderFound",
+      `No registered resource provider found for location 'westeurope' and API version '${apiVersion}' for type '${typePath}'. The supported api-versions are '${supported.join(", ")}'.`,
+    );
+  }
+
   private route(
     method: string,
     path: string,
@@ -383,6 +417,7 @@ export class ArmEmulator {
     const namespace = [...segments].reverse().find((_s, i, all) => all[i + 1]?.toLowerCase() === "providers");
     if (!namespace) throw new ArmError(404, "NotFound", `No route for ${method} ${path}.`);
     this.checkApiVersion(apiVersion, namespace);
+    this.checkTypeApiVersion(apiVersion, segments);
 
     let parsed: ParsedArmId | undefined;
     try {

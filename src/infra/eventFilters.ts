@@ -5,11 +5,20 @@
  */
 import { ROUTES } from "../events/routing.js";
 
-export const EVENT_TYPES = [
-  "Microsoft.Resources.ResourceWriteSuccess",
-  "Microsoft.Resources.ResourceDeleteSuccess",
-  "Microsoft.Resources.ResourceActionSuccess",
-] as const;
+export const EVENT_TYPES = ["Microsoft.Resources.ResourceWriteSuccess", "Microsoft.Resources.ResourceDeleteSuccess"] as const;
+
+export const ACTION_EVENT_TYPE = "Microsoft.Resources.ResourceActionSuccess";
+
+/**
+ * POST actions whose `ResourceActionSuccess` events the guardrail hears, as operation-name suffixes
+ * (`/listKeys/action`). None today: every action on a routed type either changes nothing a rule reads
+ * (`listKeys`, `listAccountSas`, `regenerateKey` rotate or reveal secrets, they do not change network or
+ * perimeter configuration) or is followed by the write event of what it changed (`reconcile` on an
+ * association or access rule re-applies the stored configuration). Each one would otherwise cost a
+ * perimeter evaluation, and the ARM reads that go with it, for nothing: every `listKeys` a client makes
+ * on a member. A new entry needs a reason here and a test that its event changes a finding.
+ */
+export const ROUTED_ACTIONS: readonly string[] = [];
 
 /** ARM spells provider namespaces and types in camelCase; operation names carry that spelling. */
 const CANONICAL: Record<string, string> = {
@@ -75,12 +84,22 @@ export function operationNamePrefixes(): string[] {
 
 export interface EventFilters {
   includedEventTypes: string[];
-  advancedFilters: Array<{ operatorType: "StringBeginsWith"; key: "data.operationName"; values: string[] }>;
+  advancedFilters: Array<{ operatorType: "StringBeginsWith" | "StringEndsWith"; key: "data.operationName"; values: string[] }>;
 }
 
-export function eventFilters(): EventFilters {
+/**
+ * The filter of the deployment's event subscription. Action events are subscribed to only when some
+ * action is routed, and then only those actions: advanced filters are ANDed, so a second filter on
+ * the operation name's end admits writes, deletes and the listed actions, nothing else.
+ */
+export function eventFilters(routedActions: readonly string[] = ROUTED_ACTIONS): EventFilters {
+  const prefixes = { operatorType: "StringBeginsWith" as const, key: "data.operationName" as const, values: operationNamePrefixes() };
+  if (routedActions.length === 0) return { includedEventTypes: [...EVENT_TYPES], advancedFilters: [prefixes] };
+  for (const action of routedActions) {
+    if (!/^\/[A-Za-z]+\/action$/.test(action)) throw new Error(`ROUTED_ACTIONS: '${action}' is not an operation-name suffix like '/listKeys/action'`);
+  }
   return {
-    includedEventTypes: [...EVENT_TYPES],
-    advancedFilters: [{ operatorType: "StringBeginsWith", key: "data.operationName", values: operationNamePrefixes() }],
+    includedEventTypes: [...EVENT_TYPES, ACTION_EVENT_TYPE],
+    advancedFilters: [prefixes, { operatorType: "StringEndsWith", key: "data.operationName", values: ["/write", "/delete", ...routedActions] }],
   };
 }

@@ -40,11 +40,18 @@ export interface CallResult<T> {
   readonly requests: number;
   /** The call answered 404 and the caller accepts that as "does not exist". */
   readonly absent: boolean;
+  /** ARM refused the call in a way the caller accepts as "cannot be read here" (`unavailableOn`): its status, code and message, one line. */
+  readonly unavailable?: string;
 }
 
 export interface CallOptions {
   /** 404 means the thing does not exist (optional singletons, a member deleted meanwhile). */
   readonly absentOn404?: boolean;
+  /**
+   * Refusals that make this one input unavailable instead of failing the session (an api-version the
+   * provider does not serve for the type, say): given the HTTP status and ARM's error code.
+   */
+  readonly unavailableOn?: (status: number, code: string | undefined) => boolean;
 }
 
 /** What every SDK operation gets: the call's abort signal. */
@@ -209,7 +216,16 @@ export class CallSession {
       const value = await currentCall.run(context, () => operation({ abortSignal: context.signal }));
       return { value, bodies: context.bodies, requests: context.requests, absent: false };
     } catch (error) {
-      if (options.absentOn404 && statusOf(error) === 404 && !this.signal.aborted) {
+      const status = statusOf(error);
+      if (status !== undefined && options.unavailableOn && !this.signal.aborted) {
+        const arm = armErrorOf((error as RestError).response?.bodyAsText ?? context.errorBody);
+        const code = arm.code ?? (error as RestError).code;
+        if (options.unavailableOn(status, code)) {
+          const unavailable = oneLine(`HTTP ${status}${code ? ` ${code}` : ""}${arm.message ? `: ${arm.message}` : ""}`);
+          return { value: undefined, bodies: [], requests: context.requests, absent: true, unavailable };
+        }
+      }
+      if (options.absentOn404 && status === 404 && !this.signal.aborted) {
         return { value: undefined, bodies: [], requests: context.requests, absent: true };
       }
       if (this.signal.aborted) throw this.firstFailure ?? abortError(this.signal);

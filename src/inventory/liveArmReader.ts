@@ -43,9 +43,34 @@ import type { ReadPlan } from "./readPlan.js";
 
 /**
  * api-version of the raw GETs of Key Vault NSP configurations: arm-keyvault 5 has no operation for
- * them, so they are read with the version that client speaks for vaults.
+ * them, so they are read with the version that client speaks for vaults, which the Key Vault spec
+ * declares them in (specification/keyvault/resource-manager/Microsoft.KeyVault/KeyVault/stable/2026-02-01/openapi.json,
+ * `NetworkSecurityPerimeterConfigurations_ListConfigurations` / `_GetConfiguration`). Whether every
+ * region serves them at that version is UNCONFIRMED: a refusal makes them unavailable (see below).
  */
 export const KEY_VAULT_API_VERSION = "2026-02-01";
+
+/**
+ * ARM's refusals of a Key Vault NSP configuration read for its api-version (400
+ * InvalidApiVersionParameter, 400/404 NoRegisteredProviderFound or InvalidResourceType): that one
+ * input is unavailable, the rest of the read goes on.
+ */
+const VERSION_REFUSALS = new Set(["invalidapiversionparameter", "noregisteredproviderfound", "invalidresourcetype"]);
+function refusedForVersion(status: number, code: string | undefined): boolean {
+  return (status === 400 || status === 404) && VERSION_REFUSALS.has((code ?? "").toLowerCase());
+}
+
+/** A rule input the reader could not read (ARM refused it); what it would have told is unknown, not absent. */
+export interface UnavailableInput {
+  /** The resource whose input it is (the vault). */
+  readonly resourceId: string;
+  /** What could not be read (`networkSecurityPerimeterConfigurations`). */
+  readonly input: string;
+  /** The api-version it was asked at. */
+  readonly apiVersion: string;
+  /** ARM's answer, one line. */
+  readonly reason: string;
+}
 
 const FILE_SERVICES = "microsoft.storage/storageaccounts/fileservices";
 const STORAGE_PRIVATE_ENDPOINT_CONNECTION = "microsoft.storage/storageaccounts/privateendpointconnections";
@@ -59,6 +84,8 @@ export interface LiveArmReaderOptions extends Omit<LiveInventoryOptions, "onProg
 interface Read {
   readonly label: string;
   readonly operation: (options: SdkCallOptions) => Promise<unknown>;
+  /** Set for inputs that degrade to unavailable when ARM refuses them (Key Vault NSP configurations). */
+  readonly unavailable?: { resourceId: string; input: string; apiVersion: string };
 }
 
 interface Counts {
@@ -96,6 +123,7 @@ export class LiveArmReader implements ArmReader {
   private readonly subscriptionIds: readonly string[];
   private readonly finished: Counts = { calls: 0, requests: 0, attempts: 0 };
   private readonly running = new Set<CallSession>();
+  private readonly unavailableList: UnavailableInput[] = [];
 
   constructor(options: LiveArmReaderOptions = {}) {
     this.plan = livePlanOf(options);
@@ -120,6 +148,11 @@ export class LiveArmReader implements ArmReader {
   /** HTTP attempts so far, retries included. */
   get attempts(): number {
     return this.finished.attempts + [...this.running].reduce((n, s) => n + s.attempts, 0);
+  }
+
+  /** Rule inputs ARM refused so far (the reads' notes): each read went on without them. */
+  get unavailableInputs(): readonly UnavailableInput[] {
+    return this.unavailableList;
   }
 
   /** Most calls in flight at once, over all reads (never above the `concurrency` option). */
@@ -156,7 +189,12 @@ export class LiveArmReader implements ArmReader {
         list = (session) => this.list(session, label, (o) => this.clients.cognitive(subscriptionId).networkSecurityPerimeterConfigurations.list(rg, name, o));
         break;
       case T.keyVault:
-        list = (session) => this.rawList(session, label, subscriptionId, `${member.id}/networkSecurityPerimeterConfigurations`, KEY_VAULT_API_VERSION);
+        list = (session) =>
+          this.rawList(session, label, subscriptionId, `${member.id}/networkSecurityPerimeterConfigurations`, KEY_VAULT_API_VERSION, {
+            resourceId: member.id,
+            input: "networkSecurityPerimeterConfigurations",
+            apiVersion: KEY_VAULT_API_VERSION,
+          });
         break;
     }
     // Other member types have no NSP configurations this reader can list.
@@ -225,7 +263,8 @@ export class LiveArmReader implements ArmReader {
 
   /** One GET; undefined when ARM answers 404. */
   private async getOne(session: CallSession, read: Read): Promise<ArmResource | undefined> {
-    const result = await session.call(read.label, read.operation, { absentOn404: true });
+    const result = await session.call(read.label, read.operation, { absentOn404: true, ...(read.unavailable ? { unavailableOn: refusedForVersion } : {}) });
+    if (result.unavailable && read.unavailable) this.unavailableList.push({ ...read.unavailable, reason: result.unavailable });
     return result.absent ? undefined : asResource(result.bodies[0]);
   }
 
@@ -236,7 +275,14 @@ export class LiveArmReader implements ArmReader {
   }
 
   /** A list read with raw GETs and `nextLink` (APIs no installed SDK covers). */
-  private async rawList(session: CallSession, label: string, subscriptionId: string, path: string, apiVersion: string): Promise<ArmResource[]> {
+  private async rawList(
+    session: CallSession,
+    label: string,
+    subscriptionId: string,
+    path: string,
+    apiVersion: string,
+    degradable?: { resourceId: string; input: string; apiVersion: string },
+  ): Promise<ArmResource[]> {
     const result = await session.call(
       label,
       async (o) => {
@@ -246,8 +292,9 @@ export class LiveArmReader implements ArmReader {
           link = typeof page.nextLink === "string" && page.nextLink ? page.nextLink : undefined;
         }
       },
-      { absentOn404: true },
+      { absentOn404: true, ...(degradable ? { unavailableOn: refusedForVersion } : {}) },
     );
+    if (result.unavailable && degradable) this.unavailableList.push({ ...degradable, reason: result.unavailable });
     return listItems(result.bodies);
   }
 
@@ -267,7 +314,9 @@ export class LiveArmReader implements ArmReader {
       return { label, operation: (o) => this.clients.monitor(sub).diagnosticSettings.get(scope, parsed.name, o) };
     }
     if (type === T.backupInstance || type === T.backupPolicy) return raw(DATA_PROTECTION_API_VERSION);
-    if (type === T.keyVaultNspConfiguration) return raw(KEY_VAULT_API_VERSION);
+    if (type === T.keyVaultNspConfiguration) {
+      return { ...raw(KEY_VAULT_API_VERSION), unavailable: { resourceId: parsed.parentId ?? parsed.id, input: "networkSecurityPerimeterConfigurations", apiVersion: KEY_VAULT_API_VERSION } };
+    }
 
     const rg = parsed.resourceGroup;
     const specific = rg ? this.sdkRead(type, sub, rg, namesOf(parsed)) : undefined;

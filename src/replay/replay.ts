@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import { z } from "zod";
 import { EventGridPublisher } from "../emulator/eventGrid.js";
 import { ArmEmulator, DEFAULT_CALLER } from "../emulator/server.js";
+import { eventFilters } from "../infra/eventFilters.js";
 import type { Caller } from "../emulator/tokens.js";
 import { LiveArmReader } from "../inventory/liveArmReader.js";
 import { isArmId } from "../model/armId.js";
@@ -150,9 +151,10 @@ export class ReplaySession {
       { debounceMs: 0, subscriptionIds: subscriptions, selfPrincipalIds: [GUARDRAIL_IDENTITY.objectId] },
     );
     const outcomes: EventOutcome[] = [];
+    // The deployment's event subscription filter, as Event Grid applies it.
     events.subscribeInProcess(async (event) => {
       outcomes.push(await pipeline.handleEvent(event));
-    }, "EventGridSchema");
+    }, "EventGridSchema", { filter: eventFilters() });
     return new ReplaySession(emulator, events, pipeline, store, ledger, queue, outcomes);
   }
 

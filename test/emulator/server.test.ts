@@ -5,7 +5,7 @@ import { StorageManagementClient } from "@azure/arm-storage";
 import type { ArmEmulator } from "../../src/emulator/server.js";
 import { OWNER_ACTIONS } from "../../src/emulator/authorization.js";
 import type { ResourceChange } from "../../src/emulator/changes.js";
-import { accessRule, association, fileShare, nspConfiguration, perimeter, profile, storageAccount, SUB } from "../helpers/builders.js";
+import { accessRule, association, fileShare, nspConfiguration, perimeter, perimeterGuidOf, profile, storageAccount, SUB } from "../helpers/builders.js";
 import { clientOptions, startEmulator } from "../helpers/emulator.js";
 
 const nsp = perimeter("nsp1");
@@ -175,7 +175,7 @@ describe("ARM emulator over HTTPS", async () => {
     const configs = [];
     for await (const c of storage.networkSecurityPerimeterConfigurations.list("rg-app", "st1")) configs.push(c);
     expect(configs).toHaveLength(1);
-    expect(configs[0]!.name).toBe("guid-nsp1.a1");
+    expect(configs[0]!.name).toBe(`${perimeterGuidOf("nsp1")}.a1`);
     expect(configs[0]!.resourceAssociation).toMatchObject({ name: "a1", accessMode: "Enforced" });
     expect(configs[0]!.provisioningIssues?.[0]?.properties?.issueType).toBe("MissingIdentityConfiguration");
     expect(configs[0]!.profile?.accessRules?.length).toBeGreaterThan(0);

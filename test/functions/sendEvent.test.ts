@@ -3,7 +3,7 @@
  * against a local node:http server standing in for the Functions host's Event Grid endpoint.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,7 +14,6 @@ import type { ResourceChange } from "../../src/emulator/changes.js";
 import { ROOT } from "../helpers/cli.js";
 
 const SCRIPT = join(ROOT, "dist", "scripts", "send-event.js");
-const EXAMPLES = join(ROOT, "..", "shared", "docs", "examples");
 const WEBHOOK_PATH = "/runtime/webhooks/EventGrid";
 
 interface Received {
@@ -107,9 +106,10 @@ function change(name: string, kind: ResourceChange["kind"] = "write"): ResourceC
 }
 
 describe("send-event posts to the host's Event Grid endpoint", () => {
-  it("an Event Grid schema example ({ events: [...] }): one POST of the array, aeg-event-type Notification", async () => {
-    const file = join(EXAMPLES, "eventgrid-resourcewritesuccess-egschema.json");
-    const events = (JSON.parse(await readFile(file, "utf8")) as { events: unknown[] }).events;
+  // The documented example files themselves are sent in test/conformance/sendEventExamples.test.ts.
+  it("an Event Grid schema file ({ events: [...] }): one POST of the array, aeg-event-type Notification", async () => {
+    const events = buildEvents(change("stalpha"), "EventGridSchema");
+    const file = await fileWith("eventgrid.json", { events });
     const run = await sendEvent([file, "--url", hostUrl]);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
@@ -122,7 +122,7 @@ describe("send-event posts to the host's Event Grid endpoint", () => {
   });
 
   it("CloudEvents: one structured-mode POST per event with content-type application/cloudevents+json", async () => {
-    const example = JSON.parse(await readFile(join(EXAMPLES, "eventgrid-resourcewritesuccess-cloudevents.json"), "utf8")) as { events: unknown[] };
+    const example = { events: buildEvents(change("stalpha"), "CloudEventSchemaV1_0") };
     const second = buildEvents(change("stbeta", "delete"), "CloudEventSchemaV1_0")[0]!;
     const file = await fileWith("cloudevents.json", { events: [...example.events, second] });
     const run = await sendEvent([file, "--url", hostUrl]);

@@ -2,6 +2,7 @@
  * Builders of ARM resources shaped like the real payloads in shared/docs/examples, for rule tables
  * and fixture estates. Each returns a plain ArmResource; overrides are merged into `properties`.
  */
+import { createHash } from "node:crypto";
 import type { ArmResource } from "../../src/model/resource.js";
 
 export const SUB = "11111111-1111-1111-1111-111111111111";
@@ -22,6 +23,15 @@ interface Place { sub?: string; rg?: string }
 
 const rgId = (p: Place = {}) => `/subscriptions/${p.sub ?? SUB}/resourceGroups/${p.rg ?? "rg-app"}`;
 
+/**
+ * A stable GUID per perimeter name: `perimeterGuid` is a UUID (`format: uuid` in the NSP spec,
+ * specification/common-types/resource-management/v5/networksecurityperimeter.json).
+ */
+export function perimeterGuidOf(name: string): string {
+  const h = createHash("sha1").update(`perimeter:${name}`).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${"89ab"[parseInt(h[16]!, 16) % 4]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 export function perimeter(name = "nsp1", place: Place = {}, extra: Partial<ArmResource> = {}): ArmResource {
   return {
     id: `${rgId({ rg: "rg-nsp", ...place })}/providers/Microsoft.Network/networkSecurityPerimeters/${name}`,
@@ -29,7 +39,7 @@ export function perimeter(name = "nsp1", place: Place = {}, extra: Partial<ArmRe
     type: "Microsoft.Network/networkSecurityPerimeters",
     location: "westeurope",
     tags: {},
-    properties: { perimeterGuid: `guid-${name}`, provisioningState: "Succeeded" },
+    properties: { perimeterGuid: perimeterGuidOf(name), provisioningState: "Succeeded" },
     systemData: SYSTEM_DATA,
     ...extra,
   };

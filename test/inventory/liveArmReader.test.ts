@@ -30,7 +30,8 @@ const WORKSPACE = `${SUB}/resourceGroups/rg-logs/providers/Microsoft.Operational
 
 const resource = (id: string, extra: Partial<ArmResource> = {}): ArmResource => {
   const parsed = parseArmId(id);
-  return { id, name: parsed.name, type: parsed.type, location: "westeurope", properties: { note: `seeded ${parsed.name}` }, ...extra };
+  // Only tracked (top-level) resources have a location; children such as private endpoint connections have none.
+  return { id, name: parsed.name, type: parsed.type, ...(parsed.rootId === parsed.id ? { location: "westeurope" } : {}), properties: { note: `seeded ${parsed.name}` }, ...extra };
 };
 
 /** Routed types the contoso fixture has no resource of. */

@@ -31,7 +31,8 @@ export function withAncestors(resources: readonly ArmResource[]): ArmResource[] 
       if (!parent.provider || parent.scopeId) break;
       if (!known.has(idKey(parentId))) {
         known.add(idKey(parentId));
-        out.push({ id: parent.id, name: parent.name, type: parent.type, location: "westeurope", properties: {} });
+        // Child (proxy) resources have no location in the specs (FileServiceProperties, for one).
+        out.push({ id: parent.id, name: parent.name, type: parent.type, ...(parent.rootId === parent.id ? { location: "westeurope" } : {}), properties: {} });
       }
       parentId = parent.parentId;
     }

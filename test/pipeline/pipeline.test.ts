@@ -123,6 +123,7 @@ describe("event pipeline over the emulator", () => {
   });
 
   it("events for resources nothing watches, or outside every perimeter, cause no ARM call", async () => {
+    // The deployed event filter keeps the disk's event away from the pipeline; the account outside every perimeter reaches it.
     const e = estate();
     const h = await startPipeline(e.resources);
     await h.pipeline.reconcile();
@@ -133,7 +134,8 @@ describe("event pipeline over the emulator", () => {
     expect(decisions).toEqual([]);
     // The emulator logged only the two writes themselves, no reads by the guardrail.
     expect(h.emulator.operations.slice(before)).toEqual([]);
-    expect(h.outcomes.map((o) => o.outcome)).toEqual(["ignored", "ignored"]);
+    expect(h.events.filteredOut.map((f) => f.event.subject)).toEqual([expect.stringMatching(/\/disks\/disk1$/)]);
+    expect(h.outcomes.map((o) => o.outcome)).toEqual(["ignored"]);
   });
 
   it("a burst of 500 events on one perimeter yields one evaluation per debounce window", async () => {
