@@ -92,6 +92,7 @@ interface Run {
 }
 
 const DEFAULT_MAX_ATTEMPTS = 5;
+const HOUR_MS = 3_600_000;
 const CHANGED_AGAIN = "changed again since evaluation; re-evaluated by its own event";
 
 export class RevertExecutor {
@@ -267,6 +268,20 @@ export class RevertExecutor {
       condition = chosen.condition;
     } catch (error) {
       await this.failed(run, record, action, error);
+      return;
+    }
+
+    // The cap, across instances: a slot of the shared sliding hour is taken just before writing (the
+    // rails above read the ledger, which two instances can both read before either writes).
+    const slot = await this.ledger.reserveWriteSlot(record.revertId, run.now, run.policy.revert.maxPerHour, HOUR_MS);
+    if (!slot.granted) {
+      const until = slot.freesAt ? `a slot frees at ${slot.freesAt.toISOString()}` : "stays open: revert.maxPerHour is 0";
+      const reason = `circuit breaker open: ${slot.taken} revert(s) written in the last hour by all instances (revert.maxPerHour ${run.policy.revert.maxPerHour}); ${until}`;
+      await this.finish(run, record, action, "skipped", reason);
+      if (!run.breakerAlerted) {
+        run.breakerAlerted = true;
+        this.alert(run, record.ruleId, target, `${reason}; reverts are paused, findings are still alerted`);
+      }
       return;
     }
 

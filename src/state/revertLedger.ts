@@ -89,7 +89,38 @@ export interface RevertLedger {
   get(revertId: string): Promise<RevertRecord | undefined>;
   /** Records matching every given criterion, oldest (by creation) first, without bodies. */
   list(query?: RevertQuery): Promise<RevertSummary[]>;
+  /**
+   * Takes one of the `max` write slots of the sliding window ending at `now`, for `revertId`, in one
+   * conditional update of a document every instance shares: two instances cannot both take the last
+   * slot (the hourly cap holds across instances). Idempotent per revert id (a retried write keeps its slot).
+   */
+  reserveWriteSlot(revertId: string, now: Date, max: number, windowMs: number): Promise<SlotReservation>;
 }
+
+export interface SlotReservation {
+  granted: boolean;
+  /** Slots taken in the window, this one included when granted. */
+  taken: number;
+  /** When the oldest slot of the window frees, when refused. */
+  freesAt?: Date;
+}
+
+/** The shared slot document: revert ids with the time their slot was taken. */
+type SlotEntries = Array<{ revertId: string; at: number }>;
+
+/** The decision on the slot document: its next content and the answer. */
+function decideSlot(entries: SlotEntries, revertId: string, now: Date, max: number, windowMs: number): { next?: SlotEntries; answer: SlotReservation } {
+  const live = entries.filter((e) => e.at > now.getTime() - windowMs);
+  if (live.some((e) => e.revertId === revertId)) return { answer: { granted: true, taken: live.length } };
+  if (live.length >= max) {
+    const oldest = Math.min(...live.map((e) => e.at));
+    return { answer: { granted: false, taken: live.length, ...(Number.isFinite(oldest) ? { freesAt: new Date(oldest + windowMs) } : {}) } };
+  }
+  const next = [...live, { revertId, at: now.getTime() }];
+  return { next, answer: { granted: true, taken: next.length } };
+}
+
+const SLOT_ATTEMPTS = 20;
 
 /** A new sortable id: `rv-20261122T080000123Z-3f2a9c1b` (or `un-…` for an undo). */
 export function newRevertId(kind: RevertKind, now: Date = new Date()): string {
@@ -138,6 +169,13 @@ function matches(record: RevertSummary, query: RevertQuery): boolean {
 
 export class MemoryRevertLedger implements RevertLedger {
   private readonly records = new Map<string, RevertRecord>();
+  private slots: SlotEntries = [];
+
+  async reserveWriteSlot(revertId: string, now: Date, max: number, windowMs: number): Promise<SlotReservation> {
+    const { next, answer } = decideSlot(this.slots, revertId, now, max, windowMs);
+    if (next) this.slots = next;
+    return answer;
+  }
 
   async put(record: RevertRecord): Promise<void> {
     this.records.set(record.revertId, structuredClone(record));
@@ -179,6 +217,15 @@ export interface TableRevertLedgerIdentityOptions extends TableRevertLedgerOptio
 
 /** All records in one partition: reverts are few (the hourly cap), and one partition keeps queries simple. */
 const PARTITION = "revert";
+/** The shared sliding window of write slots (the hourly cap). */
+const SLOTS_BLOB = "write-slots.json";
+
+async function readStream(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
+  if (!stream) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks);
+}
 
 /**
  * RowKey of a record: its creation time first (`20261122T080000123Z_rv-…`), so that reverts and undos
@@ -290,6 +337,35 @@ export class TableRevertLedger implements RevertLedger {
       entity.hasAfter ? this.readBody(revertId, "after") : undefined,
     ]);
     return { ...summary, ...(before ? { before } : {}), ...(after ? { after } : {}) };
+  }
+
+  async reserveWriteSlot(revertId: string, now: Date, max: number, windowMs: number): Promise<SlotReservation> {
+    const blob = this.container.getBlockBlobClient(SLOTS_BLOB);
+    for (let attempt = 0; attempt < SLOT_ATTEMPTS; attempt++) {
+      let entries: SlotEntries = [];
+      let etag: string | undefined;
+      try {
+        const read = await blob.download();
+        etag = read.etag;
+        entries = JSON.parse((await readStream(read.readableStreamBody)).toString("utf8")) as SlotEntries;
+      } catch (error) {
+        if (statusOf(error) !== 404) throw error;
+      }
+      const { next, answer } = decideSlot(entries, revertId, now, max, windowMs);
+      if (!next) return answer;
+      const text = JSON.stringify(next);
+      try {
+        await blob.upload(text, Buffer.byteLength(text), {
+          blobHTTPHeaders: { blobContentType: "application/json" },
+          conditions: etag ? { ifMatch: etag } : { ifNoneMatch: "*" },
+        });
+        return answer;
+      } catch (error) {
+        const status = statusOf(error);
+        if (status !== 412 && status !== 409) throw error; // another instance took a slot meanwhile: look again
+      }
+    }
+    throw new Error("revert ledger: the write-slot document kept changing; try again");
   }
 
   async list(query: RevertQuery = {}): Promise<RevertSummary[]> {

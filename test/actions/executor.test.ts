@@ -83,6 +83,29 @@ describe("RevertExecutor", () => {
     expect(ledger.all()[0]!.ifMatch).toBeUndefined();
   });
 
+  it("the hourly cap holds across instances: two executors sharing the ledger write once with maxPerHour 1", async () => {
+    const second = association(nsp, "assoc-second", storageAccount("stsecond").id, { profile: prof, accessMode: "Enforced" });
+    const secondSeen: ArmResource = { ...withProps(second, { accessMode: "Learning" }), systemData: ALICE_AT };
+    const state = new Map([
+      [good.id.toLowerCase(), seen],
+      [second.id.toLowerCase(), secondSeen],
+    ]);
+    const writer = new ScriptedWriter(state);
+    const ledger = new MemoryRevertLedger();
+    const capped = policyOf("dryRun: false\nrules: { storage-enforcement-downgrade: { action: revert } }\nrevert: { maxPerHour: 1 }");
+    const p1 = plan();
+    const p2 = plan({ targetId: second.id, body: second, current: secondSeen, cause: { eventId: "evt-2", caller: { objectId: "0000000a-0000-0000-0000-000000000001" } } });
+    // Two instances, each having read the (empty) ledger before either wrote.
+    await Promise.all([
+      new RevertExecutor({ writer, ledger, policy: capped }).execute(decisionOf([p1]), [p1]),
+      new RevertExecutor({ writer, ledger, policy: capped }).execute(decisionOf([p2]), [p2]),
+    ]);
+    expect(writer.calls.filter((c) => c.startsWith("PUT"))).toHaveLength(1); // before: 2
+    const statuses = [p1.action, p2.action].map((a) => a.status).sort();
+    expect(statuses).toEqual(["applied", "skipped"]);
+    expect([p1.action, p2.action].find((a) => a.status === "skipped")!.reason).toMatch(/^circuit breaker open: 1 revert\(s\) written in the last hour by all instances/);
+  });
+
   it("changed again: a write in between (even of the same values, by someone else) is not overwritten", async () => {
     const sameValuesByBob = { ...bad, systemData: { ...ALICE_AT, lastModifiedAt: "2026-11-28T08:30:00.000Z", lastModifiedBy: "bob@contoso.example" } };
     const audit = { ...withProps(good, { accessMode: "Audit" }), systemData: { ...ALICE_AT, lastModifiedAt: "2026-11-28T08:31:00.000Z" } };

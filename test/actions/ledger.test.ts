@@ -44,6 +44,21 @@ function contract(name: string, make: () => Promise<RevertLedger>) {
       ledger = await make();
     });
 
+    it("hands out at most max write slots per sliding window, to concurrent callers too, idempotently per revert", async () => {
+      const now = new Date("2026-11-28T10:00:00Z");
+      const ids = Array.from({ length: 6 }, (_, i) => newRevertId("revert", new Date(now.getTime() + i)));
+      const answers = await Promise.all(ids.map((id) => ledger.reserveWriteSlot(id, now, 2, 3_600_000)));
+      expect(answers.filter((a) => a.granted)).toHaveLength(2); // before: each instance counted only its own reads
+      const winner = ids[answers.findIndex((a) => a.granted)]!;
+      expect((await ledger.reserveWriteSlot(winner, now, 2, 3_600_000)).granted).toBe(true); // a retry keeps its slot
+      const refused = await ledger.reserveWriteSlot(newRevertId("revert", now), new Date(now.getTime() + 60_000), 2, 3_600_000);
+      expect(refused).toMatchObject({ granted: false, taken: 2 });
+      expect(refused.freesAt!.getTime()).toBe(now.getTime() + 3_600_000);
+      const later = await ledger.reserveWriteSlot(newRevertId("revert", now), new Date(now.getTime() + 3_600_001), 2, 3_600_000);
+      expect(later).toMatchObject({ granted: true, taken: 1 });
+      expect((await ledger.reserveWriteSlot(newRevertId("revert", now), new Date(now.getTime() + 3_600_002), 0, 3_600_000)).granted).toBe(false);
+    });
+
     it("keeps a record with its bodies, and replaces it by id", async () => {
       const r = record({ at: new Date("2026-11-22T08:00:00.000Z") });
       await ledger.put(r);
