@@ -69,6 +69,8 @@ export interface RevertExecutorOptions {
   now?: () => Date;
   /** Write attempts before a transient failure is final (default 5, the queue's maxDequeueCount). */
   maxAttempts?: number;
+  /** Reads what a plan's decision rests on besides its target (the pipeline's ARM reader). */
+  reader?: { get(resourceId: string): Promise<ArmResource | undefined> };
 }
 
 export interface ExecutionReport {
@@ -93,6 +95,11 @@ interface Run {
 
 const DEFAULT_MAX_ATTEMPTS = 5;
 const HOUR_MS = 3_600_000;
+
+/** A basis resource as seen and as ARM has it now: the same modification time and properties. */
+function sameBasis(seen: ArmResource, fresh: ArmResource): boolean {
+  return (seen.systemData?.lastModifiedAt ?? "") === (fresh.systemData?.lastModifiedAt ?? "") && JSON.stringify(seen.properties ?? {}) === JSON.stringify(fresh.properties ?? {});
+}
 const CHANGED_AGAIN = "changed again since evaluation; re-evaluated by its own event";
 
 export class RevertExecutor {
@@ -102,6 +109,7 @@ export class RevertExecutor {
   private readonly self: Set<string>;
   private readonly now: () => Date;
   private readonly maxAttempts: number;
+  private readonly reader: RevertExecutorOptions["reader"];
 
   constructor(options: RevertExecutorOptions) {
     this.writer = options.writer;
@@ -111,6 +119,7 @@ export class RevertExecutor {
     this.self = new Set((options.selfPrincipalIds ?? []).map((p) => p.toLowerCase()));
     this.now = options.now ?? (() => new Date());
     this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+    this.reader = options.reader;
   }
 
   /** The pipeline's `onDecision`: applies (or records) the revert plans of one evaluation. */
@@ -179,7 +188,7 @@ export class RevertExecutor {
         await this.finish(run, record, action, "skipped", `the change is ${what}: not fought`);
         continue;
       }
-      await this.attempt(run, record, action, plan.current, plan.body);
+      await this.attempt(run, record, action, plan.current, plan.body, plan.basis);
     }
 
     if (run.retryLater.length > 0) {
@@ -218,7 +227,14 @@ export class RevertExecutor {
   }
 
   /** The rails, then one conditional write, then the outcome in the ledger and on the action. */
-  private async attempt(run: Run, record: RevertRecord, action: Action, current: ArmResource | undefined, body: ArmResource | undefined): Promise<void> {
+  private async attempt(
+    run: Run,
+    record: RevertRecord,
+    action: Action,
+    current: ArmResource | undefined,
+    body: ArmResource | undefined,
+    basis: readonly ArmResource[] = [],
+  ): Promise<void> {
     const target = record.targetId!;
     const name = lastSegment(target);
     if (!perimeterResourceKind(target)) {
@@ -269,6 +285,19 @@ export class RevertExecutor {
     } catch (error) {
       await this.failed(run, record, action, error);
       return;
+    }
+
+    // What else the decision rests on (an association's member) must be as the evaluation saw it: the
+    // rules vetted this write against that state (a member that gained SFTP meanwhile, say, would make
+    // restoring Enforced break it). A change has its own event, which decides again.
+    if (basis.length && this.reader) {
+      for (const seenBasis of basis) {
+        const fresh = await this.reader.get(seenBasis.id).catch(() => undefined);
+        if (!fresh || !sameBasis(seenBasis, fresh)) {
+          await this.finish(run, record, action, "skipped", `${CHANGED_AGAIN}: ${lastSegment(seenBasis.id)}, which the decision rests on, changed since the evaluation`);
+          return;
+        }
+      }
     }
 
     // The cap, across instances: a slot of the shared sliding hour is taken just before writing (the

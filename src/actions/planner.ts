@@ -25,6 +25,11 @@ export interface RevertPlan {
   cause?: { eventId: string; caller?: { objectId?: string; appId?: string } };
   /** The change's author, established from systemData (and the event's claims, when there is one). */
   author?: ChangeAuthor;
+  /**
+   * Other resources the decision rests on, as the evaluation saw them (an association's member): the
+   * executor writes only if they are unchanged too, since the rules vetted the write against them.
+   */
+  basis?: ArmResource[];
 }
 
 export interface PlanContext {

@@ -53,7 +53,10 @@ export function vetRevertPlans(plans: readonly RevertPlan[], ctx: RevertCheckCon
     const introduced = findingsAfter.filter(
       (f) => !before.has(keyOf(f)) && f.ruleId !== plan.action.ruleId && (related.has(idKey(f.resourceId)) || related.has(idKey(f.associationId ?? ""))),
     );
-    if (introduced.length === 0) return plan;
+    if (introduced.length === 0) {
+      const memberSeen = member ? ctx.current.find((r) => idKey(r.id) === idKey(member)) : undefined;
+      return memberSeen ? { ...plan, basis: [memberSeen] } : plan;
+    }
     const rules = [...new Set(introduced.map((f) => f.ruleId))].join(", ");
     return skipped(plan, `not reverted: the ${plan.action.operation} of ${plan.targetId!.split("/").pop()} would raise ${rules} (rules set to revert); fix that first or revert by hand`);
   });
@@ -61,6 +64,6 @@ export function vetRevertPlans(plans: readonly RevertPlan[], ctx: RevertCheckCon
 
 /** The plan as a skip: without a target or a body, so that no executor can write it. */
 function skipped(plan: RevertPlan, reason: string): RevertPlan {
-  const { targetId: _target, body: _body, current: _current, ...rest } = plan;
+  const { targetId: _target, body: _body, current: _current, basis: _basis, ...rest } = plan;
   return { ...rest, action: { ...plan.action, operation: "none", status: "skipped", reason } };
 }

@@ -73,6 +73,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env): Promi
     ledger,
     policy: settings.policy,
     selfPrincipalIds: settings.NSPG_SELF_PRINCIPAL_IDS,
+    reader: arm,
   });
   // The queue trigger listens on the host's storage (AzureWebJobsStorage); evaluations are sent there.
   if (env.AzureWebJobsStorage?.trim()) queues = queueServiceFrom({ connectionString: env.AzureWebJobsStorage });

@@ -136,6 +136,7 @@ export class ReplaySession {
       ledger,
       policy,
       selfPrincipalIds: [GUARDRAIL_IDENTITY.objectId],
+      reader: arm,
     });
     const notifier = createNotifier({ policy, env: options.env ?? {}, outbox: new MemoryAlertOutbox(), stateStore: store, ...(options.logger ? { logger: options.logger } : {}) });
     const pipeline = new GuardrailPipeline(

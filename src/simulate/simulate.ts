@@ -247,7 +247,6 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
   // The state the guardrail's first reconcile leaves: every run starts from it.
   const baselineClock = Date.now();
   const baseline = new MemoryStateStore({ clock: () => baselineClock });
-  const seedFindings = evaluateEstate(new Estate(estate), { policy }).findings;
   try {
     const quiet = new GuardrailPipeline(
       { store: baseline, arm, queue: { enqueue: async () => undefined }, poison: new SimPoison(), policy },
@@ -351,7 +350,7 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
     });
 
     const instances: Instance[] = [0, 1].map(() => {
-      const executor = new RevertExecutor({ writer, ledger, policy, selfPrincipalIds: [GUARDRAIL_IDENTITY.objectId], now: () => new Date(state.now) });
+      const executor = new RevertExecutor({ writer, ledger, policy, selfPrincipalIds: [GUARDRAIL_IDENTITY.objectId], now: () => new Date(state.now), reader: arm });
       const notifier = createNotifier({ policy, env: channelEnv, outbox, stateStore: store, clock: () => new Date(state.now), senderFor, random });
       let handler: DecisionHandler = revertThenNotify(executor, (d, p, l) => notifier.dispatch(d, p, l));
       if (options.sabotage) handler = options.sabotage(handler, { emulator });
@@ -502,7 +501,7 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
     }
     const finalPerimeters = await listPerimeters(store);
 
-    checkWrites(state, estate, seedFindings, policy, violate);
+    checkWrites(state, estate, policy, violate);
     await checkAlerts(state, instances, store, policy, finalPerimeters, violate);
     current = undefined;
     return state;
@@ -553,7 +552,6 @@ function sortKeys(value: unknown): unknown {
 function checkWrites(
   state: RunState,
   seed: readonly ArmResource[],
-  seedFindings: readonly Finding[],
   policy: Policy,
   violate: (invariant: InvariantName, detail: string) => void,
 ): void {
@@ -578,17 +576,21 @@ function checkWrites(
     if (!versions.some((v) => writable(v) === writable(write.body))) {
       violate("no-bad-write", `restored ${write.resourceId} to a body it never had: ${writable(write.body)} (known: ${versions.map(writable).join(" | ")})`);
     }
-    // The written body, in the estate as it was then, must not be flagged by a rule set to revert.
-    const estateThen = new Map(seed.map((r) => [idKey(r.id), r]));
-    for (const c of state.sink.changes.filter((c) => c.seq <= write.seq)) {
-      if (c.kind === "write" && c.body) estateThen.set(idKey(c.resourceId), c.body);
-      else for (const k of [...estateThen.keys()]) if (k === idKey(c.resourceId) || k.startsWith(`${idKey(c.resourceId)}/`)) estateThen.delete(k);
-    }
-    // (A finding the estate already had before the run, on the body restored, is not the write's doing.)
+    // The write must not make a rule set to revert flag the target where it did not just before: the
+    // estate right before the write and right after it, as ARM held them.
+    const estateAt = (lastSeq: number) => {
+      const resources = new Map(seed.map((r) => [idKey(r.id), r]));
+      for (const c of state.sink.changes.filter((c) => c.seq <= lastSeq)) {
+        if (c.kind === "write" && c.body) resources.set(idKey(c.resourceId), c.body);
+        else for (const k of [...resources.keys()]) if (k === idKey(c.resourceId) || k.startsWith(`${idKey(c.resourceId)}/`)) resources.delete(k);
+      }
+      return new Estate([...resources.values()]);
+    };
     const onTarget = (findings: readonly Finding[]) =>
       findings.filter((f) => revertRules.has(f.ruleId) && !f.exempted && !HISTORY_RULES.has(f.ruleId) && (idKey(f.resourceId) === key || idKey(f.associationId ?? "") === key));
-    const before = new Set(onTarget(seedFindings).map((f) => `${f.ruleId}|${idKey(f.resourceId)}`));
-    const flagged = onTarget(evaluateEstate(new Estate([...estateThen.values()]), { policy }).findings).filter((f) => !before.has(`${f.ruleId}|${idKey(f.resourceId)}`));
+    const lineOf = (f: Finding) => `${f.ruleId}|${idKey(f.resourceId)}`;
+    const before = new Set(onTarget(evaluateEstate(estateAt(write.seq - 1), { policy }).findings).map(lineOf));
+    const flagged = onTarget(evaluateEstate(estateAt(write.seq), { policy }).findings).filter((f) => !before.has(lineOf(f)));
     if (flagged.length) violate("no-bad-write", `wrote ${write.resourceId} in a state that ${flagged.map((f) => f.ruleId).join(", ")} flags`);
   }
 }

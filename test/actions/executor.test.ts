@@ -83,6 +83,25 @@ describe("RevertExecutor", () => {
     expect(ledger.all()[0]!.ifMatch).toBeUndefined();
   });
 
+  it("writes only while what the decision rests on (the member) is as the evaluation saw it", async () => {
+    const memberSeen: ArmResource = { ...account, systemData: ALICE_AT };
+    const memberNow: ArmResource = { ...withProps(account, { isSftpEnabled: true, isHnsEnabled: true }), systemData: { ...ALICE_AT, lastModifiedAt: "2026-11-28T08:45:00.000Z" } };
+    for (const [member, expected] of [
+      [memberSeen, "applied"],
+      [memberNow, "skipped"],
+    ] as const) {
+      const writer = new ScriptedWriter(armWith());
+      const p = plan({ basis: [memberSeen] });
+      const reader = { get: async (id: string) => (id.toLowerCase() === account.id.toLowerCase() ? member : undefined) };
+      await new RevertExecutor({ writer, ledger: new MemoryRevertLedger(), policy: LIVE, reader }).execute(decisionOf([p]), [p]);
+      expect(p.action.status).toBe(expected);
+      if (expected === "skipped") {
+        expect(p.action.reason).toMatch(/stexec, which the decision rests on, changed since the evaluation/);
+        expect(writer.calls.filter((c) => c.startsWith("PUT"))).toEqual([]);
+      }
+    }
+  });
+
   it("the hourly cap holds across instances: two executors sharing the ledger write once with maxPerHour 1", async () => {
     const second = association(nsp, "assoc-second", storageAccount("stsecond").id, { profile: prof, accessMode: "Enforced" });
     const secondSeen: ArmResource = { ...withProps(second, { accessMode: "Learning" }), systemData: ALICE_AT };
