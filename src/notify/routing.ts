@@ -3,8 +3,8 @@
  * tags, all of a channel's filters together. Tags come from the perimeter's cached resources: the
  * resource's own tags over those of its top-level resource (an access rule inherits its perimeter's).
  */
-import picomatch from "picomatch";
 import { idKey, parseArmId } from "../model/armId.js";
+import { globMatches } from "../policy/glob.js";
 import { atLeast } from "../rules/types.js";
 import type { StateStore } from "../state/stateStore.js";
 import type { AlertItem } from "./model.js";
@@ -22,7 +22,7 @@ export function routeMismatch(filter: RouteFilter, item: AlertItem, tags: Tags |
   if (filter.rules && !filter.rules.includes(item.ruleId)) return "rule not listed";
   if (filter.resourceGroups) {
     const group = resourceGroupOf(item.resourceId);
-    if (!group || !filter.resourceGroups.some((glob) => picomatch.isMatch(group, glob, { nocase: true }))) return "resource group not listed";
+    if (!group || !filter.resourceGroups.some((glob) => globMatches(glob, group))) return "resource group not listed";
   }
   if (filter.tags) {
     const lower = new Map(Object.entries(tags ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
-import picomatch from "picomatch";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { SEVERITIES, type Severity } from "../rules/types.js";
 import { InputError } from "../model/errors.js";
+import { compileGlob } from "./glob.js";
 
 export const RULE_ACTIONS = ["off", "alert", "revert"] as const;
 export type RuleAction = (typeof RULE_ACTIONS)[number];
@@ -182,7 +182,7 @@ function exemptionMatcher(exemption: Exemption): (id: string) => boolean {
   let matcher = matcherCache.get(exemption);
   if (!matcher) {
     const glob = exemption.resource.replace(/\/+$/, "");
-    matcher = picomatch(glob, { nocase: true, dot: true });
+    matcher = compileGlob(glob);
     matcherCache.set(exemption, matcher);
   }
   return matcher;
