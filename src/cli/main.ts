@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ArmUnavailableError, InputError } from "../model/errors.js";
+import { CLOUD_NAMES } from "../inventory/cloud.js";
 import { TOOL_NAME, VERSION } from "../version.js";
 import { runEmulator, type EmulatorOptions } from "./emulator.js";
 import { runExport, type ExportOptions } from "./export.js";
@@ -31,7 +32,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("Evaluate every perimeter of an estate and report findings.")
     .option("--snapshot <file>", "an estate as ARM resources (JSON: array, {resources}, {value} or {data})")
     .option("--subscription <id...>", "scan these subscriptions live through ARM")
-    .option("--arm-endpoint <url>", "ARM endpoint for live mode (default: NSPG_ARM_ENDPOINT or https://management.azure.com)")
+    .option("--arm-endpoint <url>", "ARM endpoint for live mode (default: NSPG_ARM_ENDPOINT or the cloud's)")
+    .addOption(new Option("--cloud <cloud>", "Azure cloud: default ARM endpoint and token audience (default: NSPG_CLOUD or AzureCloud)").choices(CLOUD_NAMES))
     .addOption(new Option("--policy <file>", "policy file (YAML or JSON)"))
     .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(SCAN_FORMATS))
     .addOption(new Option("--fail-on <severity>", "exit 1 when a finding reaches this severity").choices(FAIL_ON).default("high"))
@@ -55,7 +57,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("Read subscriptions through ARM and write the estate as a snapshot (the format scan --snapshot reads).")
     .requiredOption("--subscription <id...>", "subscriptions to export")
     .option("--output <file>", "write the snapshot to a file instead of stdout")
-    .option("--arm-endpoint <url>", "ARM endpoint (default: NSPG_ARM_ENDPOINT or https://management.azure.com)")
+    .option("--arm-endpoint <url>", "ARM endpoint (default: NSPG_ARM_ENDPOINT or the cloud's)")
+    .addOption(new Option("--cloud <cloud>", "Azure cloud: default ARM endpoint and token audience (default: NSPG_CLOUD or AzureCloud)").choices(CLOUD_NAMES))
     .addOption(new Option("--policy <file>", "read only what the rules this policy leaves on need"))
     .exitOverride()
     .action(async (opts: ExportOptions) => setExit(await runExport(opts)));
