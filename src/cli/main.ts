@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ArmUnavailableError, InputError } from "../model/errors.js";
 import { CLOUD_NAMES } from "../inventory/cloud.js";
+import { terminalText } from "../report/escape.js";
 import { TOOL_NAME, VERSION } from "../version.js";
 import { runEmulator, type EmulatorOptions } from "./emulator.js";
 import { runExport, type ExportOptions } from "./export.js";
@@ -112,15 +113,15 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (error instanceof InputError) {
-      process.stderr.write(`${TOOL_NAME}: ${error.message}\n`);
+      process.stderr.write(`${TOOL_NAME}: ${terminalText(error.message)}\n`);
       return EXIT.usage;
     }
     if (error instanceof ArmUnavailableError) {
-      process.stderr.write(`${TOOL_NAME}: ${error.message}\n`);
+      process.stderr.write(`${TOOL_NAME}: ${terminalText(error.message)}\n`);
       return EXIT.azure;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${TOOL_NAME}: internal error: ${message}\n`);
+    process.stderr.write(`${TOOL_NAME}: internal error: ${terminalText(message)}\n`);
     return 70;
   }
 }

@@ -16,6 +16,7 @@ import { ArmUnavailableError, InputError } from "../model/errors.js";
 import { CLOUD_NAMES } from "../inventory/cloud.js";
 import { DEFAULT_POLICY } from "../policy/policy.js";
 import { isRevertId, TableRevertLedger, type RevertRecord } from "../state/revertLedger.js";
+import { terminalText } from "../report/escape.js";
 import { TOOL_NAME } from "../version.js";
 import { emit } from "./output.js";
 
@@ -71,7 +72,7 @@ function storageFailure(error: unknown): ArmUnavailableError | undefined {
 }
 
 export function formatUndo(undo: RevertRecord): string {
-  return `${undo.revertId} ${undo.status}: ${undo.reason}\n`;
+  return `${undo.revertId} ${undo.status}: ${terminalText(undo.reason)}\n`;
 }
 
 export async function runUndo(revertId: string, options: UndoCliOptions, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
@@ -89,7 +90,7 @@ export async function runUndo(revertId: string, options: UndoCliOptions, env: Re
     undo = await executor.undo(revertId, { force: options.force === true, actor: actorOf(env) });
   } catch (error) {
     if (error instanceof UndoRefusedError) {
-      process.stderr.write(`${TOOL_NAME}: undo refused: ${error.message}\n`);
+      process.stderr.write(`${TOOL_NAME}: undo refused: ${terminalText(error.message)}\n`);
       return 1;
     }
     if (error instanceof ArmWriteError) throw new ArmUnavailableError(`undo: ARM call failed: ${error.message}`);
