@@ -9,6 +9,7 @@ import { REPLAY_FORMATS, runReplay, type ReplayCliOptions } from "./replay.js";
 import { runDemoCommand, type DemoCliOptions } from "./demo.js";
 import { emit } from "./output.js";
 import { registerUndoCommand } from "./undo.js";
+import { sendAlertsOption } from "./sendAlerts.js";
 import { renderRules, RULES_FORMATS, type RulesFormat } from "./rules.js";
 import { FAIL_ON, runScan, SCAN_FORMATS, type ScanOptions } from "./scan.js";
 
@@ -50,6 +51,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .requiredOption("--timeline <file>", 'JSON array of { "op": "put", "resource": {...} } / { "op": "delete", "id": "..." }')
     .addOption(new Option("--policy <file>", "policy file (YAML or JSON)"))
     .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(REPLAY_FORMATS))
+    .addOption(sendAlertsOption())
     .exitOverride()
     .action(async (opts: ReplayCliOptions) => setExit(await runReplay(opts)));
 

@@ -5,6 +5,7 @@ import { terminalText } from "../report/escape.js";
 import { shortName } from "../report/scanReport.js";
 import { emit } from "./output.js";
 import { loadPolicyOption } from "./scan.js";
+import { alertDelivery } from "./sendAlerts.js";
 
 export const REPLAY_FORMATS = ["json", "table"] as const;
 
@@ -13,6 +14,7 @@ export interface ReplayCliOptions {
   timeline: string;
   policy?: string;
   format?: (typeof REPLAY_FORMATS)[number];
+  sendAlerts?: boolean;
 }
 
 /** Replay as text for a terminal; every value from the snapshot or timeline has its control characters stripped. */
@@ -36,7 +38,7 @@ export async function runReplay(options: ReplayCliOptions): Promise<number> {
   const policy = await loadPolicyOption(options.policy);
   const estate = await loadSnapshotFile(options.snapshot);
   const timeline = await loadTimelineFile(options.timeline);
-  const result = await replay(estate.resources, timeline, { policy, timelineLabel: basename(options.timeline) });
+  const result = await replay(estate.resources, timeline, { policy, timelineLabel: basename(options.timeline), ...alertDelivery(options.sendAlerts) });
   const format = options.format ?? (process.stdout.isTTY ? "table" : "json");
   await emit(format === "json" ? `${JSON.stringify(result, null, 2)}\n` : formatReplayTable(result), undefined);
   return 0;

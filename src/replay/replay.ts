@@ -25,6 +25,7 @@ import type { RevertPlan } from "../actions/planner.js";
 import { SdkArmWriter } from "../actions/armWriter.js";
 import { RevertExecutor, revertThenNotify } from "../actions/executor.js";
 import { createNotifier } from "../notify/index.js";
+import { whatIfNotifyPolicy } from "../notify/settings.js";
 import { MemoryAlertOutbox } from "../state/outbox.js";
 import { MemoryRevertLedger } from "../state/revertLedger.js";
 import { MemoryStateStore } from "../state/memoryStateStore.js";
@@ -96,6 +97,11 @@ export interface ReplayOptions {
   timelineLabel?: string;
   /** Settings for alert channels (`env:` webhook URLs, email transports); default: none. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Send alerts to the policy's channels (`--send-alerts`; the demo, to its local receivers). Off by
+   * default: a what-if run logs and reports its alerts but never posts to a real channel.
+   */
+  sendAlerts?: boolean;
   /** The guardrail's state (default: in memory; the demo uses Azurite). */
   store?: StateStore;
 }
@@ -136,7 +142,7 @@ export class ReplaySession {
       policy,
       selfPrincipalIds: [GUARDRAIL_IDENTITY.objectId],
     });
-    const notifier = createNotifier({ policy, env: options.env ?? {}, outbox: new MemoryAlertOutbox(), stateStore: store, ...(options.logger ? { logger: options.logger } : {}) });
+    const notifier = createNotifier({ policy: whatIfNotifyPolicy(policy, options.sendAlerts === true), env: options.env ?? {}, outbox: new MemoryAlertOutbox(), stateStore: store, ...(options.logger ? { logger: options.logger } : {}) });
     const pipeline = new GuardrailPipeline(
       {
         store,

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliAsync, ROOT } from "../helpers/cli.js";
+import { TeamsReceiver } from "../helpers/teamsReceiver.js";
 
 const fixtures = join(ROOT, "test", "fixtures", "estates");
 const dir = mkdtempSync(join(tmpdir(), "nspg-replay-"));
@@ -80,5 +81,27 @@ describe("nsp-guardrail replay", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr.trim()).toMatch(pattern);
+  });
+
+  // Before: replay, a what-if tool, posted real alerts to any webhook URL the policy named literally.
+  it("never sends alerts to the policy's channels unless --send-alerts", async () => {
+    const teams = await TeamsReceiver.start();
+    try {
+      const policy = file("teams.yaml", `notify:\n  teams: [ { webhookUrl: "${teams.url}", minSeverity: low } ]\n`);
+      const args = ["replay", "--snapshot", join(fixtures, "contoso.json"), "--timeline", join(fixtures, "contoso-mistakes.json"), "--policy", policy, "--format", "json"];
+      const env = { NSPG_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1" };
+      const whatIf = await cliAsync(args, { env });
+      expect(whatIf.stderr).toBe("");
+      expect(whatIf.status).toBe(0);
+      const alerts = (JSON.parse(whatIf.stdout) as { decisions: Decision[] }).decisions.flatMap((d) => d.actions.filter((a) => a.type === "alert"));
+      expect(alerts.length).toBeGreaterThan(0);
+      expect(teams.posts).toHaveLength(0);
+
+      const sent = await cliAsync([...args, "--send-alerts"], { env });
+      expect(sent.status).toBe(0);
+      expect(teams.posts.length).toBeGreaterThan(0);
+    } finally {
+      await teams.close();
+    }
   });
 });
