@@ -52,6 +52,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option("--policy <file>", "policy file (YAML or JSON)"))
     .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(REPLAY_FORMATS))
     .addOption(sendAlertsOption())
+    .option("--max-timeline-bytes <n>", "refuse timelines larger than this (default 64 MiB)", positiveInteger)
     .exitOverride()
     .action(async (opts: ReplayCliOptions) => setExit(await runReplay(opts)));
 

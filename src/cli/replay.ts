@@ -15,6 +15,7 @@ export interface ReplayCliOptions {
   policy?: string;
   format?: (typeof REPLAY_FORMATS)[number];
   sendAlerts?: boolean;
+  maxTimelineBytes?: number;
 }
 
 /** Replay as text for a terminal; every value from the snapshot or timeline has its control characters stripped. */
@@ -37,7 +38,7 @@ export function formatReplayTable(result: ReplayResult): string {
 export async function runReplay(options: ReplayCliOptions): Promise<number> {
   const policy = await loadPolicyOption(options.policy);
   const estate = await loadSnapshotFile(options.snapshot);
-  const timeline = await loadTimelineFile(options.timeline);
+  const timeline = await loadTimelineFile(options.timeline, options.maxTimelineBytes);
   const result = await replay(estate.resources, timeline, { policy, timelineLabel: basename(options.timeline), ...alertDelivery(options.sendAlerts) });
   const format = options.format ?? (process.stdout.isTTY ? "table" : "json");
   await emit(format === "json" ? `${JSON.stringify(result, null, 2)}\n` : formatReplayTable(result), undefined);

@@ -1,6 +1,6 @@
-import { open, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArmId, type ParsedArmId } from "../model/armId.js";
+import { checkJsonDepth, readTextBounded } from "../model/boundedInput.js";
 import { InputError } from "../model/errors.js";
 import { Estate } from "../model/estate.js";
 import type { ArmResource } from "../model/resource.js";
@@ -99,26 +99,15 @@ export function parseSnapshot(text: string, label: string): readonly ArmResource
   return resourcesFromSnapshot(parseJson(text, label), label);
 }
 
-/** Reads a snapshot file, refusing files over the size limit before reading them. */
+/** ARM bodies nest a few levels; a snapshot nested deeper than this is not one. */
+export const MAX_SNAPSHOT_DEPTH = 64;
+
+/** Reads a snapshot file, counting its bytes as they arrive (any file type) and bounding its nesting. */
 export async function loadSnapshotFile(path: string, options: LoadSnapshotOptions = {}): Promise<Estate> {
   const label = basename(path);
   const limit = options.maxBytes ?? DEFAULT_SNAPSHOT_LIMIT_BYTES;
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (error) {
-    throw new InputError(`${label}: cannot read snapshot: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  if (size > limit) {
-    throw new InputError(`${label}: (root): snapshot is ${size} bytes, over the limit of ${limit} bytes (--max-snapshot-bytes)`);
-  }
-  const handle = await open(path, "r");
-  let text: string;
-  try {
-    text = await handle.readFile("utf8");
-  } finally {
-    await handle.close();
-  }
+  const text = await readTextBounded(path, label, "snapshot", limit, "--max-snapshot-bytes");
+  checkJsonDepth(text, label, MAX_SNAPSHOT_DEPTH);
   return estateFromSnapshot(parseJson(text, label), label);
 }
 

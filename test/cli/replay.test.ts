@@ -73,6 +73,8 @@ describe("nsp-guardrail replay", () => {
     ["unknown op", '[{"op":"patch","id":"/subscriptions/x"}]', /^nsp-guardrail: t\.json: \[0\](\.op)?: expected \{ "op": "put"/],
     ["put without a resource id", '[{"op":"put","resource":{"type":"Microsoft.Storage/storageAccounts"}}]', /^nsp-guardrail: t\.json: \[0\]\.resource\.id: /],
     ["delete of a bad id", '[{"op":"delete","id":"st1"}]', /^nsp-guardrail: t\.json: \[0\]\.id: not an ARM resource id$/],
+    // Before: a stack overflow (exit 70).
+    ["nested 100,000 levels deep", `[{"op":"put","resource":{"id":"/subscriptions/x","type":"a/b","properties":${"[".repeat(100_000)}${"]".repeat(100_000)}}}]`, /^nsp-guardrail: t\.json: \(root\): nested deeper than 64 levels/],
     ["delete of a resource that is not there", '[{"op":"delete","id":"/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/x/providers/Microsoft.Storage/storageAccounts/nope"}]', /^nsp-guardrail: t\.json: \[0\]\.id: no such resource in the estate/],
   ])("refuses a bad timeline (%s) with exit 2 and one line", async (_name, content, pattern) => {
     const timeline = file("t.json", content);
@@ -81,6 +83,13 @@ describe("nsp-guardrail replay", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr.trim()).toMatch(pattern);
+  });
+
+  // Before: read whole, whatever its size (no limit at all).
+  it("counts timeline bytes while reading: /dev/zero is refused at --max-timeline-bytes", async () => {
+    const r = await cliAsync(["replay", "--snapshot", join(fixtures, "contoso.json"), "--timeline", "/dev/zero", "--max-timeline-bytes", "1048576", "--format", "json"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("nsp-guardrail: zero: (root): timeline is over the limit of 1048576 bytes (--max-timeline-bytes)");
   });
 
   // Before: replay, a what-if tool, posted real alerts to any webhook URL the policy named literally.
