@@ -79,9 +79,15 @@ export interface StateStore {
   isIndexWarm(): Promise<boolean>;
   markIndexWarm(): Promise<void>;
 
-  // Processed event ids (dedupe), kept for `ttlMs`.
+  // Processed event ids (dedupe), kept for `ttlMs`, in one partition per UTC day: a partition is
+  // dropped whole once every id in it has expired, so the store holds at most the ids of the last
+  // ttl + 1 days however busy the subscription, and a purge costs one call per day, not per id.
   /** Records the id; false when it was already recorded and has not expired (a duplicate). */
   markEventProcessed(eventId: string, ttlMs: number): Promise<boolean>;
+  /** Drops the day partitions whose ids have all expired; returns how many. */
+  purgeExpiredEvents(): Promise<number>;
+  /** The days (`yyyymmdd`) that hold processed event ids, oldest first. */
+  eventDays(): Promise<string[]>;
 
   // Dirty markers (coalescing of bursts).
   getDirty(perimeterId: string): Promise<Versioned<DirtyMarker | undefined>>;
