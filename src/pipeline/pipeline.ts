@@ -16,7 +16,7 @@ import type { Finding } from "../rules/types.js";
 import { planActions, type RevertPlan } from "../actions/planner.js";
 import { blobHostKey, classify } from "../events/routing.js";
 import { isResourceChangeEventType, parseResourceEvent, type ResourceEvent } from "../events/resourceEvent.js";
-import { ConcurrencyError, type DirtyMarker, type PerimeterCache, type StateStore, type StoredFinding, type Versioned } from "../state/stateStore.js";
+import { ConcurrencyError, MAX_DIRTY_CHANGES, type DirtyMarker, type PerimeterCache, type StateStore, type StoredFinding, type Versioned } from "../state/stateStore.js";
 import { silentLogger, type Logger } from "../logging.js";
 import { perimeterClosure } from "./closure.js";
 import { diffFindings, type Action, type PerimeterDecision } from "./decisions.js";
@@ -64,6 +64,12 @@ async function withRetry<T>(work: () => Promise<T>): Promise<T> {
       await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
     }
   }
+}
+
+/** The changes with one more: a resource changed again replaces its earlier entry (the latest write is what is re-read). */
+function withChange(changes: DirtyMarker["changes"], change: DirtyMarker["changes"][number]): DirtyMarker["changes"] {
+  const key = idKey(change.resourceId);
+  return [...changes.filter((c) => idKey(c.resourceId) !== key), change];
 }
 
 export class GuardrailPipeline {
@@ -179,9 +185,15 @@ export class GuardrailPipeline {
     };
     await withRetry(async () => {
       const current = await this.store.getDirty(perimeterId);
+      // An overflowed batch is re-read whole: nothing more to record, the message is already queued.
+      if (current.value?.overflow && current.value.queued) return;
       const marker: DirtyMarker = current.value
-        ? { ...current.value, changes: [...current.value.changes, change] }
+        ? { ...current.value, changes: withChange(current.value.changes, change) }
         : { perimeterId, changes: [change], since: this.now().toISOString(), queued: false };
+      if (marker.changes.length > MAX_DIRTY_CHANGES) {
+        marker.changes = current.value!.changes;
+        marker.overflow = true;
+      }
       const needsMessage = !marker.queued;
       marker.queued = true;
       await this.store.putDirty(marker, current.etag);
@@ -212,23 +224,29 @@ export class GuardrailPipeline {
     const log = this.logger.child({ invocationId, perimeterId });
     const arm = this.arm;
     // Take the recorded changes; events arriving from now on start a new batch with its own message.
-    const claimed = await withRetry(async () => {
+    const { claimed, overflow } = await withRetry(async () => {
       const dirty = await this.store.getDirty(perimeterId);
-      if (!dirty.value) return [];
+      if (!dirty.value) return { claimed: [], overflow: false };
       await this.store.deleteDirty(perimeterId, dirty.etag!);
-      return dirty.value.changes;
+      return { claimed: dirty.value.changes, overflow: dirty.value.overflow === true };
     });
     try {
-      const decision = await this.evaluateWith(perimeterId, claimed, arm, log);
+      const decision = await this.evaluateWith(perimeterId, claimed, arm, log, overflow);
       return decision;
     } catch (error) {
       // Give the changes back so that the retried message (or the next batch) sees them.
-      if (claimed.length > 0) {
+      if (claimed.length > 0 || overflow) {
         await withRetry(async () => {
           const current = await this.store.getDirty(perimeterId);
+          let changes = claimed;
+          for (const c of current.value?.changes ?? []) changes = withChange(changes, c);
           const marker: DirtyMarker = current.value
-            ? { ...current.value, changes: [...claimed, ...current.value.changes] }
-            : { perimeterId, changes: claimed, since: this.now().toISOString(), queued: true };
+            ? { ...current.value, changes }
+            : { perimeterId, changes, since: this.now().toISOString(), queued: true };
+          if (overflow || changes.length > MAX_DIRTY_CHANGES) {
+            marker.changes = changes.slice(0, MAX_DIRTY_CHANGES);
+            marker.overflow = true;
+          }
           await this.store.putDirty(marker, current.etag);
         });
       }
@@ -236,10 +254,10 @@ export class GuardrailPipeline {
     }
   }
 
-  private async evaluateWith(perimeterId: string, changes: DirtyMarker["changes"], arm: ArmReader, log: Logger): Promise<PerimeterDecision> {
+  private async evaluateWith(perimeterId: string, changes: DirtyMarker["changes"], arm: ArmReader, log: Logger, fullRead = false): Promise<PerimeterDecision> {
     for (let attempt = 0; ; attempt++) {
       const cached = await this.store.getPerimeterCache(perimeterId);
-      if (cached.value && changes.length === 0) {
+      if (cached.value && changes.length === 0 && !fullRead) {
         // Another instance took these changes (or the message was duplicated): nothing to do.
         log.debug("no changes to evaluate");
         return { perimeterId, findings: [], actions: [] };
@@ -251,6 +269,11 @@ export class GuardrailPipeline {
       if (!cached.value) {
         resources = await this.fullRead(perimeterId, arm);
         previousResources = resources;
+      } else if (fullRead) {
+        // The batch overflowed its marker: re-read the perimeter whole, compared with the cache.
+        previousResources = cached.value.resources;
+        unresolvedBefore = cached.value.unresolved ?? [];
+        resources = await this.fullRead(perimeterId, arm);
       } else {
         previousResources = cached.value.resources;
         unresolvedBefore = cached.value.unresolved ?? [];

@@ -55,7 +55,16 @@ export interface DirtyMarker {
   since: string;
   /** Whether an evaluation message is already queued for this batch (coalescing). */
   queued: boolean;
+  /**
+   * More resources changed than a marker records (MAX_DIRTY_CHANGES): the evaluation re-reads the
+   * whole perimeter instead, and later events of the batch write nothing, so a burst costs linear
+   * bytes, not a growing blob rewritten per event.
+   */
+  overflow?: boolean;
 }
+
+/** Distinct resources a dirty marker records before it overflows to a full re-read. */
+export const MAX_DIRTY_CHANGES = 200;
 
 export interface StateStore {
   // Findings of a perimeter.
