@@ -86,6 +86,7 @@ export function resourcesFromSnapshot(doc: unknown, label: string): readonly Arm
 }
 
 function parseJson(text: string, label: string): unknown {
+  checkJsonDepth(text, label, MAX_SNAPSHOT_DEPTH);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -99,15 +100,14 @@ export function parseSnapshot(text: string, label: string): readonly ArmResource
   return resourcesFromSnapshot(parseJson(text, label), label);
 }
 
-/** ARM bodies nest a few levels; a snapshot nested deeper than this is not one. */
-export const MAX_SNAPSHOT_DEPTH = 64;
+/** ARM bodies nest a few dozen levels at most (workflow definitions); deeper is not a snapshot, and would reach recursive code. */
+export const MAX_SNAPSHOT_DEPTH = 256;
 
 /** Reads a snapshot file, counting its bytes as they arrive (any file type) and bounding its nesting. */
 export async function loadSnapshotFile(path: string, options: LoadSnapshotOptions = {}): Promise<Estate> {
   const label = basename(path);
   const limit = options.maxBytes ?? DEFAULT_SNAPSHOT_LIMIT_BYTES;
   const text = await readTextBounded(path, label, "snapshot", limit, "--max-snapshot-bytes");
-  checkJsonDepth(text, label, MAX_SNAPSHOT_DEPTH);
   return estateFromSnapshot(parseJson(text, label), label);
 }
 

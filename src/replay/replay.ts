@@ -55,7 +55,7 @@ function pathOf(path: readonly PropertyKey[]): string {
 }
 
 /** Limits of a timeline: its bytes (counted while reading), its operations and its nesting. */
-export const TIMELINE_LIMITS = { maxBytes: 64 * 1024 * 1024, maxOperations: 100_000, maxDepth: 64 } as const;
+export const TIMELINE_LIMITS = { maxBytes: 64 * 1024 * 1024, maxOperations: 100_000, maxDepth: 256 } as const;
 
 export function parseTimeline(text: string, label: string): TimelineOperation[] {
   checkJsonDepth(text, label, TIMELINE_LIMITS.maxDepth);

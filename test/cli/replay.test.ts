@@ -74,7 +74,7 @@ describe("nsp-guardrail replay", () => {
     ["put without a resource id", '[{"op":"put","resource":{"type":"Microsoft.Storage/storageAccounts"}}]', /^nsp-guardrail: t\.json: \[0\]\.resource\.id: /],
     ["delete of a bad id", '[{"op":"delete","id":"st1"}]', /^nsp-guardrail: t\.json: \[0\]\.id: not an ARM resource id$/],
     // Before: a stack overflow (exit 70).
-    ["nested 100,000 levels deep", `[{"op":"put","resource":{"id":"/subscriptions/x","type":"a/b","properties":${"[".repeat(100_000)}${"]".repeat(100_000)}}}]`, /^nsp-guardrail: t\.json: \(root\): nested deeper than 64 levels/],
+    ["nested 100,000 levels deep", `[{"op":"put","resource":{"id":"/subscriptions/x","type":"a/b","properties":${"[".repeat(100_000)}${"]".repeat(100_000)}}}]`, /^nsp-guardrail: t\.json: \(root\): nested deeper than 256 levels/],
     ["delete of a resource that is not there", '[{"op":"delete","id":"/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/x/providers/Microsoft.Storage/storageAccounts/nope"}]', /^nsp-guardrail: t\.json: \[0\]\.id: no such resource in the estate/],
   ])("refuses a bad timeline (%s) with exit 2 and one line", async (_name, content, pattern) => {
     const timeline = file("t.json", content);

@@ -72,7 +72,7 @@ describe("snapshot errors name the file and the JSON path", () => {
     const file = join(dir, "deep.json");
     const depth = 100_000;
     writeFileSync(file, `[${"{\"a\":".repeat(depth)}1${"}".repeat(depth)}]`);
-    await expect(loadSnapshotFile(file)).rejects.toThrow(/^deep\.json: \(root\): nested deeper than 64 levels/);
+    await expect(loadSnapshotFile(file)).rejects.toThrow(/^deep\.json: \(root\): nested deeper than 256 levels/);
     // Brackets inside strings do not count.
     writeFileSync(file, JSON.stringify([{ ...st, tags: { note: "[".repeat(1000) } }, nsp]));
     expect((await loadSnapshotFile(file)).resources).toHaveLength(2);
