@@ -62,7 +62,8 @@ export interface ArmRetryOptions {
  * to a host listed in `NSPG_ARM_TRUSTED_HOSTS`; any other endpoint is refused before a token exists.
  */
 export function resolveArmConnection(options: ArmConnectionOptions = {}, env: Readonly<Record<string, string | undefined>> = process.env): ArmConnection {
-  const cloud = parseCloud(options.cloud ?? env["NSPG_CLOUD"], options.cloud !== undefined ? "--cloud" : "NSPG_CLOUD");
+  const chosenCloud = (options.cloud ?? env["NSPG_CLOUD"] ?? "").trim();
+  let cloud = parseCloud(chosenCloud, options.cloud !== undefined ? "--cloud" : "NSPG_CLOUD");
   const fromOption = options.armEndpoint !== undefined;
   const raw = (options.armEndpoint ?? env["NSPG_ARM_ENDPOINT"] ?? "").trim() || cloud.armEndpoint;
   const source = fromOption ? "--arm-endpoint" : env["NSPG_ARM_ENDPOINT"] ? "NSPG_ARM_ENDPOINT" : "ARM endpoint";
@@ -77,6 +78,8 @@ export function resolveArmConnection(options: ArmConnectionOptions = {}, env: Re
   const endpoint = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
   const host = url.hostname.toLowerCase();
   const endpointCloud = cloudOfHost(host);
+  // No cloud named: a sovereign cloud's ARM endpoint brings its own audience.
+  if (endpointCloud && !chosenCloud) cloud = endpointCloud;
   if (endpointCloud && endpointCloud !== cloud) {
     throw new InputError(`${source}: ${host} is the ARM endpoint of ${endpointCloud.name}, not of ${cloud.name} (--cloud / NSPG_CLOUD)`);
   }

@@ -110,8 +110,12 @@ describe("clouds and the token's audience", () => {
     expect(() => resolveArmConnection({ cloud: "AzureMars" }, {})).toThrow("--cloud: expected AzureCloud|AzureUSGovernment|AzureChinaCloud");
   });
 
-  it("refuses an endpoint of another cloud than the one selected", () => {
-    expect(() => resolveArmConnection({}, { NSPG_ARM_ENDPOINT: "https://management.usgovcloudapi.net" })).toThrow(
+  it("takes the audience of a sovereign cloud's endpoint when no cloud is named, and refuses one of another cloud than the one named", () => {
+    expect(resolveArmConnection({}, { NSPG_ARM_ENDPOINT: "https://management.chinacloudapi.cn" })).toMatchObject({
+      cloud: { name: "AzureChinaCloud" },
+      scope: "https://management.chinacloudapi.cn/.default",
+    });
+    expect(() => resolveArmConnection({}, { NSPG_ARM_ENDPOINT: "https://management.usgovcloudapi.net", NSPG_CLOUD: "AzureCloud" })).toThrow(
       "NSPG_ARM_ENDPOINT: management.usgovcloudapi.net is the ARM endpoint of AzureUSGovernment, not of AzureCloud",
     );
   });
