@@ -12,6 +12,7 @@ import { measureCallsPerEvent, measureEventLatency, type EventCallFigures } from
 import { formatExposure, measureExposureWindow } from "./revertBench.js";
 import { measurePackage } from "./packageBench.js";
 import { measureSimulation } from "./simulateBench.js";
+import { formatHardening, measureEventStore, measureGlobWorstCase, type EventStoreFigures, type GlobFigures } from "./hardeningBench.js";
 
 interface EngineFigures {
   accounts: number;
@@ -27,6 +28,31 @@ interface EngineFigures {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** Summary rows of the hardening cases: glob worst case (< 10 ms per match) and the bounded event-id store. */
+function hardeningSummary(globs: readonly GlobFigures[], store: EventStoreFigures): Array<[string, string, string, boolean]> {
+  const worst = Math.max(...globs.map((g) => g.microsPerMatch));
+  return [
+    ["policy glob worst case", `${worst.toFixed(1)} µs`, "< 10000 µs", worst < 10_000],
+    [`event ids held after ${store.events / 1_000_000}M events`, `${store.maxHeld}`, `<= ${store.bound} (ttl+2 d)`, store.maxHeld <= store.bound],
+  ];
+}
+
+// `npm run bench -- --only hardening` runs only these cases.
+const onlyIndex = process.argv.indexOf("--only");
+if (onlyIndex >= 0) {
+  const only = process.argv[onlyIndex + 1] ?? "";
+  if (only !== "hardening") {
+    console.error(`bench: --only takes "hardening", got ${JSON.stringify(only)}`);
+    process.exit(2);
+  }
+  const globs = measureGlobWorstCase();
+  const store = await measureEventStore();
+  console.log(formatHardening(globs, store));
+  console.log("\nSummary against goals");
+  for (const [what, got, goal, ok] of hardeningSummary(globs, store)) console.log(`${what.padEnd(34)} ${got.padStart(12)}   goal ${goal.padEnd(12)} ${ok ? "met" : "NOT MET"}`);
+  process.exit(0);
+}
 const sizes = (process.env.NSPG_BENCH_SIZES ?? "10000,50000,100000").split(",").map(Number);
 
 const work = join(tmpdir(), `nspg-bench-${process.pid}`);
@@ -120,6 +146,10 @@ console.log(`  faults injected: ${Object.entries(sim.faultsInjected).map(([k, v]
 for (const v of sim.violations.slice(0, 20)) console.log(`  VIOLATION ${v.invariant} (seed ${v.seed}): ${v.detail}`);
 summary.push([`simulate violations, ${simRuns} heavy runs`, `${sim.violations.length}`, "0", sim.violations.length === 0]);
 summary.push(["simulate throughput", `${sim.figures.runsPerSecond} runs/s`, "reported", undefined]);
+const hardeningGlobs = measureGlobWorstCase();
+const hardeningStore = await measureEventStore();
+console.log(`\n${formatHardening(hardeningGlobs, hardeningStore)}`);
+summary.push(...hardeningSummary(hardeningGlobs, hardeningStore));
 
 const maxCalls = Math.max(...eventRows.flatMap((r) => r.callsPerEvent));
 const constant = new Set(eventRows.map((r) => Math.max(...r.callsPerEvent))).size === 1;

@@ -19,7 +19,6 @@ import { NetworkManagementClient } from "@azure/arm-network";
 import { idKey } from "../model/armId.js";
 import type { ArmResource } from "../model/resource.js";
 import { CallSession } from "../inventory/armCalls.js";
-import { ARM_SCOPE } from "../inventory/credential.js";
 import { liveClientSettings } from "../inventory/liveInventory.js";
 import type { ArmConnectionOptions, ArmRetryOptions } from "../inventory/armClients.js";
 import { TOOL_NAME, VERSION } from "../version.js";
@@ -152,8 +151,8 @@ export class SdkArmWriter implements ArmWriter {
       endpoint: settings.connection.endpoint,
       ...(settings.connection.ca ? { tlsOptions: { ca: settings.connection.ca } } : {}),
       ...(settings.retryOptions ? { retryOptions: { ...settings.retryOptions } } : {}),
-      credentialScopes: [ARM_SCOPE],
-      credentials: { scopes: [ARM_SCOPE] },
+      credentialScopes: [settings.connection.scope],
+      credentials: { scopes: [settings.connection.scope] },
       userAgentOptions: { userAgentPrefix: `${TOOL_NAME}/${VERSION}` },
       additionalPolicies: [
         { policy: capturePolicy, position: "perCall" },

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { CLOUD_NAMES } from "../inventory/cloud.js";
 import { InputError } from "../model/errors.js";
 import { DEFAULT_POLICY, validatePolicy, type Policy } from "../policy/policy.js";
 import { RULE_IDS } from "../rules/catalog/index.js";
@@ -18,6 +19,11 @@ const settingsSchema = z.object({
   NSPG_POLICY: z.string().optional(),
   NSPG_ARM_ENDPOINT: z.string().regex(/^https:\/\/[^\s/]+/i, "expected an https URL").optional(),
   NSPG_ARM_CA_FILE: z.string().optional(),
+  NSPG_CLOUD: z
+    .string()
+    .refine((v) => CLOUD_NAMES.some((n) => n.toLowerCase() === v.trim().toLowerCase()), `expected ${CLOUD_NAMES.join("|")}`)
+    .optional(),
+  NSPG_ARM_TRUSTED_HOSTS: z.string().optional(),
   NSPG_STATE_CONNECTION: z.string().optional(),
   AzureWebJobsStorage: z.string().optional(),
   AzureWebJobsStorage__accountName: z.string().optional(),

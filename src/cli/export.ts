@@ -7,6 +7,8 @@ export interface ExportOptions {
   subscription: string[];
   output?: string;
   armEndpoint?: string;
+  /** `--cloud`: AzureCloud, AzureUSGovernment or AzureChinaCloud. */
+  cloud?: string;
   policy?: string;
 }
 
@@ -17,6 +19,7 @@ export async function runExport(options: ExportOptions): Promise<number> {
   const live = await readLiveEstate(options.subscription, {
     policy,
     ...(options.armEndpoint ? { armEndpoint: options.armEndpoint } : {}),
+    ...(options.cloud ? { cloud: options.cloud } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
   await emit(formatSnapshot(live.resources), options.output);

@@ -1,5 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ArmUnavailableError, InputError } from "../model/errors.js";
+import { CLOUD_NAMES } from "../inventory/cloud.js";
+import { terminalText } from "../report/escape.js";
 import { TOOL_NAME, VERSION } from "../version.js";
 import { runEmulator, type EmulatorOptions } from "./emulator.js";
 import { runExport, type ExportOptions } from "./export.js";
@@ -7,6 +9,7 @@ import { REPLAY_FORMATS, runReplay, type ReplayCliOptions } from "./replay.js";
 import { runDemoCommand, type DemoCliOptions } from "./demo.js";
 import { emit } from "./output.js";
 import { registerUndoCommand } from "./undo.js";
+import { sendAlertsOption } from "./sendAlerts.js";
 import { renderRules, RULES_FORMATS, type RulesFormat } from "./rules.js";
 import { FAIL_ON, runScan, SCAN_FORMATS, type ScanOptions } from "./scan.js";
 
@@ -37,7 +40,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("Evaluate every perimeter of an estate and report findings.")
     .option("--snapshot <file>", "an estate as ARM resources (JSON: array, {resources}, {value} or {data})")
     .option("--subscription <id...>", "scan these subscriptions live through ARM")
-    .option("--arm-endpoint <url>", "ARM endpoint for live mode (default: NSPG_ARM_ENDPOINT or https://management.azure.com)")
+    .option("--arm-endpoint <url>", "ARM endpoint for live mode (default: NSPG_ARM_ENDPOINT or the cloud's)")
+    .addOption(new Option("--cloud <cloud>", "Azure cloud: default ARM endpoint and token audience (default: NSPG_CLOUD or AzureCloud)").choices(CLOUD_NAMES))
     .addOption(new Option("--policy <file>", "policy file (YAML or JSON)"))
     .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(SCAN_FORMATS))
     .addOption(new Option("--fail-on <severity>", "exit 1 when a finding reaches this severity").choices(FAIL_ON).default("high"))
@@ -53,6 +57,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .requiredOption("--timeline <file>", 'JSON array of { "op": "put", "resource": {...} } / { "op": "delete", "id": "..." }')
     .addOption(new Option("--policy <file>", "policy file (YAML or JSON)"))
     .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(REPLAY_FORMATS))
+    .addOption(sendAlertsOption())
+    .option("--max-timeline-bytes <n>", "refuse timelines larger than this (default 64 MiB)", positiveInteger)
     .exitOverride()
     .action(async (opts: ReplayCliOptions) => setExit(await runReplay(opts)));
 
@@ -77,7 +83,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("Read subscriptions through ARM and write the estate as a snapshot (the format scan --snapshot reads).")
     .requiredOption("--subscription <id...>", "subscriptions to export")
     .option("--output <file>", "write the snapshot to a file instead of stdout")
-    .option("--arm-endpoint <url>", "ARM endpoint (default: NSPG_ARM_ENDPOINT or https://management.azure.com)")
+    .option("--arm-endpoint <url>", "ARM endpoint (default: NSPG_ARM_ENDPOINT or the cloud's)")
+    .addOption(new Option("--cloud <cloud>", "Azure cloud: default ARM endpoint and token audience (default: NSPG_CLOUD or AzureCloud)").choices(CLOUD_NAMES))
     .addOption(new Option("--policy <file>", "read only what the rules this policy leaves on need"))
     .exitOverride()
     .action(async (opts: ExportOptions) => setExit(await runExport(opts)));
@@ -131,15 +138,15 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (error instanceof InputError) {
-      process.stderr.write(`${TOOL_NAME}: ${error.message}\n`);
+      process.stderr.write(`${TOOL_NAME}: ${terminalText(error.message)}\n`);
       return EXIT.usage;
     }
     if (error instanceof ArmUnavailableError) {
-      process.stderr.write(`${TOOL_NAME}: ${error.message}\n`);
+      process.stderr.write(`${TOOL_NAME}: ${terminalText(error.message)}\n`);
       return EXIT.azure;
     }
     const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`${TOOL_NAME}: internal error: ${message}\n`);
+    process.stderr.write(`${TOOL_NAME}: internal error: ${terminalText(message)}\n`);
     return 70;
   }
 }

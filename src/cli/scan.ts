@@ -28,6 +28,8 @@ export interface ScanOptions {
   output?: string;
   maxSnapshotBytes?: number;
   armEndpoint?: string;
+  /** `--cloud`: AzureCloud, AzureUSGovernment or AzureChinaCloud. */
+  cloud?: string;
 }
 
 /** A one-line progress indicator on stderr, only when stderr is a terminal. */
@@ -78,6 +80,8 @@ export async function runScan(options: ScanOptions): Promise<number> {
     const live = await readLiveEstate(subscriptions, {
       policy,
       ...(options.armEndpoint ? { armEndpoint: options.armEndpoint } : {}),
+    ...(options.cloud ? { cloud: options.cloud } : {}),
+      ...(options.cloud ? { cloud: options.cloud } : {}),
       ...(onProgress ? { onProgress } : {}),
     });
     estate = new Estate(live.resources);

@@ -13,8 +13,10 @@ import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identi
 import { ArmWriteError, SdkArmWriter } from "../actions/armWriter.js";
 import { RevertExecutor, UndoRefusedError } from "../actions/executor.js";
 import { ArmUnavailableError, InputError } from "../model/errors.js";
+import { CLOUD_NAMES } from "../inventory/cloud.js";
 import { DEFAULT_POLICY } from "../policy/policy.js";
 import { isRevertId, TableRevertLedger, type RevertRecord } from "../state/revertLedger.js";
+import { terminalText } from "../report/escape.js";
 import { TOOL_NAME } from "../version.js";
 import { emit } from "./output.js";
 
@@ -23,6 +25,8 @@ export const UNDO_FORMATS = ["json", "table"] as const;
 export interface UndoCliOptions {
   stateConnection?: string;
   armEndpoint?: string;
+  /** `--cloud`: AzureCloud, AzureUSGovernment or AzureChinaCloud. */
+  cloud?: string;
   force?: boolean;
   format?: (typeof UNDO_FORMATS)[number];
 }
@@ -68,13 +72,17 @@ function storageFailure(error: unknown): ArmUnavailableError | undefined {
 }
 
 export function formatUndo(undo: RevertRecord): string {
-  return `${undo.revertId} ${undo.status}: ${undo.reason}\n`;
+  return `${undo.revertId} ${undo.status}: ${terminalText(undo.reason)}\n`;
 }
 
 export async function runUndo(revertId: string, options: UndoCliOptions, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   if (!isRevertId(revertId) || !revertId.startsWith("rv-")) throw new InputError(`undo: ${JSON.stringify(revertId)}: not a revert id (expected rv-YYYYMMDDTHHMMSSmmmZ-xxxxxxxx)`);
   const ledger = ledgerFrom(options, env);
-  const writer = new SdkArmWriter({ ...(options.armEndpoint !== undefined ? { armEndpoint: options.armEndpoint } : {}), env });
+  const writer = new SdkArmWriter({
+    ...(options.armEndpoint !== undefined ? { armEndpoint: options.armEndpoint } : {}),
+    ...(options.cloud !== undefined ? { cloud: options.cloud } : {}),
+    env,
+  });
   // The policy plays no part in an undo (a person asked for it); the executor only needs one to exist.
   const executor = new RevertExecutor({ writer, ledger, policy: DEFAULT_POLICY });
   let undo: RevertRecord;
@@ -82,7 +90,7 @@ export async function runUndo(revertId: string, options: UndoCliOptions, env: Re
     undo = await executor.undo(revertId, { force: options.force === true, actor: actorOf(env) });
   } catch (error) {
     if (error instanceof UndoRefusedError) {
-      process.stderr.write(`${TOOL_NAME}: undo refused: ${error.message}\n`);
+      process.stderr.write(`${TOOL_NAME}: undo refused: ${terminalText(error.message)}\n`);
       return 1;
     }
     if (error instanceof ArmWriteError) throw new ArmUnavailableError(`undo: ARM call failed: ${error.message}`);
@@ -103,7 +111,8 @@ export function registerUndoCommand(program: Command, setExit: (code: number) =>
     .description("Put back what a revert replaced (its body before the revert), through the same safety checks; recorded in the ledger.")
     .argument("<revertId>", "the revert's id (rv-…), as alerts, replay and the ledger show it")
     .option("--state-connection <connection>", "storage connection string of the revert ledger (default: NSPG_STATE_CONNECTION, then AzureWebJobsStorage)")
-    .option("--arm-endpoint <url>", "ARM endpoint (default: NSPG_ARM_ENDPOINT or https://management.azure.com)")
+    .option("--arm-endpoint <url>", "ARM endpoint (default: NSPG_ARM_ENDPOINT or the cloud's)")
+    .addOption(new Option("--cloud <cloud>", "Azure cloud: default ARM endpoint and token audience (default: NSPG_CLOUD or AzureCloud)").choices(CLOUD_NAMES))
     .option("--force", "undo even if the resource changed since the revert (still compared with the state read just before the write)")
     .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(UNDO_FORMATS))
     .exitOverride()

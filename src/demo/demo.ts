@@ -142,6 +142,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const smtp = await DemoSmtpReceiver.start(printAlert);
   const env: NodeJS.ProcessEnv = {
     TEAMS_WEBHOOK_URL: teams.url,
+    // The local receiver is allowed by name: alert webhooks go only to allowed hosts.
+    NSPG_WEBHOOK_ALLOWED_HOSTS: new URL(teams.url).hostname,
     NSPG_EMAIL_SMTP_HOST: "127.0.0.1",
     NSPG_EMAIL_SMTP_PORT: String(smtp.port),
     NSPG_EMAIL_SMTP_SECURE: "none",
@@ -168,7 +170,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     write(`  ARM emulator: in process  ·  Teams receiver: ${teams.url.replace(/\/webhookb2\/.*/, "/webhookb2/…")}  ·  SMTP receiver: 127.0.0.1:${smtp.port}`);
     write(`  policy: dry run ${data.policy.dryRun ? "on" : "off"}; revert: ${Object.entries(data.policy.rules).filter(([, r]) => r.action === "revert").map(([id]) => id).join(", ")}`);
     write(`  state: ${stateLabel}`);
-    session = await ReplaySession.start(data.estate, { policy: data.policy, env, ...(store ? { store } : {}) });
+    // The demo's alerts go to its own local receivers: sent, as `--send-alerts` would.
+    session = await ReplaySession.start(data.estate, { policy: data.policy, env, sendAlerts: true, ...(store ? { store } : {}) });
     write("");
     write("── First reconcile: the estate as found ─────────────────────────────────────────");
     stepStart = performance.now();

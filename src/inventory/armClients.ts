@@ -23,14 +23,16 @@ import { MicrosoftStorageSync } from "@azure/arm-storagesync";
 import { InputError } from "../model/errors.js";
 import { TOOL_NAME, VERSION } from "../version.js";
 import type { CallSession, SdkCallOptions } from "./armCalls.js";
-import { ARM_SCOPE } from "./credential.js";
+import { cloudOfHost, CLOUDS, isLoopbackHost, parseCloud, trustedHosts, type AzureCloud } from "./cloud.js";
 
-export const PUBLIC_ARM_ENDPOINT = "https://management.azure.com";
+export const PUBLIC_ARM_ENDPOINT = CLOUDS.AzureCloud.armEndpoint;
 
 /** Where ARM is and which CA to trust, before defaults and the environment are applied. */
 export interface ArmConnectionOptions {
-  /** `--arm-endpoint`; else `NSPG_ARM_ENDPOINT`; else the public cloud. */
+  /** `--arm-endpoint`; else `NSPG_ARM_ENDPOINT`; else the cloud's ARM endpoint. */
   readonly armEndpoint?: string;
+  /** `--cloud`; else `NSPG_CLOUD`; else AzureCloud. Sets the default endpoint and the token's audience. */
+  readonly cloud?: string;
   /** PEM of an extra CA to trust (the emulator's self-signed certificate). */
   readonly ca?: string;
   /** A PEM file to read `ca` from; else `NSPG_ARM_CA_FILE`. */
@@ -41,6 +43,9 @@ export interface ArmConnection {
   /** Origin (and optional base path) without a trailing slash. */
   readonly endpoint: string;
   readonly ca?: string;
+  readonly cloud: AzureCloud;
+  /** The scope tokens are requested for: the cloud's ARM audience. */
+  readonly scope: string;
 }
 
 /** SDK retry options; the defaults are the SDK's (3 retries, exponential from 800 ms, Retry-After honoured). */
@@ -51,12 +56,16 @@ export interface ArmRetryOptions {
 }
 
 /**
- * Resolves the endpoint and CA from options and the environment. Only https endpoints are
+ * Resolves the endpoint, cloud and CA from options and the environment. Only https endpoints are
  * accepted: TLS verification is never turned off, an emulator is trusted through its CA instead.
+ * The ARM token goes only to the cloud's own ARM endpoint, to a loopback endpoint (the emulator) or
+ * to a host listed in `NSPG_ARM_TRUSTED_HOSTS`; any other endpoint is refused before a token exists.
  */
 export function resolveArmConnection(options: ArmConnectionOptions = {}, env: Readonly<Record<string, string | undefined>> = process.env): ArmConnection {
+  const chosenCloud = (options.cloud ?? env["NSPG_CLOUD"] ?? "").trim();
+  let cloud = parseCloud(chosenCloud, options.cloud !== undefined ? "--cloud" : "NSPG_CLOUD");
   const fromOption = options.armEndpoint !== undefined;
-  const raw = (options.armEndpoint ?? env["NSPG_ARM_ENDPOINT"] ?? "").trim() || PUBLIC_ARM_ENDPOINT;
+  const raw = (options.armEndpoint ?? env["NSPG_ARM_ENDPOINT"] ?? "").trim() || cloud.armEndpoint;
   const source = fromOption ? "--arm-endpoint" : env["NSPG_ARM_ENDPOINT"] ? "NSPG_ARM_ENDPOINT" : "ARM endpoint";
   let url: URL;
   try {
@@ -67,6 +76,19 @@ export function resolveArmConnection(options: ArmConnectionOptions = {}, env: Re
   if (url.protocol !== "https:") throw new InputError(`${source}: expected an https:// URL, got ${JSON.stringify(raw)}`);
   if (url.search || url.hash) throw new InputError(`${source}: expected a base URL without query or fragment, got ${JSON.stringify(raw)}`);
   const endpoint = `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  const host = url.hostname.toLowerCase();
+  const endpointCloud = cloudOfHost(host);
+  // No cloud named: a sovereign cloud's ARM endpoint brings its own audience.
+  if (endpointCloud && !chosenCloud) cloud = endpointCloud;
+  if (endpointCloud && endpointCloud !== cloud) {
+    throw new InputError(`${source}: ${host} is the ARM endpoint of ${endpointCloud.name}, not of ${cloud.name} (--cloud / NSPG_CLOUD)`);
+  }
+  if (!endpointCloud && !isLoopbackHost(host) && !trustedHosts(env["NSPG_ARM_TRUSTED_HOSTS"]).includes(host)) {
+    throw new InputError(
+      `${source}: ${host} is not the ARM endpoint of ${cloud.name} (${new URL(cloud.armEndpoint).hostname}) nor a loopback host; ` +
+        "the ARM token is sent there only if NSPG_ARM_TRUSTED_HOSTS lists it",
+    );
+  }
 
   let ca = options.ca;
   if (ca === undefined) {
@@ -81,7 +103,8 @@ export function resolveArmConnection(options: ArmConnectionOptions = {}, env: Re
       if (!ca.includes("-----BEGIN CERTIFICATE-----")) throw new InputError(`${label}: ${caFile} holds no PEM certificate`);
     }
   }
-  return ca ? { endpoint, ca } : { endpoint };
+  const scope = cloud.armScope;
+  return ca ? { endpoint, ca, cloud, scope } : { endpoint, cloud, scope };
 }
 
 export interface ArmClientSettings {
@@ -111,8 +134,8 @@ export class ArmClients {
       endpoint: connection.endpoint,
       ...(connection.ca ? { tlsOptions: { ca: connection.ca } } : {}),
       ...(settings.retryOptions ? { retryOptions: { ...settings.retryOptions } } : {}),
-      credentialScopes: [ARM_SCOPE],
-      credentials: { scopes: [ARM_SCOPE] },
+      credentialScopes: [connection.scope],
+      credentials: { scopes: [connection.scope] },
       userAgentOptions: { userAgentPrefix: `${TOOL_NAME}/${VERSION}` },
       additionalPolicies: [
         { policy: session.capturePolicy, position: "perCall" },

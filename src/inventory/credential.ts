@@ -10,9 +10,10 @@
  */
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
+import { CLOUDS, type AzureCloud } from "./cloud.js";
 
-/** Tokens are always for ARM's audience, even when the endpoint is redirected (emulator, proxy). */
-export const ARM_SCOPE = "https://management.azure.com/.default";
+/** The public cloud's ARM scope; the scope in use is the connection's (`ArmConnection.scope`). */
+export const ARM_SCOPE = CLOUDS.AzureCloud.armScope;
 
 export type CredentialKind = "static-token" | "managed-identity" | "default";
 
@@ -56,28 +57,34 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 /** Builds a new credential from the environment (see the module comment for the order). */
-export function createArmCredential(env: CredentialEnvironment = process.env): ArmCredential {
+export function createArmCredential(env: CredentialEnvironment = process.env, cloud: AzureCloud = CLOUDS.AzureCloud): ArmCredential {
   const token = nonEmpty(env["NSPG_ARM_TOKEN"]);
   if (token) return { credential: staticTokenCredential(token), kind: "static-token" };
   if (nonEmpty(env["IDENTITY_ENDPOINT"]) || nonEmpty(env["MSI_ENDPOINT"])) {
     const clientId = nonEmpty(env["AZURE_CLIENT_ID"]);
     return { credential: clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential(), kind: "managed-identity" };
   }
-  return { credential: new DefaultAzureCredential(), kind: "default" };
+  // Signs in with the cloud's own Entra ID (an explicit AZURE_AUTHORITY_HOST still wins, as the SDK reads it).
+  const authorityHost = nonEmpty(env["AZURE_AUTHORITY_HOST"]) ?? cloud.authorityHost;
+  return { credential: cloud === CLOUDS.AzureCloud && !env["AZURE_AUTHORITY_HOST"] ? new DefaultAzureCredential() : new DefaultAzureCredential({ authorityHost }), kind: "default" };
 }
 
-let shared: ArmCredential | undefined;
+const shared = new Map<string, ArmCredential>();
 
 /**
  * The process-wide credential, built on first use from `process.env`. Every live inventory run and
  * every ARM client share it, so tokens are fetched once and cached by the credential itself.
  */
-export function sharedArmCredential(): ArmCredential {
-  shared ??= createArmCredential(process.env);
-  return shared;
+export function sharedArmCredential(cloud: AzureCloud = CLOUDS.AzureCloud): ArmCredential {
+  let credential = shared.get(cloud.name);
+  if (!credential) {
+    credential = createArmCredential(process.env, cloud);
+    shared.set(cloud.name, credential);
+  }
+  return credential;
 }
 
 /** Forgets the shared credential (tests that change the environment). */
 export function resetSharedArmCredential(): void {
-  shared = undefined;
+  shared.clear();
 }

@@ -125,7 +125,7 @@ export function liveClientSettings(options: LiveInventoryOptions): ArmClientSett
   // The connection first: a bad endpoint fails before any credential is built.
   const connection = resolveArmConnection(options, options.env ?? process.env);
   return {
-    credential: options.credential ?? sharedArmCredential().credential,
+    credential: options.credential ?? sharedArmCredential(connection.cloud).credential,
     connection,
     ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
   };

@@ -1,6 +1,6 @@
-import { open, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArmId, type ParsedArmId } from "../model/armId.js";
+import { checkJsonDepth, readTextBounded } from "../model/boundedInput.js";
 import { InputError } from "../model/errors.js";
 import { Estate } from "../model/estate.js";
 import type { ArmResource } from "../model/resource.js";
@@ -86,6 +86,7 @@ export function resourcesFromSnapshot(doc: unknown, label: string): readonly Arm
 }
 
 function parseJson(text: string, label: string): unknown {
+  checkJsonDepth(text, label, MAX_SNAPSHOT_DEPTH);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -99,26 +100,14 @@ export function parseSnapshot(text: string, label: string): readonly ArmResource
   return resourcesFromSnapshot(parseJson(text, label), label);
 }
 
-/** Reads a snapshot file, refusing files over the size limit before reading them. */
+/** ARM bodies nest a few dozen levels at most (workflow definitions); deeper is not a snapshot, and would reach recursive code. */
+export const MAX_SNAPSHOT_DEPTH = 256;
+
+/** Reads a snapshot file, counting its bytes as they arrive (any file type) and bounding its nesting. */
 export async function loadSnapshotFile(path: string, options: LoadSnapshotOptions = {}): Promise<Estate> {
   const label = basename(path);
   const limit = options.maxBytes ?? DEFAULT_SNAPSHOT_LIMIT_BYTES;
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (error) {
-    throw new InputError(`${label}: cannot read snapshot: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  if (size > limit) {
-    throw new InputError(`${label}: (root): snapshot is ${size} bytes, over the limit of ${limit} bytes (--max-snapshot-bytes)`);
-  }
-  const handle = await open(path, "r");
-  let text: string;
-  try {
-    text = await handle.readFile("utf8");
-  } finally {
-    await handle.close();
-  }
+  const text = await readTextBounded(path, label, "snapshot", limit, "--max-snapshot-bytes");
   return estateFromSnapshot(parseJson(text, label), label);
 }
 

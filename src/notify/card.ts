@@ -18,6 +18,7 @@ import {
   type AlertPayload,
 } from "./model.js";
 import type { Severity } from "../rules/types.js";
+import { stripControl } from "../report/escape.js";
 
 export const ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive";
 export const ADAPTIVE_CARD_VERSION = "1.5";
@@ -78,6 +79,14 @@ function header(kicker: string, title: string, style: { container: string; color
 }
 
 /** Markdown link text must not contain brackets. */
+/**
+ * Text from ARM (messages quoting tag values) for a TextBlock, whose Markdown renders `[text](url)`
+ * as a link: control characters stripped and the `](` of a link split, so no link can be formed.
+ */
+function armText(value: string): string {
+  return stripControl(value).replace(/\]\s*\(/g, "] (");
+}
+
 function linkText(value: string): string {
   return value.replace(/[[\]]/g, "");
 }
@@ -122,7 +131,7 @@ function findingCard(payload: AlertPayload, item: AlertItem, portalBase: string)
     header(kicker, item.title, style),
     facts(item),
     sectionTitle("Why flagged"),
-    text(item.message),
+    text(armText(item.message)),
     sectionTitle("Why it matters"),
     text(item.explanation || "See the rule documentation."),
     sectionTitle("How to fix"),
@@ -159,7 +168,7 @@ function resolvedCard(payload: AlertPayload, item: AlertItem, portalBase: string
       ],
     },
     sectionTitle("What was flagged"),
-    text(item.message),
+    text(armText(item.message)),
     text("The configuration no longer triggers this rule; no action is needed.", { isSubtle: true }),
     sectionTitle("Resource id"),
     text(item.resourceId, { fontType: "monospace", size: "small" }),
@@ -175,7 +184,7 @@ function digestEntry(item: AlertItem, portalBase: string): Json {
     separator: true,
     items: [
       text(kicker, { weight: "bolder", size: "small", color: item.change === "resolved" ? "good" : severityStyle(item.severity).color }),
-      text(`[${linkText(nameOf(item.resourceId))}](${portalUrl(portalBase, item.resourceId)}): ${item.message}`, { spacing: "none" }),
+      text(`[${linkText(nameOf(item.resourceId))}](${portalUrl(portalBase, item.resourceId)}): ${armText(item.message)}`, { spacing: "none" }),
       ...(item.change === "resolved"
         ? []
         : [text(`${item.guardrail.text} Changed by: ${callerLabel(item)}. [Rule documentation](${item.docUrl})`, { isSubtle: true, size: "small", spacing: "none" })]),

@@ -51,9 +51,11 @@ function isPermanentHttp(status: number): boolean {
 
 /** A network-level failure, described without the URL. */
 export function networkError(error: unknown, timeoutMs: number): DeliveryError {
-  const e = error as { name?: string; code?: string; cause?: { code?: string; name?: string } } | null;
+  const e = error as { name?: string; code?: string; cause?: { code?: string; name?: string; message?: string } } | null;
   const name = e?.name ?? "";
   const code = e?.cause?.code ?? e?.code;
+  // fetch with `redirect: "error"`: the receiver answered 3xx; the alert is not re-posted elsewhere.
+  if (/redirect/i.test(e?.cause?.message ?? "")) return new DeliveryError("redirect refused (the webhook answered 3xx)", { permanent: true });
   if (name === "TimeoutError" || name === "AbortError" || e?.cause?.name === "TimeoutError" || code === "ETIMEDOUT" || code === "UND_ERR_HEADERS_TIMEOUT") {
     return new DeliveryError(`timeout after ${timeoutMs} ms`);
   }
@@ -83,6 +85,8 @@ export class TeamsWebhookSender implements ChannelSender {
         method: "POST",
         headers: { "content-type": "application/json", "x-nspg-alert-id": messageId },
         body,
+        // A redirect would re-post the alert to a host nobody allowed.
+        redirect: "error",
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       text = await response.text();

@@ -154,7 +154,7 @@ function guardrailOutcome(finding: DecidedFinding, change: AlertChange, revert: 
   return { outcome: "alert-only", text: `Alert only: the policy's action for ${finding.ruleId} is alert.` };
 }
 
-/** Characters picomatch reads as glob syntax; escaped so that the exemption names exactly this resource. */
+/** Glob wildcards and the escape character (and brackets, kept literal), escaped so that the exemption names exactly this resource. */
 function escapeGlob(id: string): string {
   return id.replace(/[\\*?[\](){}!+@]/g, (c) => `\\${c}`);
 }

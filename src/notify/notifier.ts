@@ -6,7 +6,7 @@
  *   const notifier = createNotifier({ policy, env, outbox, logger, stateStore });
  *   pipeline onDecision: (decision, plans, log) => notifier.dispatch(decision, plans, log)
  *   timer:               await notifier.deliverDue()
- *   /api/health:         await notifier.channelHealth()
+ *   /api/health/details: await notifier.channelHealth()
  */
 import type { TokenCredential } from "@azure/core-auth";
 import type { RevertPlan } from "../actions/planner.js";

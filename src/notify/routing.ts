@@ -3,8 +3,9 @@
  * tags, all of a channel's filters together. Tags come from the perimeter's cached resources: the
  * resource's own tags over those of its top-level resource (an access rule inherits its perimeter's).
  */
-import picomatch from "picomatch";
 import { idKey, parseArmId } from "../model/armId.js";
+import { globMatches } from "../policy/glob.js";
+import { TAG_EXEMPTION_RULE_ID } from "../policy/policy.js";
 import { atLeast } from "../rules/types.js";
 import type { StateStore } from "../state/stateStore.js";
 import type { AlertItem } from "./model.js";
@@ -18,11 +19,12 @@ export type TagLookup = (resourceId: string, perimeterId: string | undefined) =>
 
 /** Why a channel does not take an alert, or undefined when it does. */
 export function routeMismatch(filter: RouteFilter, item: AlertItem, tags: Tags | undefined): string | undefined {
-  if (!atLeast(item.severity, filter.minSeverity)) return `below minSeverity ${filter.minSeverity}`;
+  // A tag exemption is `info` yet always worth one alert: it silences rules on someone's say-so.
+  if (item.ruleId !== TAG_EXEMPTION_RULE_ID && !atLeast(item.severity, filter.minSeverity)) return `below minSeverity ${filter.minSeverity}`;
   if (filter.rules && !filter.rules.includes(item.ruleId)) return "rule not listed";
   if (filter.resourceGroups) {
     const group = resourceGroupOf(item.resourceId);
-    if (!group || !filter.resourceGroups.some((glob) => picomatch.isMatch(group, glob, { nocase: true }))) return "resource group not listed";
+    if (!group || !filter.resourceGroups.some((glob) => globMatches(glob, group))) return "resource group not listed";
   }
   if (filter.tags) {
     const lower = new Map(Object.entries(tags ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));

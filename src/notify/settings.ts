@@ -162,38 +162,87 @@ function shortHash(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex").slice(0, 16);
 }
 
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
-/** `https://…`, or `http://` to localhost (tests and the demo). Errors never echo the URL. */
-export function checkWebhookUrl(value: string, where: string): URL {
+/**
+ * Hosts alert webhooks may point at unless `NSPG_WEBHOOK_ALLOWED_HOSTS` says otherwise: where Teams
+ * Workflows, Logic Apps and Power Automate "When an HTTP request is received" triggers live.
+ * - `*.logic.azure.com`: Logic Apps request triggers (`https://prod-NN.{region}.logic.azure.com/workflows/...`),
+ *   which Teams Workflows and Power Automate flows used; listed by Microsoft among Power Automate's
+ *   service domains: https://learn.microsoft.com/power-automate/ip-address-configuration
+ * - `*.environment.api.powerplatform.com`: Power Automate HTTP trigger URLs of the newer form
+ *   (`https://{environment}.NN.environment.api.powerplatform.com/powerautomate/automations/direct/workflows/...`).
+ *   UNCONFIRMED by a Microsoft page found; the host is the one Power Automate shows for such triggers.
+ * Anything else (legacy `*.webhook.office.com` connectors, a proxy, the local receivers of tests and
+ * the demo) must be listed explicitly.
+ */
+export const DEFAULT_WEBHOOK_HOSTS = ["*.logic.azure.com", "*.environment.api.powerplatform.com"] as const;
+
+/** `NSPG_WEBHOOK_ALLOWED_HOSTS`: comma-separated hosts, `*.domain` for any host under a domain; default the list above. */
+export function webhookAllowedHosts(env: NodeJS.ProcessEnv): string[] {
+  const configured = (env["NSPG_WEBHOOK_ALLOWED_HOSTS"] ?? "").split(/[,\s]+/).map((h) => h.trim().toLowerCase()).filter(Boolean);
+  for (const pattern of configured) {
+    if (pattern === "*" || /\*/.test(pattern.replace(/^\*\./, "")) || pattern.includes("/")) {
+      throw new InputError(`app setting NSPG_WEBHOOK_ALLOWED_HOSTS: ${JSON.stringify(pattern)}: expected a host or *.domain`);
+    }
+  }
+  return configured.length > 0 ? configured : [...DEFAULT_WEBHOOK_HOSTS];
+}
+
+function hostAllowed(host: string, allowed: readonly string[]): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return allowed.some((pattern) => {
+    const p = pattern.replace(/^\[(.*)\]$/, "$1");
+    return p.startsWith("*.") ? h.endsWith(p.slice(1)) && h.length > p.length - 1 : h === p;
+  });
+}
+
+/**
+ * `https://` to an allowed host, or `http://` to an allowed loopback host (the local receivers of
+ * tests and the demo, listed explicitly). Errors name the host, never the URL (its path is a secret).
+ */
+export function checkWebhookUrl(value: string, where: string, allowed: readonly string[] = DEFAULT_WEBHOOK_HOSTS): URL {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     throw new InputError(`${where}: not a valid URL`);
   }
-  if (url.protocol === "https:") return url;
-  if (url.protocol === "http:" && LOCAL_HOSTS.has(url.hostname.toLowerCase())) return url;
-  throw new InputError(`${where}: must be an https URL (http is accepted only for localhost)`);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname.toLowerCase()))) {
+    throw new InputError(`${where}: must be an https URL (http is accepted only for localhost)`);
+  }
+  if (!hostAllowed(url.hostname, allowed)) {
+    throw new InputError(`${where}: host ${url.hostname} is not allowed (NSPG_WEBHOOK_ALLOWED_HOSTS: ${allowed.join(", ")})`);
+  }
+  return url;
 }
 
 /** `env:NAME` reads the environment variable NAME; anything else is the URL itself. */
-export function resolveWebhookUrl(configured: string, env: NodeJS.ProcessEnv, where: string): URL {
+export function resolveWebhookUrl(configured: string, env: NodeJS.ProcessEnv, where: string, allowed: readonly string[] = webhookAllowedHosts(env)): URL {
   const match = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(configured.trim());
   if (match) {
     const value = env[match[1]!];
     if (!value || value.trim() === "") throw new InputError(`${where}: environment variable ${match[1]} is not set`);
-    return checkWebhookUrl(value.trim(), `${where} (from ${match[1]})`);
+    return checkWebhookUrl(value.trim(), `${where} (from ${match[1]})`, allowed);
   }
   if (configured.trim().toLowerCase().startsWith("env:")) throw new InputError(`${where}: expected env:VARIABLE_NAME`);
-  return checkWebhookUrl(configured.trim(), where);
+  return checkWebhookUrl(configured.trim(), where, allowed);
+}
+
+/**
+ * The policy a what-if run (replay, simulate) gives its notifier: without `--send-alerts` it has no
+ * channel, so alerts are only logged and reported, never sent to a real Teams channel or mailbox.
+ */
+export function whatIfNotifyPolicy(policy: Policy, sendAlerts: boolean): Policy {
+  return sendAlerts ? policy : { ...policy, notify: { ...policy.notify, teams: [], email: [] } };
 }
 
 export function resolveChannels(policy: Policy, env: NodeJS.ProcessEnv): ChannelConfig[] {
   const channels: ChannelConfig[] = [];
+  const allowed = policy.notify.teams.length > 0 ? webhookAllowedHosts(env) : [];
   policy.notify.teams.forEach((entry, i) => {
     const where = `notify.teams[${i}].webhookUrl`;
-    const url = resolveWebhookUrl(entry.webhookUrl, env, where);
+    const url = resolveWebhookUrl(entry.webhookUrl, env, where, allowed);
     channels.push({
       kind: "teams",
       // The configured text (`env:NAME` or the URL) keys the channel: rotating the secret keeps its outbox.

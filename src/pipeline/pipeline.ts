@@ -17,7 +17,7 @@ import { planActions, type RevertPlan } from "../actions/planner.js";
 import { vetRevertPlans } from "../actions/revertCheck.js";
 import { blobHostKey, classify } from "../events/routing.js";
 import { isResourceChangeEventType, parseResourceEvent, type ResourceEvent } from "../events/resourceEvent.js";
-import { ConcurrencyError, type DirtyMarker, type PerimeterCache, type StateStore, type StoredFinding, type Versioned } from "../state/stateStore.js";
+import { ConcurrencyError, MAX_DIRTY_CHANGES, type DirtyMarker, type PerimeterCache, type StateStore, type StoredFinding, type Versioned } from "../state/stateStore.js";
 import { silentLogger, type Logger } from "../logging.js";
 import { perimeterClosure } from "./closure.js";
 import { diffFindings, type Action, type PerimeterDecision } from "./decisions.js";
@@ -71,6 +71,12 @@ async function withRetry<T>(work: () => Promise<T>): Promise<T> {
       await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
     }
   }
+}
+
+/** The changes with one more: a resource changed again replaces its earlier entry (the latest write is what is re-read). */
+function withChange(changes: DirtyMarker["changes"], change: DirtyMarker["changes"][number]): DirtyMarker["changes"] {
+  const key = idKey(change.resourceId);
+  return [...changes.filter((c) => idKey(c.resourceId) !== key), change];
 }
 
 export class GuardrailPipeline {
@@ -132,7 +138,7 @@ export class GuardrailPipeline {
       log.debug({ event: { subject: event.subject } }, "event ignored: concerns no perimeter");
       return { outcome: "ignored", reason: "concerns no perimeter", event };
     }
-    if (await this.store.isEventProcessed(event.id)) {
+    if (await this.store.isEventProcessed(event.id, this.eventTtlMs)) {
       log.debug("duplicate event ignored");
       return { outcome: "duplicate", event };
     }
@@ -189,15 +195,21 @@ export class GuardrailPipeline {
     const leased = await withRetry(async () => {
       const current = await this.store.getDirty(perimeterId);
       const now = this.now();
-      const known = current.value?.changes.some((c) => c.eventId === change.eventId) ?? false;
       const base: DirtyMarker = current.value ?? { perimeterId, changes: [], since: now.toISOString(), queued: false };
       const leaseValid = hasValidLease(base, now);
-      if (known && leaseValid) return undefined; // a redelivery of a change already waiting for its message
+      // An overflowed batch is re-read whole: no change needs recording, only a message when none is due.
+      const known = base.overflow === true || base.changes.some((c) => c.eventId === change.eventId);
+      if (known && leaseValid) return undefined; // a redelivery, or a change the queued full re-read covers
       const marker: DirtyMarker = {
         ...base,
-        changes: known ? base.changes : [...base.changes, change],
+        changes: known ? base.changes : withChange(base.changes, change),
         ...(leaseValid ? {} : { queued: true, queuedUntil: new Date(now.getTime() + this.debounceMs + this.queueLeaseMs).toISOString() }),
       };
+      if (marker.changes.length > MAX_DIRTY_CHANGES) {
+        // A burst: a bounded marker and one full re-read, not a growing blob rewritten per event.
+        marker.changes = base.changes;
+        marker.overflow = true;
+      }
       const etag = await this.store.putDirty(marker, current.etag);
       return leaseValid ? undefined : etag;
     });
@@ -243,37 +255,45 @@ export class GuardrailPipeline {
    */
   async evaluate(perimeterId: string, invocationId: string = randomUUID()): Promise<PerimeterDecision> {
     const log = this.logger.child({ invocationId, perimeterId });
-    const claimed = await withRetry(async () => {
+    const { claimed, overflow } = await withRetry(async () => {
       const dirty = await this.store.getDirty(perimeterId);
-      if (!dirty.value) return [];
+      if (!dirty.value) return { claimed: [], overflow: false };
       if (dirty.value.queued || dirty.value.queuedUntil !== undefined) {
         const { queuedUntil: _taken, ...rest } = dirty.value;
         await this.store.putDirty({ ...rest, queued: false }, dirty.etag);
       }
-      return dirty.value.changes;
+      return { claimed: dirty.value.changes, overflow: dirty.value.overflow === true };
     });
-    const decision = await this.evaluateWith(perimeterId, claimed, this.arm, log);
-    if (claimed.length > 0) await this.forgetChanges(perimeterId, claimed);
+    const decision = await this.evaluateWith(perimeterId, claimed, this.arm, log, overflow);
+    if (claimed.length > 0 || overflow) await this.forgetChanges(perimeterId, claimed, overflow);
     return decision;
   }
 
-  /** Removes evaluated changes from the marker (and the marker when nothing else waits). */
-  private async forgetChanges(perimeterId: string, done: DirtyMarker["changes"]): Promise<void> {
+  /**
+   * Removes evaluated changes from the marker (and the marker when nothing else waits). An overflow
+   * is cleared only when no event took a lease since: such an event's change was not recorded, and
+   * its message re-reads the perimeter whole again.
+   */
+  private async forgetChanges(perimeterId: string, done: DirtyMarker["changes"], overflowDone: boolean): Promise<void> {
     const doneIds = new Set(done.map((c) => c.eventId));
     await withRetry(async () => {
       const current = await this.store.getDirty(perimeterId);
       if (!current.value || !current.etag) return;
+      const leased = hasValidLease(current.value, this.now());
       const rest = current.value.changes.filter((c) => !doneIds.has(c.eventId));
-      if (rest.length === current.value.changes.length) return;
-      if (rest.length === 0 && !hasValidLease(current.value, this.now())) await this.store.deleteDirty(perimeterId, current.etag);
-      else await this.store.putDirty({ ...current.value, changes: rest }, current.etag);
+      const clearOverflow = overflowDone && current.value.overflow === true && !leased;
+      if (rest.length === current.value.changes.length && !clearOverflow) return;
+      const { overflow: _overflow, ...marker } = current.value;
+      const stillOverflow = current.value.overflow === true && !clearOverflow;
+      if (rest.length === 0 && !leased && !stillOverflow) await this.store.deleteDirty(perimeterId, current.etag);
+      else await this.store.putDirty({ ...marker, changes: rest, ...(stillOverflow ? { overflow: true } : {}) }, current.etag);
     });
   }
 
-  private async evaluateWith(perimeterId: string, changes: DirtyMarker["changes"], arm: ArmReader, log: Logger): Promise<PerimeterDecision> {
+  private async evaluateWith(perimeterId: string, changes: DirtyMarker["changes"], arm: ArmReader, log: Logger, fullRead = false): Promise<PerimeterDecision> {
     for (let attempt = 0; ; attempt++) {
       const cached = await this.store.getPerimeterCache(perimeterId);
-      if (cached.value && changes.length === 0) {
+      if (cached.value && changes.length === 0 && !fullRead) {
         // Another instance took these changes (or the message was duplicated): nothing to do.
         log.debug("no changes to evaluate");
         return { perimeterId, findings: [], actions: [] };
@@ -285,6 +305,11 @@ export class GuardrailPipeline {
       if (!cached.value) {
         resources = await this.fullRead(perimeterId, arm);
         previousResources = resources;
+      } else if (fullRead) {
+        // The batch overflowed its marker: re-read the perimeter whole, compared with the cache.
+        previousResources = cached.value.resources;
+        unresolvedBefore = cached.value.unresolved ?? [];
+        resources = await this.fullRead(perimeterId, arm);
       } else {
         previousResources = cached.value.resources;
         unresolvedBefore = cached.value.unresolved ?? [];

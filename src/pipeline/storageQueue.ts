@@ -47,9 +47,40 @@ export class QueuePoisonParking implements PoisonParking {
   async park(payload: unknown, reason: string): Promise<void> {
     this.ready ??= this.client.createIfNotExists();
     await this.ready;
-    // Queue messages are limited to 64 KiB; a payload beyond that keeps its reason and a prefix.
-    let text = JSON.stringify({ reason, parkedAt: new Date().toISOString(), payload });
-    if (text.length > 45_000) text = JSON.stringify({ reason, parkedAt: new Date().toISOString(), truncated: true, payloadPrefix: JSON.stringify(payload).slice(0, 40_000) });
-    await this.client.sendMessage(encodeMessage(JSON.parse(text)));
+    await this.client.sendMessage(encodeMessage(parkedMessage(payload, reason, new Date())));
   }
+}
+
+/**
+ * A queue message is at most 64 KiB as sent, and base64 makes 3 bytes 4: 48 KiB of UTF-8 JSON at most.
+ * https://learn.microsoft.com/rest/api/storageservices/put-message ("The message can be up to 64 KiB in size")
+ */
+export const MAX_PARKED_JSON_BYTES = 45_000;
+
+/** The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`, never splitting a character. */
+function utf8Prefix(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  // Back up over continuation bytes (10xxxxxx) to the start of a character.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString("utf8");
+}
+
+/**
+ * What parking stores: the reason, when, and the payload, or a prefix of it when the whole would not
+ * fit. Sizes are UTF-8 bytes of the JSON as sent (a character outside ASCII takes 2 to 4 of them).
+ */
+export function parkedMessage(payload: unknown, reason: string, now: Date, maxBytes: number = MAX_PARKED_JSON_BYTES): Record<string, unknown> {
+  const parkedAt = now.toISOString();
+  const shortReason = utf8Prefix(reason, 2_000);
+  const whole = { reason: shortReason, parkedAt, payload };
+  if (Buffer.byteLength(JSON.stringify(whole), "utf8") <= maxBytes) return whole;
+  const serialized = JSON.stringify(payload) ?? String(payload);
+  // Escapes can grow the prefix once it is quoted again: shrink until the message fits.
+  for (let budget = maxBytes - 1_000 - Buffer.byteLength(shortReason, "utf8"); budget > 0; budget = Math.floor(budget / 2)) {
+    const message = { reason: shortReason, parkedAt, truncated: true, payloadBytes: Buffer.byteLength(serialized, "utf8"), payloadPrefix: utf8Prefix(serialized, budget) };
+    if (Buffer.byteLength(JSON.stringify(message), "utf8") <= maxBytes) return message;
+  }
+  return { reason: shortReason, parkedAt, truncated: true, payloadBytes: Buffer.byteLength(serialized, "utf8"), payloadPrefix: "" };
 }

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
-import picomatch from "picomatch";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { SEVERITIES, type Severity } from "../rules/types.js";
 import { InputError } from "../model/errors.js";
+import { compileGlob } from "./glob.js";
 
 export const RULE_ACTIONS = ["off", "alert", "revert"] as const;
 export type RuleAction = (typeof RULE_ACTIONS)[number];
@@ -43,6 +43,13 @@ export const policySchema = z
         z.strictObject({ action: action.optional(), severity: severity.optional() }),
       )
       .default({}),
+    // Off unless listed: a resource tag is written by whoever may write tags, not by whoever owns the policy.
+    tagExemptions: z
+      .strictObject({
+        allow: z.array(z.string({ error: () => "expected a rule id" })).default([]),
+        requireReason: z.boolean({ error: () => "expected true|false" }).default(true),
+      })
+      .default({ allow: [], requireReason: true }),
     exemptions: z
       .array(
         z.strictObject({
@@ -130,6 +137,10 @@ export function validatePolicy(doc: unknown, label: string, knownRuleIds: readon
   policy.exemptions.forEach((e, i) => {
     if (e.rule !== "*" && !known.has(e.rule)) throw new InputError(`${label}: exemptions[${i}].rule: unknown rule id "${e.rule}"`);
   });
+  policy.tagExemptions.allow.forEach((id, i) => {
+    if (id === "*") throw new InputError(`${label}: tagExemptions.allow[${i}]: "*" is not allowed: list the rule ids a resource tag may exempt`);
+    if (!known.has(id)) throw new InputError(`${label}: tagExemptions.allow[${i}]: unknown rule id "${id}"`);
+  });
   for (const [channel, entries] of [["teams", policy.notify.teams], ["email", policy.notify.email]] as const) {
     entries.forEach((entry, i) => {
       for (const id of entry.rules ?? []) {
@@ -182,7 +193,7 @@ function exemptionMatcher(exemption: Exemption): (id: string) => boolean {
   let matcher = matcherCache.get(exemption);
   if (!matcher) {
     const glob = exemption.resource.replace(/\/+$/, "");
-    matcher = picomatch(glob, { nocase: true, dot: true });
+    matcher = compileGlob(glob);
     matcherCache.set(exemption, matcher);
   }
   return matcher;
@@ -203,18 +214,46 @@ export function findExemption(policy: Policy, ruleId: string, resourceId: string
 
 export const EXEMPT_TAG = "nsp-guardrail-exempt";
 export const EXEMPT_REASON_TAG = "nsp-guardrail-exempt-reason";
+/** The `info` finding that makes every tag exemption visible. */
+export const TAG_EXEMPTION_RULE_ID = "tag-exemption";
 
 function tagValue(tags: Record<string, string> | null | undefined, name: string): string | undefined {
-  if (!tags) return undefined;
-  for (const [key, value] of Object.entries(tags)) if (key.toLowerCase() === name) return value;
+  if (!tags || typeof tags !== "object") return undefined;
+  for (const [key, value] of Object.entries(tags)) if (key.toLowerCase() === name && typeof value === "string") return value;
   return undefined;
 }
 
-/** The reason a resource's `nsp-guardrail-exempt` tag exempts it from `ruleId`, if it does. */
-export function tagExemption(tags: Record<string, string> | null | undefined, ruleId: string): string | undefined {
+/** What a resource's exemption tags ask for, and what the policy grants. */
+export interface TagExemptionRequest {
+  /** Rule ids listed in the tag (lower-case), `*` included when present. */
+  readonly requested: readonly string[];
+  /** The ones the policy's `tagExemptions` lets the tag exempt. */
+  readonly granted: readonly string[];
+  readonly reason: string | undefined;
+  /** Why the rest is refused, for the finding's message. */
+  readonly refused: string | undefined;
+}
+
+/** Reads a resource's `nsp-guardrail-exempt` tags against the policy; undefined when untagged. */
+export function tagExemptionRequest(tags: Record<string, string> | null | undefined, policy: Pick<Policy, "tagExemptions">): TagExemptionRequest | undefined {
   const listed = tagValue(tags, EXEMPT_TAG);
-  if (!listed) return undefined;
-  const ids = listed.split(",").map((s) => s.trim().toLowerCase());
-  if (!ids.includes(ruleId) && !ids.includes("*")) return undefined;
-  return tagValue(tags, EXEMPT_REASON_TAG)?.trim() || `resource tag ${EXEMPT_TAG}`;
+  if (!listed?.trim()) return undefined;
+  const requested = [...new Set(listed.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean))];
+  const reason = tagValue(tags, EXEMPT_REASON_TAG)?.trim() || undefined;
+  const { allow, requireReason } = policy.tagExemptions;
+  if (requireReason && !reason) {
+    return { requested, granted: [], reason, refused: `no ${EXEMPT_REASON_TAG} tag (the policy requires a reason)` };
+  }
+  const allowed = new Set(allow.map((id) => id.toLowerCase()));
+  const granted = requested.filter((id) => allowed.has(id));
+  const others = requested.filter((id) => !allowed.has(id));
+  const refused = others.length === 0 ? undefined : allowed.size === 0 ? "the policy allows no tag exemptions (tagExemptions.allow)" : `not in tagExemptions.allow: ${others.join(", ")}`;
+  return { requested, granted, reason, refused };
+}
+
+/** The reason a resource's `nsp-guardrail-exempt` tag exempts it from `ruleId` under this policy, if it does. */
+export function tagExemption(tags: Record<string, string> | null | undefined, ruleId: string, policy: Pick<Policy, "tagExemptions">): string | undefined {
+  const request = tagExemptionRequest(tags, policy);
+  if (!request?.granted.includes(ruleId.toLowerCase())) return undefined;
+  return request.reason ?? `resource tag ${EXEMPT_TAG}`;
 }

@@ -3,7 +3,6 @@
  * estate, the guardrail reconciling it as on first deployment, then each timeline operation applied
  * to the emulator, whose Event Grid event the guardrail handles exactly as in production.
  */
-import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { z } from "zod";
 import { EventGridPublisher } from "../emulator/eventGrid.js";
@@ -25,7 +24,9 @@ import type { DecidedFinding, EventDecision, PerimeterDecision } from "../pipeli
 import type { RevertPlan } from "../actions/planner.js";
 import { SdkArmWriter } from "../actions/armWriter.js";
 import { RevertExecutor, revertThenNotify } from "../actions/executor.js";
+import { checkJsonDepth, readTextBounded } from "../model/boundedInput.js";
 import { createNotifier } from "../notify/index.js";
+import { whatIfNotifyPolicy } from "../notify/settings.js";
 import { MemoryAlertOutbox } from "../state/outbox.js";
 import { MemoryRevertLedger } from "../state/revertLedger.js";
 import { MemoryStateStore } from "../state/memoryStateStore.js";
@@ -54,12 +55,19 @@ function pathOf(path: readonly PropertyKey[]): string {
   return path.map((k, i) => (typeof k === "number" ? `[${k}]` : `${i === 0 ? "" : "."}${String(k)}`)).join("") || "(root)";
 }
 
+/** Limits of a timeline: its bytes (counted while reading), its operations and its nesting. */
+export const TIMELINE_LIMITS = { maxBytes: 64 * 1024 * 1024, maxOperations: 100_000, maxDepth: 256 } as const;
+
 export function parseTimeline(text: string, label: string): TimelineOperation[] {
+  checkJsonDepth(text, label, TIMELINE_LIMITS.maxDepth);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (error) {
     throw new InputError(`${label}: (root): not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (Array.isArray(doc) && doc.length > TIMELINE_LIMITS.maxOperations) {
+    throw new InputError(`${label}: (root): ${doc.length} operations, over the limit of ${TIMELINE_LIMITS.maxOperations}`);
   }
   const result = z.array(operationSchema, { error: () => "expected an array of operations" }).safeParse(doc);
   if (!result.success) {
@@ -69,14 +77,9 @@ export function parseTimeline(text: string, label: string): TimelineOperation[] 
   return result.data;
 }
 
-export async function loadTimelineFile(path: string): Promise<TimelineOperation[]> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new InputError(`${basename(path)}: cannot read timeline: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  return parseTimeline(text, basename(path));
+export async function loadTimelineFile(path: string, maxBytes: number = TIMELINE_LIMITS.maxBytes): Promise<TimelineOperation[]> {
+  const label = basename(path);
+  return parseTimeline(await readTextBounded(path, label, "timeline", maxBytes, "--max-timeline-bytes"), label);
 }
 
 export interface ReplayResult {
@@ -97,6 +100,11 @@ export interface ReplayOptions {
   timelineLabel?: string;
   /** Settings for alert channels (`env:` webhook URLs, email transports); default: none. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Send alerts to the policy's channels (`--send-alerts`; the demo, to its local receivers). Off by
+   * default: a what-if run logs and reports its alerts but never posts to a real channel.
+   */
+  sendAlerts?: boolean;
   /** The guardrail's state (default: in memory; the demo uses Azurite). */
   store?: StateStore;
 }
@@ -138,7 +146,7 @@ export class ReplaySession {
       selfPrincipalIds: [GUARDRAIL_IDENTITY.objectId],
       reader: arm,
     });
-    const notifier = createNotifier({ policy, env: options.env ?? {}, outbox: new MemoryAlertOutbox(), stateStore: store, ...(options.logger ? { logger: options.logger } : {}) });
+    const notifier = createNotifier({ policy: whatIfNotifyPolicy(policy, options.sendAlerts === true), env: options.env ?? {}, outbox: new MemoryAlertOutbox(), stateStore: store, ...(options.logger ? { logger: options.logger } : {}) });
     const pipeline = new GuardrailPipeline(
       {
         store,

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { idKey } from "../model/armId.js";
-import { ENGINE_ERROR_RULE_ID } from "../rules/engine.js";
+import { TAG_EXEMPTION_RULE_ID } from "../policy/policy.js";
+import { ENGINE_ERROR_RULE_ID, TAGS_DOC_URL } from "../rules/engine.js";
 import { docUrl, type RuleMeta, type Severity } from "../rules/types.js";
 import { TOOL_NAME, TOOL_URI, VERSION } from "../version.js";
 import type { ScanReport } from "./scanReport.js";
@@ -39,16 +40,34 @@ const ENGINE_ERROR_META: RuleMeta = {
   reads: [],
 };
 
+const TAG_EXEMPTION_META: RuleMeta = {
+  id: TAG_EXEMPTION_RULE_ID,
+  title: "A resource tag exempts a resource from rules",
+  category: "hygiene",
+  severity: "info",
+  severityLogic: "info",
+  resource: "the tagged resource",
+  sources: [{ doc: "CONCEPTS", section: "What is a network security perimeter?" }],
+  explanation: "The policy lets the nsp-guardrail-exempt tag exempt this resource from some rules; each such exemption is reported with who last wrote the resource.",
+  remediation: "Check that the exemption is intended; remove the tag or move the exemption into the policy.",
+  reads: [],
+};
+
+/** Where the guardrail's own findings are explained, when not by an NSP doc. */
+const HELP_URI: Readonly<Record<string, string>> = { [TAG_EXEMPTION_RULE_ID]: TAGS_DOC_URL };
+
 function ruleDescriptor(meta: RuleMeta) {
+  const helpUri = HELP_URI[meta.id] ?? docUrl(meta.sources[0]!);
+  const source = HELP_URI[meta.id] ? `[Tags](${helpUri})` : `[${meta.sources[0]!.section}](${helpUri})`;
   return {
     id: meta.id,
     name: pascal(meta.id),
     shortDescription: { text: meta.title },
     fullDescription: { text: meta.explanation },
-    helpUri: docUrl(meta.sources[0]!),
+    helpUri,
     help: {
       text: `${meta.explanation}\n\nRemediation: ${meta.remediation}`,
-      markdown: `${meta.explanation}\n\n**Remediation:** ${meta.remediation}\n\nSource: [${meta.sources[0]!.section}](${docUrl(meta.sources[0]!)})`,
+      markdown: `${meta.explanation}\n\n**Remediation:** ${meta.remediation}\n\nSource: ${source}`,
     },
     defaultConfiguration: { level: LEVEL[meta.severity] },
     properties: {
@@ -66,7 +85,8 @@ function fingerprint(...parts: Array<string | undefined>): string {
 
 /** SARIF 2.1.0: one result per finding, rule metadata in `tool.driver.rules`. */
 export function formatSarif(report: ScanReport, rules: readonly RuleMeta[]): string {
-  const metas = report.findings.some((f) => f.ruleId === ENGINE_ERROR_RULE_ID) ? [...rules, ENGINE_ERROR_META] : [...rules];
+  const metas = [...rules];
+  for (const extra of [ENGINE_ERROR_META, TAG_EXEMPTION_META]) if (report.findings.some((f) => f.ruleId === extra.id)) metas.push(extra);
   const index = new Map(metas.map((m, i) => [m.id, i]));
   const artifact = report.source.snapshot;
   const log = {

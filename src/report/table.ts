@@ -1,4 +1,5 @@
 import { SEVERITIES, type Severity } from "../rules/types.js";
+import { terminalText } from "./escape.js";
 import { shortName, type ScanReport } from "./scanReport.js";
 
 const COLOURS: Record<Severity, string> = {
@@ -47,10 +48,11 @@ export function formatTable(report: ScanReport, options: TableOptions = {}): str
   }
   for (const f of [...active, ...exempted]) {
     const sev = f.severity.toUpperCase().padEnd(sevWidth);
-    const where = f.perimeterId ? `${shortName(f.resourceId)} (${shortName(f.perimeterId)})` : shortName(f.resourceId);
-    const tag = f.exempted ? paint(DIM, ` [exempted: ${f.exemptionReason ?? ""}]`) : "";
-    out.push(`${paint(COLOURS[f.severity], sev)}  ${f.ruleId.padEnd(ruleWidth)}  ${where}${tag}`);
-    out.push(wrap(f.message, width, " ".repeat(sevWidth + 2)));
+    // Names, reasons and messages come from ARM: no escape sequence reaches the terminal.
+    const where = terminalText(f.perimeterId ? `${shortName(f.resourceId)} (${shortName(f.perimeterId)})` : shortName(f.resourceId));
+    const tag = f.exempted ? paint(DIM, ` [exempted: ${terminalText(f.exemptionReason)}]`) : "";
+    out.push(`${paint(COLOURS[f.severity], sev)}  ${terminalText(f.ruleId).padEnd(ruleWidth)}  ${where}${tag}`);
+    out.push(wrap(terminalText(f.message), width, " ".repeat(sevWidth + 2)));
   }
   const counts = SEVERITIES.filter((s) => report.summary.findings[s] > 0)
     .map((s) => `${report.summary.findings[s]} ${s}`)

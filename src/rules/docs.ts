@@ -48,7 +48,8 @@ export function renderRuleDoc(meta: RuleMeta): string {
     "    expires: 2027-01-31",
     "```",
     "",
-    `or tag the resource \`nsp-guardrail-exempt: ${meta.id}\` with \`nsp-guardrail-exempt-reason\`.`,
+    `or, when the policy's \`tagExemptions.allow\` lists \`${meta.id}\`, tag the resource \`nsp-guardrail-exempt: ${meta.id}\` with \`nsp-guardrail-exempt-reason\``,
+    "(each tag exemption is reported as a `tag-exemption` finding).",
     "",
   ];
   return lines.join("\n");

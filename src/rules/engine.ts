@@ -2,7 +2,7 @@ import { idKey } from "../model/armId.js";
 import type { EstateReader } from "../model/estate.js";
 import { buildPerimeterView, type PerimeterView } from "../model/perimeterView.js";
 import type { ArmResource } from "../model/resource.js";
-import { DEFAULT_POLICY, findExemption, rulePolicy, tagExemption, type Policy } from "../policy/policy.js";
+import { DEFAULT_POLICY, EXEMPT_TAG, findExemption, rulePolicy, TAG_EXEMPTION_RULE_ID, tagExemptionRequest, type Policy, type TagExemptionRequest } from "../policy/policy.js";
 import { ALL_RULES } from "./catalog/index.js";
 import { docUrl, severityRank, type Finding, type Hits, type Rule, type RuleContext, type RuleHit } from "./types.js";
 
@@ -145,10 +145,52 @@ function findingKey(f: Finding): string {
   return `${f.ruleId}|${idKey(f.resourceId)}|${idKey(f.perimeterId ?? "")}|${idKey(f.associationId ?? "")}|${f.message}`;
 }
 
-/** Marks exempted findings (policy exemptions, then resource tags) and drops duplicates; sorts worst first. */
+/** Who last wrote the resource (and so, at the latest, its tags), from ARM's `systemData`. */
+function writerOf(resource: ArmResource | undefined): string {
+  const data = resource?.systemData;
+  const who = data?.lastModifiedBy ?? data?.createdBy;
+  if (!who) return "unknown (the resource carries no systemData)";
+  const kind = data?.lastModifiedBy ? data.lastModifiedByType : data?.createdByType;
+  const at = data?.lastModifiedBy ? data.lastModifiedAt : data?.createdAt;
+  return `${who}${kind ? ` (${kind})` : ""}${at ? ` at ${at}` : ""}`;
+}
+
+export const TAGS_DOC_URL = "https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources";
+
+/** The `info` finding that reports a tag exemption the policy granted, naming who set it. */
+function tagExemptionFinding(resource: ArmResource | undefined, resourceId: string, perimeterId: string | undefined, request: TagExemptionRequest, exempted: ReadonlySet<string>): Finding {
+  const rules = [...exempted].sort().join(", ");
+  const refused = request.refused ? `; refused for the rest (${request.refused})` : "";
+  const finding: Finding = {
+    ruleId: TAG_EXEMPTION_RULE_ID,
+    title: "A resource tag exempts this resource from rules",
+    severity: "info",
+    category: "hygiene",
+    resourceId,
+    message:
+      `tag ${EXEMPT_TAG}=${JSON.stringify(request.requested.join(","))} exempts this resource from ${rules}` +
+      ` (reason: ${JSON.stringify(request.reason ?? "none given")})${refused}; last written by ${writerOf(resource)}`,
+    docUrl: TAGS_DOC_URL,
+    remediation:
+      "Check that the exemption is intended. Remove the tag, or move it into the policy's exemptions (reviewed with the policy); " +
+      "tagExemptions.allow decides which rules a tag may exempt.",
+    exempted: false,
+    action: "alert",
+  };
+  if (perimeterId) finding.perimeterId = perimeterId;
+  return finding;
+}
+
+/**
+ * Marks exempted findings (policy exemptions, then resource tags the policy allows) and drops
+ * duplicates; sorts worst first. Every tag exemption that applied adds a `tag-exemption` finding.
+ */
 export function applyExemptions(findings: Finding[], estate: EstateReader, policy: Policy, now: Date): Finding[] {
   const seen = new Set<string>();
   const result: Finding[] = [];
+  const requests = new Map<string, TagExemptionRequest | undefined>();
+  /** Tag exemptions used, by resource and perimeter: the rules they exempted. */
+  const used = new Map<string, { resourceId: string; perimeterId: string | undefined; request: TagExemptionRequest; rules: Set<string> }>();
   for (const finding of findings) {
     // Only findings about something wider than a perimeter (a subscription) are raised once per
     // perimeter; everything else is unique by construction.
@@ -157,13 +199,30 @@ export function applyExemptions(findings: Finding[], estate: EstateReader, polic
       if (seen.has(key)) continue;
       seen.add(key);
     }
-    const exemption = findExemption(policy, finding.ruleId, finding.resourceId, now);
-    const reason = exemption?.reason ?? tagExemption(estate.get(finding.resourceId)?.tags, finding.ruleId);
-    if (reason !== undefined && finding.ruleId !== ENGINE_ERROR_RULE_ID) {
-      finding.exempted = true;
-      finding.exemptionReason = reason;
-    }
     result.push(finding);
+    if (finding.ruleId === ENGINE_ERROR_RULE_ID) continue;
+    const exemption = findExemption(policy, finding.ruleId, finding.resourceId, now);
+    if (exemption) {
+      finding.exempted = true;
+      finding.exemptionReason = exemption.reason;
+      continue;
+    }
+    const resourceKey = idKey(finding.resourceId);
+    if (!requests.has(resourceKey)) requests.set(resourceKey, tagExemptionRequest(estate.get(finding.resourceId)?.tags, policy));
+    const request = requests.get(resourceKey);
+    if (!request?.granted.includes(finding.ruleId.toLowerCase())) continue;
+    finding.exempted = true;
+    finding.exemptionReason = request.reason ?? `resource tag ${EXEMPT_TAG}`;
+    const usedKey = `${resourceKey}|${idKey(finding.perimeterId ?? "")}`;
+    let entry = used.get(usedKey);
+    if (!entry) {
+      entry = { resourceId: finding.resourceId, perimeterId: finding.perimeterId, request, rules: new Set() };
+      used.set(usedKey, entry);
+    }
+    entry.rules.add(finding.ruleId);
+  }
+  for (const entry of used.values()) {
+    result.push(tagExemptionFinding(estate.get(entry.resourceId), entry.resourceId, entry.perimeterId, entry.request, entry.rules));
   }
   return result.sort(compareFindings);
 }

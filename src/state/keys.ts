@@ -48,9 +48,32 @@ export function tableNames(prefix: string) {
     resourceIndex: `${prefix}ResourceIndex`,
     /** The same rows seen from the perimeter (partition = perimeter), so a replacement can diff. */
     perimeterIndex: `${prefix}PerimeterIndex`,
-    /** Processed event ids with their expiry. */
+    /** Processed event ids with their expiry: one table per day, `${prefix}Events20261128` (see eventDayTable). */
     events: `${prefix}Events`,
   } as const;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The UTC day of an instant as `yyyymmdd`: the partition processed event ids recorded then live in. */
+export function eventDay(at: number): string {
+  return new Date(Math.floor(at / DAY_MS) * DAY_MS).toISOString().slice(0, 10).replace(/-/g, "");
+}
+
+/**
+ * The days whose partitions may hold an id recorded within `ttlMs` before `now`, oldest first, today
+ * last: a duplicate is looked for there, and nowhere else.
+ */
+export function eventDaysWithin(now: number, ttlMs: number): string[] {
+  const days: string[] = [];
+  for (let start = Math.floor((now - ttlMs) / DAY_MS) * DAY_MS; start <= now; start += DAY_MS) days.push(eventDay(start));
+  return days;
+}
+
+/** Whether every id recorded on `day` has expired by `now` (it was recorded before the day ended). */
+export function eventDayExpired(day: string, now: number, maxTtlMs: number): boolean {
+  const start = Date.parse(`${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6, 8)}T00:00:00Z`);
+  return start + DAY_MS + maxTtlMs <= now;
 }
 
 /** The blob container of a store: `nspg-state` for the default prefix. */

@@ -8,6 +8,7 @@
  * it read or wrote must not change the stored state, and `undefined` fields vanish as they do on Azure).
  */
 import { idKey } from "../model/armId.js";
+import { eventDayExpired, eventDaysWithin } from "./keys.js";
 import {
   ConcurrencyError,
   type DirtyMarker,
@@ -29,9 +30,6 @@ interface Document {
   etag: string;
 }
 
-/** Sweep expired event ids after this many new ones, so a long-lived store does not grow forever. */
-const EVENT_SWEEP_EVERY = 1_000;
-
 export class MemoryStateStore implements StateStore {
   private readonly clock: () => number;
   /** Monotonic, so an ETag is never reused, even after a delete and re-create (no ABA). */
@@ -46,8 +44,10 @@ export class MemoryStateStore implements StateStore {
   private readonly resourcesByPerimeter = new Map<string, Set<string>>();
   private indexWarm = false;
   /** event id → expiry (epoch ms). */
-  private readonly processedEvents = new Map<string, number>();
-  private eventsSinceSweep = 0;
+  /** Processed event ids by UTC day (`yyyymmdd`), with their expiry. */
+  private readonly processedEvents = new Map<string, Map<string, number>>();
+  /** The longest time to live asked for: a day is dropped once that long has passed since it ended. */
+  private maxEventTtlMs = 0;
 
   constructor(options: MemoryStateStoreOptions = {}) {
     this.clock = options.clock ?? Date.now;
@@ -135,38 +135,64 @@ export class MemoryStateStore implements StateStore {
     this.indexWarm = true;
   }
 
-  // Processed events.
+  // Processed events: one map per UTC day, dropped whole once all its ids have expired.
 
   async markEventProcessed(eventId: string, ttlMs: number): Promise<boolean> {
     const now = this.clock();
-    if (++this.eventsSinceSweep >= EVENT_SWEEP_EVERY) this.sweepExpiredEvents(now);
-    const expiresAt = this.processedEvents.get(eventId);
-    if (expiresAt !== undefined && expiresAt > now) return false;
-    this.processedEvents.set(eventId, now + ttlMs);
+    this.maxEventTtlMs = Math.max(this.maxEventTtlMs, ttlMs);
+    const days = eventDaysWithin(now, ttlMs);
+    for (const day of days) {
+      const expiresAt = this.processedEvents.get(day)?.get(eventId);
+      if (expiresAt !== undefined && expiresAt > now) return false;
+    }
+    const today = days[days.length - 1]!;
+    let bucket = this.processedEvents.get(today);
+    if (!bucket) {
+      bucket = new Map();
+      this.processedEvents.set(today, bucket);
+      // A new day: the oldest days may have expired whole.
+      this.sweepExpiredEvents(now);
+    }
+    bucket.set(eventId, now + ttlMs);
     return true;
   }
 
-  async isEventProcessed(eventId: string): Promise<boolean> {
-    const expiresAt = this.processedEvents.get(eventId);
-    return expiresAt !== undefined && expiresAt > this.clock();
+  async isEventProcessed(eventId: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock();
+    for (const day of eventDaysWithin(now, Math.max(ttlMs, this.maxEventTtlMs))) {
+      const expiresAt = this.processedEvents.get(day)?.get(eventId);
+      if (expiresAt !== undefined && expiresAt > now) return true;
+    }
+    return false;
   }
 
-  /** Forgets expired event ids; returns how many. */
+  /** Drops the days whose ids have all expired; returns how many. */
   async purgeExpiredEvents(): Promise<number> {
     return this.sweepExpiredEvents(this.clock());
   }
 
+  async eventDays(): Promise<string[]> {
+    return [...this.processedEvents.keys()].sort();
+  }
+
+  /** Ids held, all days together (the bench's measure of the store's size). */
+  eventIdCount(): number {
+    let count = 0;
+    for (const bucket of this.processedEvents.values()) count += bucket.size;
+    return count;
+  }
+
   private sweepExpiredEvents(now: number): number {
     let purged = 0;
-    for (const [eventId, expiresAt] of this.processedEvents) {
-      if (expiresAt <= now) {
-        this.processedEvents.delete(eventId);
+    for (const day of [...this.processedEvents.keys()]) {
+      if (eventDayExpired(day, now, this.maxEventTtlMs)) {
+        this.processedEvents.delete(day);
         purged++;
       }
     }
-    this.eventsSinceSweep = 0;
     return purged;
   }
+
 
   // Dirty markers.
 

@@ -66,7 +66,16 @@ export interface DirtyMarker {
    * before leases existed: those count as expired.
    */
   queuedUntil?: string;
+  /**
+   * More resources changed than a marker records (MAX_DIRTY_CHANGES): the evaluation re-reads the
+   * whole perimeter instead, and later events of the batch write nothing, so a burst costs linear
+   * bytes, not a growing blob rewritten per event.
+   */
+  overflow?: boolean;
 }
+
+/** Distinct resources a dirty marker records before it overflows to a full re-read. */
+export const MAX_DIRTY_CHANGES = 200;
 
 export interface StateStore {
   // Findings of a perimeter.
@@ -91,11 +100,17 @@ export interface StateStore {
   isIndexWarm(): Promise<boolean>;
   markIndexWarm(): Promise<void>;
 
-  // Processed event ids (dedupe), kept for `ttlMs`.
+  // Processed event ids (dedupe), kept for `ttlMs`, in one partition per UTC day: a partition is
+  // dropped whole once every id in it has expired, so the store holds at most the ids of the last
+  // ttl + 1 days however busy the subscription, and a purge costs one call per day, not per id.
   /** Records the id; false when it was already recorded and has not expired (a duplicate). */
   markEventProcessed(eventId: string, ttlMs: number): Promise<boolean>;
   /** Whether the id is recorded and has not expired (read-only: the change is recorded before the id is). */
-  isEventProcessed(eventId: string): Promise<boolean>;
+  isEventProcessed(eventId: string, ttlMs: number): Promise<boolean>;
+  /** Drops the day partitions whose ids have all expired; returns how many. */
+  purgeExpiredEvents(): Promise<number>;
+  /** The days (`yyyymmdd`) that hold processed event ids, oldest first. */
+  eventDays(): Promise<string[]>;
 
   // Dirty markers (coalescing of bursts).
   getDirty(perimeterId: string): Promise<Versioned<DirtyMarker | undefined>>;

@@ -13,7 +13,7 @@
  * conditional write) surface as `ConcurrencyError`; a 404 on a read is "absent".
  */
 import { randomUUID } from "node:crypto";
-import { odata, TableClient, TableTransaction, type TableEntityResult } from "@azure/data-tables";
+import { odata, TableClient, TableServiceClient, TableTransaction, type TableEntityResult } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/identity";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import {
@@ -30,6 +30,8 @@ import {
   decodeMetadataValue,
   DEFAULT_PREFIX,
   encodeMetadataValue,
+  eventDayExpired,
+  eventDaysWithin,
   eventKey,
   INDEX_WARM_BLOB,
   indexLockBlobName,
@@ -69,8 +71,11 @@ export interface TableStateStoreIdentityOptions extends TableStateStoreOptions {
 }
 
 interface StoreClients {
-  tables: Record<keyof ReturnType<typeof tableNames>, TableClient>;
+  tables: Record<"resourceIndex" | "perimeterIndex", TableClient>;
   container: ContainerClient;
+  /** A client for any table of the account by name (the daily event tables). */
+  table: (name: string) => TableClient;
+  service: TableServiceClient;
 }
 
 /** Where a conditional write may land. */
@@ -111,8 +116,6 @@ const INDEX_LEASE_SECONDS = 30;
 /** How long `setIndexForPerimeter` waits for another instance replacing the same perimeter's entries. */
 const INDEX_LOCK_WAIT_MS = 120_000;
 const DEFAULT_EVENT_PURGE_INTERVAL_MS = 10 * 60_000;
-/** Expired event ids deleted per opportunistic purge, to bound the latency it adds to one event. */
-const OPPORTUNISTIC_PURGE_LIMIT = 100;
 
 export class TableStateStore implements StateStore {
   readonly tableNames: ReturnType<typeof tableNames>;
@@ -122,6 +125,10 @@ export class TableStateStore implements StateStore {
   private readonly clock: () => number;
   private readonly eventPurgeIntervalMs: number;
   private lastEventPurge: number;
+  private readonly service: TableServiceClient;
+  private readonly tableFor: (name: string) => TableClient;
+  /** The longest time to live asked for: a day's table is deleted once that long has passed since the day ended. */
+  private maxEventTtlMs = 0;
 
   /**
    * From a connection string: `UseDevelopmentStorage=true` (Azurite on its default ports) or an
@@ -136,7 +143,8 @@ export class TableStateStore implements StateStore {
     const container = BlobServiceClient.fromConnectionString(connectionString, blobRetryOptions(options.retry)).getContainerClient(
       containerName(prefix),
     );
-    return new TableStateStore(clientsFor(prefix, table, container), options);
+    const service = TableServiceClient.fromConnectionString(connectionString, { allowInsecureConnection, ...tableRetryOptions(options.retry) });
+    return new TableStateStore(clientsFor(prefix, table, container, service), options);
   }
 
   /** With a Microsoft Entra identity (in Azure: the Function app's managed identity). */
@@ -148,12 +156,26 @@ export class TableStateStore implements StateStore {
     const container = new BlobServiceClient(blobEndpoint, options.credential, blobRetryOptions(options.retry)).getContainerClient(
       containerName(prefix),
     );
-    return new TableStateStore(clientsFor(prefix, table, container), options);
+    const service = new TableServiceClient(tableEndpoint, options.credential, tableRetryOptions(options.retry));
+    return new TableStateStore(clientsFor(prefix, table, container, service), options);
   }
 
   private constructor(clients: StoreClients, options: TableStateStoreOptions) {
     this.tables = clients.tables;
     this.container = clients.container;
+    this.service = clients.service;
+    const tableFor = clients.table;
+    const eventTables = new Map<string, TableClient>();
+    this.tableFor = (name) => {
+      let client = eventTables.get(name);
+      if (!client) {
+        // A handful of days are ever in use; forget the rest.
+        if (eventTables.size > 32) eventTables.clear();
+        client = tableFor(name);
+        eventTables.set(name, client);
+      }
+      return client;
+    };
     this.tableNames = tableNames(options.prefix ?? DEFAULT_PREFIX);
     this.containerName = this.container.containerName;
     this.clock = options.clock ?? Date.now;
@@ -164,7 +186,7 @@ export class TableStateStore implements StateStore {
   /** Where the store lives (for logs and diagnostics). */
   get endpoints(): { table: string; blob: string } {
     // TableClient.url is the account URL; a ContainerClient's ends with the container name.
-    return { table: this.tables.events.url, blob: this.container.url.slice(0, this.container.url.lastIndexOf("/")) };
+    return { table: this.tables.resourceIndex.url, blob: this.container.url.slice(0, this.container.url.lastIndexOf("/")) };
   }
 
   /** Creates the tables and the container when missing; safe to call again and from several instances. */
@@ -288,47 +310,70 @@ export class TableStateStore implements StateStore {
     await this.writeDocument(INDEX_WARM_BLOB, "index", { warmAt: new Date(this.clock()).toISOString() }, { kind: "any" }, "index flag");
   }
 
-  // Processed events: insert-if-absent; an expired row is taken over with an ETag-conditional replace.
-
+  // Processed events: one table per UTC day (`nspgEvents20261128`), insert-if-absent in today's, a
+  // point read in the earlier days the time to live reaches; a day's table is deleted whole once all
+  // its ids have expired (one call, however many ids), so neither the store nor its purge grows with
+  // the subscription's traffic. An expired row of today is taken over with an ETag-conditional replace.
   async markEventProcessed(eventId: string, ttlMs: number): Promise<boolean> {
     const now = this.clock();
+    this.maxEventTtlMs = Math.max(this.maxEventTtlMs, ttlMs);
     const partitionKey = eventKey(eventId);
+    const days = eventDaysWithin(now, ttlMs);
+    for (const day of days.slice(0, -1)) {
+      const earlier = await this.readEvent(this.eventTable(day), partitionKey);
+      if (earlier && toMillis(earlier.expiresAt) > now) return false;
+    }
     const row = { partitionKey, rowKey: EVENT_ROW_KEY, eventId: eventId.slice(0, 1_000), expiresAt: new Date(now + ttlMs), writeToken: randomUUID() };
-    const first = await this.recordEvent(row, now);
+    const first = await this.recordEvent(days[days.length - 1]!, row, now);
     await this.purgeOpportunistically(now);
     return first;
   }
 
-  async isEventProcessed(eventId: string): Promise<boolean> {
+  async isEventProcessed(eventId: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock();
+    const partitionKey = eventKey(eventId);
+    for (const day of eventDaysWithin(now, Math.max(ttlMs, this.maxEventTtlMs))) {
+      const row = await this.readEvent(this.eventTable(day), partitionKey);
+      if (row && toMillis(row.expiresAt) > now) return true;
+    }
+    return false;
+  }
+
+  private eventTable(day: string): TableClient {
+    return this.tableFor(`${this.tableNames.events}${day}`);
+  }
+
+  private async readEvent(table: TableClient, partitionKey: string): Promise<TableEntityResult<EventRow> | undefined> {
     try {
-      const row = await this.tables.events.getEntity<EventRow>(eventKey(eventId), EVENT_ROW_KEY);
-      return toMillis(row.expiresAt) > this.clock();
+      return await table.getEntity<EventRow>(partitionKey, EVENT_ROW_KEY);
     } catch (error) {
-      if (statusOf(error) === 404) return false;
+      if (statusOf(error) === 404) return undefined; // no such row, or no table for that day
       throw error;
     }
   }
 
-  private async recordEvent(row: EventRow & { partitionKey: string; rowKey: string }, now: number): Promise<boolean> {
+  private async recordEvent(day: string, row: EventRow & { partitionKey: string; rowKey: string }, now: number): Promise<boolean> {
+    const table = this.eventTable(day);
     // A few rounds at most: each conflict means another writer or a purge moved the row meanwhile.
     for (let round = 0; round < 5; round++) {
       try {
-        await this.tables.events.createEntity(row);
+        await table.createEntity(row);
         return true;
       } catch (error) {
-        if (statusOf(error) !== 409) throw error;
+        const status = statusOf(error);
+        if (status === 404) {
+          // The day's first event: its table does not exist yet.
+          await table.createTable();
+          continue;
+        }
+        if (status !== 409) throw error;
       }
-      let current: TableEntityResult<EventRow>;
-      try {
-        current = await this.tables.events.getEntity<EventRow>(row.partitionKey, row.rowKey);
-      } catch (error) {
-        if (statusOf(error) === 404) continue; // purged since: insert again
-        throw error;
-      }
+      const current = await this.readEvent(table, row.partitionKey);
+      if (!current) continue; // purged since: insert again
       if (current.writeToken === row.writeToken) return true;
       if (toMillis(current.expiresAt) > now) return false;
       try {
-        await this.tables.events.updateEntity(row, "Replace", { etag: current.etag });
+        await table.updateEntity(row, "Replace", { etag: current.etag });
         return true;
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
@@ -341,34 +386,35 @@ export class TableStateStore implements StateStore {
   private async purgeOpportunistically(now: number): Promise<void> {
     if (this.eventPurgeIntervalMs <= 0 || now - this.lastEventPurge < this.eventPurgeIntervalMs) return;
     this.lastEventPurge = now;
-    // Housekeeping must never fail the event that happened to trigger it.
-    await this.purgeExpiredEvents(OPPORTUNISTIC_PURGE_LIMIT).catch(() => undefined);
+    // Best effort: a failed purge is retried at the next interval and never fails an event.
+    await this.purgeExpiredEvents().catch(() => undefined);
   }
 
-  /**
-   * Deletes up to `limit` expired event ids (Tables have no TTL); returns how many. Each delete is
-   * conditional on the ETag read, so a row that was just taken over by a new delivery stays.
-   */
-  async purgeExpiredEvents(limit = 5_000): Promise<number> {
-    const expired: Array<{ partitionKey: string; rowKey: string; etag: string }> = [];
-    const rows = this.tables.events.listEntities<EventRow>({
-      queryOptions: { filter: odata`expiresAt lt ${new Date(this.clock())}`, select: ["PartitionKey", "RowKey"] },
-    });
-    for await (const row of rows) {
-      if (row.partitionKey === undefined || row.rowKey === undefined) continue;
-      expired.push({ partitionKey: row.partitionKey, rowKey: row.rowKey, etag: row.etag });
-      if (expired.length >= limit) break;
-    }
+  /** Deletes the day tables whose ids have all expired (Tables have no TTL); returns how many. */
+  async purgeExpiredEvents(): Promise<number> {
+    const now = this.clock();
     let purged = 0;
-    await forEachLimited(expired, WRITE_CONCURRENCY, async (row) => {
+    for (const day of await this.eventDays()) {
+      if (!eventDayExpired(day, now, this.maxEventTtlMs)) continue;
       try {
-        await this.tables.events.deleteEntity(row.partitionKey, row.rowKey, { etag: row.etag });
+        await this.eventTable(day).deleteTable();
         purged++;
       } catch (error) {
-        if (!isConditionFailure(error)) throw error;
+        if (statusOf(error) !== 404) throw error;
       }
-    });
+    }
     return purged;
+  }
+
+  /** The days that have an event table, oldest first (the store lists its own tables by name). */
+  async eventDays(): Promise<string[]> {
+    const prefix = this.tableNames.events;
+    const days: string[] = [];
+    for await (const table of this.service.listTables()) {
+      const name = table.name ?? "";
+      if (name.startsWith(prefix) && /^\d{8}$/.test(name.slice(prefix.length))) days.push(name.slice(prefix.length));
+    }
+    return days.sort();
   }
 
   // Dirty markers: blobs, as a burst of changes can outgrow a table property.
@@ -485,11 +531,13 @@ export class TableStateStore implements StateStore {
   }
 }
 
-function clientsFor(prefix: string, table: (name: string) => TableClient, container: ContainerClient): StoreClients {
+function clientsFor(prefix: string, table: (name: string) => TableClient, container: ContainerClient, service: TableServiceClient): StoreClients {
   const names = tableNames(prefix);
   return {
-    tables: { resourceIndex: table(names.resourceIndex), perimeterIndex: table(names.perimeterIndex), events: table(names.events) },
+    tables: { resourceIndex: table(names.resourceIndex), perimeterIndex: table(names.perimeterIndex) },
     container,
+    table,
+    service,
   };
 }
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cliAsync, ROOT } from "../helpers/cli.js";
+import { TeamsReceiver } from "../helpers/teamsReceiver.js";
 
 const fixtures = join(ROOT, "test", "fixtures", "estates");
 const dir = mkdtempSync(join(tmpdir(), "nspg-replay-"));
@@ -72,6 +73,8 @@ describe("nsp-guardrail replay", () => {
     ["unknown op", '[{"op":"patch","id":"/subscriptions/x"}]', /^nsp-guardrail: t\.json: \[0\](\.op)?: expected \{ "op": "put"/],
     ["put without a resource id", '[{"op":"put","resource":{"type":"Microsoft.Storage/storageAccounts"}}]', /^nsp-guardrail: t\.json: \[0\]\.resource\.id: /],
     ["delete of a bad id", '[{"op":"delete","id":"st1"}]', /^nsp-guardrail: t\.json: \[0\]\.id: not an ARM resource id$/],
+    // Before: a stack overflow (exit 70).
+    ["nested 100,000 levels deep", `[{"op":"put","resource":{"id":"/subscriptions/x","type":"a/b","properties":${"[".repeat(100_000)}${"]".repeat(100_000)}}}]`, /^nsp-guardrail: t\.json: \(root\): nested deeper than 256 levels/],
     ["delete of a resource that is not there", '[{"op":"delete","id":"/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/x/providers/Microsoft.Storage/storageAccounts/nope"}]', /^nsp-guardrail: t\.json: \[0\]\.id: no such resource in the estate/],
   ])("refuses a bad timeline (%s) with exit 2 and one line", async (_name, content, pattern) => {
     const timeline = file("t.json", content);
@@ -80,5 +83,34 @@ describe("nsp-guardrail replay", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr.trim()).toMatch(pattern);
+  });
+
+  // Before: read whole, whatever its size (no limit at all).
+  it("counts timeline bytes while reading: /dev/zero is refused at --max-timeline-bytes", async () => {
+    const r = await cliAsync(["replay", "--snapshot", join(fixtures, "contoso.json"), "--timeline", "/dev/zero", "--max-timeline-bytes", "1048576", "--format", "json"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("nsp-guardrail: zero: (root): timeline is over the limit of 1048576 bytes (--max-timeline-bytes)");
+  });
+
+  // Before: replay, a what-if tool, posted real alerts to any webhook URL the policy named literally.
+  it("never sends alerts to the policy's channels unless --send-alerts", async () => {
+    const teams = await TeamsReceiver.start();
+    try {
+      const policy = file("teams.yaml", `notify:\n  teams: [ { webhookUrl: "${teams.url}", minSeverity: low } ]\n`);
+      const args = ["replay", "--snapshot", join(fixtures, "contoso.json"), "--timeline", join(fixtures, "contoso-mistakes.json"), "--policy", policy, "--format", "json"];
+      const env = { NSPG_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1" };
+      const whatIf = await cliAsync(args, { env });
+      expect(whatIf.stderr).toBe("");
+      expect(whatIf.status).toBe(0);
+      const alerts = (JSON.parse(whatIf.stdout) as { decisions: Decision[] }).decisions.flatMap((d) => d.actions.filter((a) => a.type === "alert"));
+      expect(alerts.length).toBeGreaterThan(0);
+      expect(teams.posts).toHaveLength(0);
+
+      const sent = await cliAsync([...args, "--send-alerts"], { env });
+      expect(sent.status).toBe(0);
+      expect(teams.posts.length).toBeGreaterThan(0);
+    } finally {
+      await teams.close();
+    }
   });
 });

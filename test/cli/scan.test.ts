@@ -93,7 +93,9 @@ describe("bad input: exit 2, one clear line on stderr naming file and path, noth
     ["entry without id", ["--snapshot", file("noid.json", JSON.stringify({ resources: [nfs.nsp, { type: "Microsoft.Storage/storageAccounts" }] }))], /^nsp-guardrail: noid\.json: resources\[1\]\.id: missing$/],
     ["id that is not an ARM id", ["--snapshot", file("badid.json", JSON.stringify([{ id: "stnfs", type: "Microsoft.Storage/storageAccounts" }]))], /^nsp-guardrail: badid\.json: \[0\]\.id: not an ARM resource id$/],
     ["duplicate id", ["--snapshot", file("dup.json", JSON.stringify({ value: [nfs.account, nfs.account] }))], /^nsp-guardrail: dup\.json: value\[1\]\.id: duplicate id \(first at value\[0\]\)$/],
-    ["over the size limit", ["--snapshot", estate, "--max-snapshot-bytes", "64"], /^nsp-guardrail: estate\.json: \(root\): snapshot is \d+ bytes, over the limit of 64 bytes/],
+    ["over the size limit", ["--snapshot", estate, "--max-snapshot-bytes", "64"], /^nsp-guardrail: estate\.json: \(root\): snapshot is over the limit of 64 bytes \(--max-snapshot-bytes\)$/],
+    // Before: exit 70 after reading /dev/zero until memory ran out (stat() says 0 bytes).
+    ["a device with no end", ["--snapshot", "/dev/zero", "--max-snapshot-bytes", "1048576"], /^nsp-guardrail: zero: \(root\): snapshot is over the limit of 1048576 bytes \(--max-snapshot-bytes\)$/],
     ["missing file", ["--snapshot", join(dir, "nope.json")], /^nsp-guardrail: nope\.json: cannot read snapshot: ENOENT$/],
     ["bad policy value", ["--snapshot", estate, "--policy", file("policy.yaml", "rules:\n  storage-nfs: { action: delete }\n")], /^nsp-guardrail: policy\.yaml: rules\.storage-nfs\.action: expected off\|alert\|revert$/],
     ["unknown policy key", ["--snapshot", estate, "--policy", file("policy2.yaml", "dryrun: false\n")], /^nsp-guardrail: policy2\.yaml: dryrun: unknown key$/],

@@ -60,8 +60,45 @@ describe("engine", () => {
     expect(byPolicy).toMatchObject({ exempted: true, exemptionReason: "NFS lab until Q3" });
     const tagged = { ...nfs.account, tags: { "nsp-guardrail-exempt": "storage-sftp,storage-nfs", "nsp-guardrail-exempt-reason": "HPC scratch" } };
     const resources = estateResources.map((r) => (r === nfs.account ? tagged : r));
-    const [byTag] = evaluateEstate(new Estate(resources), { rules: [nfsRule], now: NOW }).findings;
+    const allowNfs = policy("tagExemptions: { allow: [storage-nfs] }");
+    const [byTag] = evaluateEstate(new Estate(resources), { rules: [nfsRule], policy: allowNfs, now: NOW }).findings.filter((f) => f.ruleId === "storage-nfs");
     expect(byTag).toMatchObject({ exempted: true, exemptionReason: "HPC scratch" });
+  });
+
+  describe("tag exemptions", () => {
+    const systemData = { lastModifiedBy: "mallory@contoso.example", lastModifiedByType: "User", lastModifiedAt: "2026-11-20T08:00:00Z" };
+    const tagged = (tags: Record<string, string>) => {
+      const account = { ...nfs.account, tags, systemData };
+      return new Estate(estateResources.map((r) => (r === nfs.account ? account : r)));
+    };
+    const downgradeAsRevert = policy("rules: { storage-nfs: { action: revert } }");
+
+    // Before: `*` exempted the account from every rule, reverts included, and nothing said so.
+    it("a * tag silences nothing, even on a revert rule", () => {
+      const { findings } = evaluateEstate(tagged({ "nsp-guardrail-exempt": "*", "nsp-guardrail-exempt-reason": "trust me" }), { rules: [nfsRule], policy: downgradeAsRevert, now: NOW });
+      expect(findings).toEqual([expect.objectContaining({ ruleId: "storage-nfs", exempted: false, action: "revert" })]);
+    });
+
+    it("a tag naming a revert rule the policy does not list exempts nothing", () => {
+      const tags = { "nsp-guardrail-exempt": "storage-nfs", "nsp-guardrail-exempt-reason": "HPC scratch" };
+      expect(evaluateEstate(tagged(tags), { rules: [nfsRule], policy: downgradeAsRevert, now: NOW }).findings).toEqual([
+        expect.objectContaining({ ruleId: "storage-nfs", exempted: false }),
+      ]);
+      const listed = policy("rules: { storage-nfs: { action: revert } }\ntagExemptions: { allow: [storage-nfs] }");
+      expect(evaluateEstate(tagged(tags), { rules: [nfsRule], policy: listed, now: NOW }).findings.find((f) => f.ruleId === "storage-nfs")).toMatchObject({ exempted: true });
+    });
+
+    it("every tag exemption that applies is an info finding naming who last wrote the resource", () => {
+      const tags = { "nsp-guardrail-exempt": "storage-nfs,storage-sftp", "nsp-guardrail-exempt-reason": "HPC scratch" };
+      const { findings } = evaluateEstate(tagged(tags), { rules: [nfsRule], policy: policy("tagExemptions: { allow: [storage-nfs] }"), now: NOW });
+      const notice = findings.find((f) => f.ruleId === "tag-exemption");
+      expect(notice).toMatchObject({ severity: "info", exempted: false, action: "alert", resourceId: nfs.account.id, perimeterId: nfs.nsp.id });
+      expect(notice!.message).toContain("exempts this resource from storage-nfs");
+      expect(notice!.message).toContain('reason: "HPC scratch"');
+      expect(notice!.message).toContain("not in tagExemptions.allow: storage-sftp");
+      expect(notice!.message).toContain("last written by mallory@contoso.example (User) at 2026-11-20T08:00:00Z");
+      expect(findings).toHaveLength(2);
+    });
   });
 
   it("evaluates one perimeter alone, as the event pipeline does", () => {

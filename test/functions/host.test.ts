@@ -13,7 +13,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueClient, QueueServiceClient, type DequeuedMessageItem } from "@azure/storage-queue";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { evaluatePerimeter } from "../../functions/evaluatePerimeter.js";
-import { health } from "../../functions/health.js";
+import { health, healthDetails } from "../../functions/health.js";
 import { onResourceEvent } from "../../functions/onResourceEvent.js";
 import { reconcile } from "../../functions/reconcile.js";
 import { scan } from "../../functions/scan.js";
@@ -25,6 +25,7 @@ import type { ArmResource } from "../../src/model/resource.js";
 import { EVALUATION_QUEUE, EVENT_POISON_QUEUE, POISON_QUEUE } from "../../src/pipeline/storageQueue.js";
 import { blobName } from "../../src/state/keys.js";
 import { TableStateStore } from "../../src/state/tableStateStore.js";
+import { VERSION } from "../../src/version.js";
 import { startAzurite, type AzuriteInstance } from "../helpers/azurite.js";
 import { association, perimeter, profile, storageAccount, SUB } from "../helpers/builders.js";
 
@@ -206,7 +207,11 @@ describe("functions over Azurite and the ARM emulator", () => {
   it("reconcile (timer) builds the perimeter caches and the reverse index in Azurite; health reports the index warm", async () => {
     const e = estate();
     const host = await startHost(e.resources);
-    const before = await health(new HttpRequest({ method: "GET", url: "http://localhost:7071/api/health" }), context("health"));
+    // Anonymous: up and the version, nothing about the deployment (it used to list the subscriptions,
+    // dry run, recipients and the Teams host, and scan the outbox table on every call).
+    const anonymous = await health(new HttpRequest({ method: "GET", url: "http://localhost:7071/api/health" }), context("health"));
+    expect(anonymous).toEqual({ status: 200, jsonBody: { status: "up", version: VERSION } });
+    const before = await healthDetails(new HttpRequest({ method: "GET", url: "http://localhost:7071/api/health/details" }), context("healthDetails"));
     expect(before.status).toBe(200);
     expect(before.jsonBody).toMatchObject({ status: "ok", indexWarm: false, subscriptions: [SUB], dryRun: true });
 
@@ -222,7 +227,7 @@ describe("functions over Azurite and the ARM emulator", () => {
     for (const account of e.accounts) expect(await store.getPerimetersOf(account.id)).toEqual([e.nsp.id]);
     expect(await store.listCachedPerimeters()).toEqual([e.nsp.id]);
 
-    const after = await health(new HttpRequest({ method: "GET", url: "http://localhost:7071/api/health" }), context("health"));
+    const after = await healthDetails(new HttpRequest({ method: "GET", url: "http://localhost:7071/api/health/details" }), context("healthDetails"));
     expect(after.status).toBe(200);
     expect(after.jsonBody).toMatchObject({ status: "ok", indexWarm: true });
     expect(JSON.stringify(after.jsonBody)).not.toContain(host.azurite.accountKey);

@@ -37,8 +37,8 @@ function binding(name: string) {
 }
 
 describe("function registration", () => {
-  it("registers exactly the six functions", () => {
-    expect(core.registered.map((r) => r.metadata.name).sort()).toEqual(["deliverAlerts", "evaluatePerimeter", "health", "onResourceEvent", "reconcile", "scan"]);
+  it("registers exactly the seven functions", () => {
+    expect(core.registered.map((r) => r.metadata.name).sort()).toEqual(["deliverAlerts", "evaluatePerimeter", "health", "healthDetails", "onResourceEvent", "reconcile", "scan"]);
     for (const r of core.registered) expect(typeof r.callback).toBe("function");
   });
 
@@ -61,10 +61,11 @@ describe("function registration", () => {
     expect(binding("deliverAlerts").trigger).toMatchObject({ type: "timerTrigger", schedule: "0 * * * * *" });
   });
 
-  it("health is anonymous GET, scan is a function-key POST", () => {
+  it("health is anonymous GET, its details and scan need the function key", () => {
     expect(binding("health").trigger).toMatchObject({ type: "httpTrigger", authLevel: "anonymous", methods: ["GET"], route: "health" });
+    expect(binding("healthDetails").trigger).toMatchObject({ type: "httpTrigger", authLevel: "function", methods: ["GET"], route: "health/details" });
     expect(binding("scan").trigger).toMatchObject({ type: "httpTrigger", authLevel: "function", methods: ["POST"], route: "scan" });
-    for (const name of ["health", "scan"]) expect(binding(name).bindings.some((b) => b["type"] === "http" && b["direction"] === "out")).toBe(true);
+    for (const name of ["health", "healthDetails", "scan"]) expect(binding(name).bindings.some((b) => b["type"] === "http" && b["direction"] === "out")).toBe(true);
   });
 
   it("package.json main globs the compiled function files", () => {

@@ -45,7 +45,7 @@ describe("credential", () => {
 
 describe("ARM endpoint and CA", () => {
   it("defaults to the public cloud", () => {
-    expect(resolveArmConnection({}, {})).toEqual({ endpoint: PUBLIC_ARM_ENDPOINT });
+    expect(resolveArmConnection({}, {})).toMatchObject({ endpoint: PUBLIC_ARM_ENDPOINT, scope: ARM_SCOPE, cloud: { name: "AzureCloud" } });
   });
 
   it("takes --arm-endpoint over NSPG_ARM_ENDPOINT, without a trailing slash", () => {
@@ -92,6 +92,69 @@ describe("ARM endpoint and CA", () => {
     expect([...scopes]).toEqual([ARM_SCOPE]);
     expect(tokenRequests).toBeGreaterThan(0);
     expect(emulator.operations.every((op) => op.caller?.objectId !== undefined)).toBe(true);
+  });
+});
+
+describe("clouds and the token's audience", () => {
+  it("takes the endpoint and the audience from --cloud or NSPG_CLOUD", () => {
+    expect(resolveArmConnection({ cloud: "AzureUSGovernment" }, {})).toMatchObject({
+      endpoint: "https://management.usgovcloudapi.net",
+      scope: "https://management.usgovcloudapi.net/.default",
+    });
+    expect(resolveArmConnection({}, { NSPG_CLOUD: "azurechinacloud" })).toMatchObject({
+      endpoint: "https://management.chinacloudapi.cn",
+      scope: "https://management.chinacloudapi.cn/.default",
+    });
+    // An endpoint of a sovereign cloud with the matching cloud: that cloud's audience.
+    expect(resolveArmConnection({ cloud: "AzureUSGovernment", armEndpoint: "https://management.usgovcloudapi.net/" }, {}).scope).toBe("https://management.usgovcloudapi.net/.default");
+    expect(() => resolveArmConnection({ cloud: "AzureMars" }, {})).toThrow("--cloud: expected AzureCloud|AzureUSGovernment|AzureChinaCloud");
+  });
+
+  it("takes the audience of a sovereign cloud's endpoint when no cloud is named, and refuses one of another cloud than the one named", () => {
+    expect(resolveArmConnection({}, { NSPG_ARM_ENDPOINT: "https://management.chinacloudapi.cn" })).toMatchObject({
+      cloud: { name: "AzureChinaCloud" },
+      scope: "https://management.chinacloudapi.cn/.default",
+    });
+    expect(() => resolveArmConnection({}, { NSPG_ARM_ENDPOINT: "https://management.usgovcloudapi.net", NSPG_CLOUD: "AzureCloud" })).toThrow(
+      "NSPG_ARM_ENDPOINT: management.usgovcloudapi.net is the ARM endpoint of AzureUSGovernment, not of AzureCloud",
+    );
+  });
+
+  it("gives a token to loopback endpoints and to hosts NSPG_ARM_TRUSTED_HOSTS lists, to no other", () => {
+    for (const endpoint of ["https://localhost:8443", "https://127.0.0.1:8443", "https://[::1]:8443"]) {
+      expect(resolveArmConnection({ armEndpoint: endpoint }, {}).scope).toBe(ARM_SCOPE);
+    }
+    expect(() => resolveArmConnection({}, { NSPG_ARM_ENDPOINT: "https://arm.attacker.example" })).toThrow(
+      /^NSPG_ARM_ENDPOINT: arm\.attacker\.example is not the ARM endpoint of AzureCloud \(management\.azure\.com\) nor a loopback host; the ARM token is sent there only if NSPG_ARM_TRUSTED_HOSTS lists it$/,
+    );
+    // A look-alike of a loopback name is not one.
+    expect(() => resolveArmConnection({ armEndpoint: "https://localhost.attacker.example" }, {})).toThrow(InputError);
+    expect(resolveArmConnection({}, { NSPG_ARM_ENDPOINT: "https://arm-proxy.contoso.example", NSPG_ARM_TRUSTED_HOSTS: "other.example, ARM-proxy.contoso.example" }).endpoint).toBe(
+      "https://arm-proxy.contoso.example",
+    );
+  });
+
+  // Before: the token for management.azure.com was requested and sent to whatever NSPG_ARM_ENDPOINT named.
+  it("never asks the credential for a token for an untrusted endpoint", async () => {
+    let tokenRequests = 0;
+    const spy = { getToken: async () => (tokenRequests++, { token: "secret", expiresOnTimestamp: Date.now() + 3_600_000 }) };
+    await expect(readLiveEstate(["00000000-0000-0000-0000-000000000001"], { credential: spy, env: { NSPG_ARM_ENDPOINT: "https://arm.attacker.example" } })).rejects.toThrow(InputError);
+    expect(tokenRequests).toBe(0);
+  });
+
+  it("asks the SDK clients for the selected cloud's audience", async () => {
+    const { resources } = fixtureResources("contoso.json");
+    const emulator = await startEmulator(withAncestors(resources));
+    const scopes = new Set<string>();
+    const token = emulator.token();
+    const recording = {
+      getToken: async (scope: string | string[]) => {
+        for (const s of [scope].flat()) scopes.add(s);
+        return { token, expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    await readLiveEstate(subscriptionsOf(resources), { credential: recording, armEndpoint: emulator.endpoint, ca: emulator.caCertificate, cloud: "AzureUSGovernment", env: {} });
+    expect([...scopes]).toEqual(["https://management.usgovcloudapi.net/.default"]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,13 +43,39 @@ describe("snapshot errors name the file and the JSON path", () => {
     expect(() => parseSnapshot(text, "snap.json")).toThrow(pattern);
   });
 
-  it("refuses a file over the size limit without reading it", async () => {
+  it("refuses a file over the size limit", async () => {
     const dir = mkdtempSync(join(tmpdir(), "nspg-"));
     const file = join(dir, "big.json");
     writeFileSync(file, JSON.stringify([nsp, st]));
-    await expect(loadSnapshotFile(file, { maxBytes: 100 })).rejects.toThrow(/^big\.json: \(root\): snapshot is \d+ bytes, over the limit of 100 bytes/);
+    await expect(loadSnapshotFile(file, { maxBytes: 100 })).rejects.toThrow(/^big\.json: \(root\): snapshot is over the limit of 100 bytes \(--max-snapshot-bytes\)$/);
     const estate = await loadSnapshotFile(file);
     expect(estate.get(st.id.toLowerCase())?.name).toBe("st1");
+  });
+
+  // Before: the limit came from stat(), which says 0 bytes for devices and pipes; they were read whole.
+  it("counts bytes while reading: /dev/zero and a FIFO are refused at the limit", async () => {
+    await expect(loadSnapshotFile("/dev/zero", { maxBytes: 1024 * 1024 })).rejects.toThrow(/^zero: \(root\): snapshot is over the limit of 1048576 bytes/);
+    const dir = mkdtempSync(join(tmpdir(), "nspg-fifo-"));
+    const fifo = join(dir, "estate.json");
+    execFileSync("mkfifo", [fifo]);
+    // A writer that never stops: `yes` into the FIFO.
+    const writer = spawn("sh", ["-c", `exec yes '[' > '${fifo}'`], { stdio: "ignore" });
+    try {
+      await expect(loadSnapshotFile(fifo, { maxBytes: 1024 * 1024 })).rejects.toThrow(/^estate\.json: \(root\): snapshot is over the limit of 1048576 bytes/);
+    } finally {
+      writer.kill();
+    }
+  });
+
+  it("refuses nesting deeper than ARM bodies go, before parsing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "nspg-"));
+    const file = join(dir, "deep.json");
+    const depth = 100_000;
+    writeFileSync(file, `[${"{\"a\":".repeat(depth)}1${"}".repeat(depth)}]`);
+    await expect(loadSnapshotFile(file)).rejects.toThrow(/^deep\.json: \(root\): nested deeper than 256 levels/);
+    // Brackets inside strings do not count.
+    writeFileSync(file, JSON.stringify([{ ...st, tags: { note: "[".repeat(1000) } }, nsp]));
+    expect((await loadSnapshotFile(file)).resources).toHaveLength(2);
   });
 
   it("names a missing file", async () => {

@@ -171,3 +171,20 @@ describe("email bodies", () => {
     expect(email.html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more");
   });
 });
+
+describe("Teams card text from ARM", () => {
+  // Before: a tag value quoted in a message became a clickable link in the card.
+  it("forms no Markdown link and carries no control character from a message", () => {
+    const policy = policyWith({ dryRun: true });
+    const evaluations = new Evaluations(policy);
+    const hostile = 'tag nsp-guardrail-exempt exempts this resource (reason: "[sign in again](https://phish.example/login) \u001b]0;x\u0007 ok")';
+    const step = evaluations.evaluate([finding("storage-sftp", "stbeta", { message: hostile })], NOW);
+    const { alerts } = prepareAlerts(step.decision, step.plans, { dryRun: true, now: NOW });
+    const payload: AlertPayload = { version: 1, kind: "single", perimeterId: NSP_ID, dryRun: true, items: alerts.map((a) => a.item), createdAt: NOW.toISOString() };
+    const all = texts(renderCard(payload, PORTAL)).join("\n");
+    expect(all).toContain("sign in again");
+    expect(all).not.toMatch(/\]\(https:\/\/phish/);
+    expect(all).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+  });
+});
+

@@ -148,7 +148,7 @@ describe("notifier on the Azure Tables outbox", () => {
     try {
       const prefix = `dur${Date.now() % 100000}`;
       const policy = policyWith({ notify: { teams: [{ webhookUrl: "env:TEAMS_WEBHOOK_URL", minSeverity: "low" }], digestThreshold: 20 } });
-      const env = { TEAMS_WEBHOOK_URL: teams.url, NSPG_NOTIFY_TIMEOUT_SECONDS: "2" };
+      const env = { TEAMS_WEBHOOK_URL: teams.url, NSPG_NOTIFY_TIMEOUT_SECONDS: "2", NSPG_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1" };
       const clock = new ManualClock(T0);
       const first = createNotifier({ policy, env, outbox: TableAlertOutbox.fromConnectionString(azurite.connectionString, { prefix }), clock: clock.now, random: () => 0.5 });
       const outboxOf = () => {

@@ -84,7 +84,7 @@ describe("pipeline → notifier → Teams", () => {
       },
     });
     const store = new MemoryStateStore();
-    notifier = createNotifier({ policy, env: { TEAMS_WEBHOOK_URL: teams.url, TEAMS_PROD: prodOnly.url, TEAMS_DEV: devOnly.url }, outbox: new MemoryAlertOutbox(), stateStore: store });
+    notifier = createNotifier({ policy, env: { TEAMS_WEBHOOK_URL: teams.url, TEAMS_PROD: prodOnly.url, TEAMS_DEV: devOnly.url, NSPG_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1" }, outbox: new MemoryAlertOutbox(), stateStore: store });
     const n = notifier;
     const h = await startPipeline(resources, { policy, store, onDecision: (decision, plans, log) => n.dispatch(decision, plans, log) });
     await h.pipeline.reconcile();

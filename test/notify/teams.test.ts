@@ -47,7 +47,8 @@ function setup(policy: Policy, env: Record<string, string>, overrides: Partial<N
   const log = capturedLogger();
   const notifier = createNotifier({
     policy,
-    env: { NSPG_NOTIFY_TIMEOUT_SECONDS: "2", ...env },
+    // The local receivers are allowed by name, as a deployment lists its own hosts.
+    env: { NSPG_NOTIFY_TIMEOUT_SECONDS: "2", NSPG_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1", ...env },
     outbox,
     logger: log.logger,
     clock: clock.now,
@@ -256,6 +257,19 @@ describe("Teams outages and recovery", () => {
     expect(log.lines.some((l) => l.includes("alert channel recovered"))).toBe(true);
   });
 
+  // Before: fetch followed the redirect and re-posted the alert to the host it named.
+  it("refuses a redirect: the alert is not re-posted to the host it names", async () => {
+    const teams = await receiver();
+    const elsewhere = await receiver();
+    const { notifier, evaluations, clock } = setup(teamsPolicy(), { TEAMS_WEBHOOK_URL: teams.url });
+    teams.failNext(1, { status: 307, headers: { Location: elsewhere.url } });
+    const { decision, plans } = evaluations.evaluate([finding("storage-sftp", "st1")], clock.now());
+    await notifier.dispatch(decision, plans);
+    expect(teams.posts).toHaveLength(1);
+    expect(elsewhere.posts).toHaveLength(0);
+    expect(decision.actions[0]!.reason).toContain("redirect refused");
+  });
+
   it("429 honours Retry-After", async () => {
     const teams = await receiver();
     const { notifier, evaluations, clock } = setup(teamsPolicy(), { TEAMS_WEBHOOK_URL: teams.url });
@@ -358,18 +372,37 @@ describe("Teams channel configuration", () => {
   it("env: URLs resolve from the environment; http is refused except for localhost; errors never echo a URL", async () => {
     const outbox = new MemoryAlertOutbox();
     const make = (webhookUrl: string, env: Record<string, string> = {}) => () => createNotifier({ policy: teamsPolicy({}, { teams: [{ webhookUrl, minSeverity: "high" }] }), env, outbox });
+    const local = { NSPG_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1, localhost" };
     expect(make("env:TEAMS_WEBHOOK_URL")).toThrow("notify.teams[0].webhookUrl: environment variable TEAMS_WEBHOOK_URL is not set");
-    expect(make("env:TEAMS_WEBHOOK_URL", { TEAMS_WEBHOOK_URL: "http://contoso.webhook.office.com/webhookb2/secret" })).toThrow(
+    expect(make("env:TEAMS_WEBHOOK_URL", { TEAMS_WEBHOOK_URL: "http://prod-01.westeurope.logic.azure.com/workflows/secret" })).toThrow(
       /^notify\.teams\[0\]\.webhookUrl \(from TEAMS_WEBHOOK_URL\): must be an https URL \(http is accepted only for localhost\)$/,
     );
     expect(make("http://10.0.0.5/hook/secret")).toThrow(/^notify\.teams\[0\]\.webhookUrl: must be an https URL/);
     expect(make("not a url /secret")).toThrow(/^notify\.teams\[0\]\.webhookUrl: not a valid URL$/);
-    expect(make("https://contoso.webhook.office.com/webhookb2/secret")).not.toThrow();
-    expect(make("http://localhost:7071/hook")).not.toThrow();
-    expect(make("http://127.0.0.1:7071/hook")).not.toThrow();
+    expect(make("http://localhost:7071/hook", local)).not.toThrow();
+    expect(make("http://127.0.0.1:7071/hook", local)).not.toThrow();
     const notifier = make("env:TEAMS_WEBHOOK_URL", { TEAMS_WEBHOOK_URL: "https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=SECRET" })();
     expect(notifier.channels[0]).toMatchObject({ kind: "teams", label: "teams[0]", target: "prod-01.westeurope.logic.azure.com" });
     expect(JSON.stringify(await notifier.channelHealth())).not.toContain("SECRET");
+  });
+
+  // Before: any https host, and http to localhost without asking.
+  it("sends only to allowed hosts: Teams Workflows, Logic Apps and Power Automate by default, others when listed", () => {
+    const outbox = new MemoryAlertOutbox();
+    const make = (webhookUrl: string, env: Record<string, string> = {}) => () => createNotifier({ policy: teamsPolicy({}, { teams: [{ webhookUrl, minSeverity: "high" }] }), env, outbox });
+    expect(make("https://prod-27.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?sig=x")).not.toThrow();
+    expect(make("https://default1234.09.environment.api.powerplatform.com:443/powerautomate/automations/direct/workflows/abc/triggers/manual/paths/invoke?sig=x")).not.toThrow();
+    expect(make("https://attacker.example/hook/secret")).toThrow(
+      /^notify\.teams\[0\]\.webhookUrl: host attacker\.example is not allowed \(NSPG_WEBHOOK_ALLOWED_HOSTS: \*\.logic\.azure\.com, \*\.environment\.api\.powerplatform\.com\)$/,
+    );
+    // A look-alike is not a subdomain.
+    expect(make("https://evil-logic.azure.com.attacker.example/x")).toThrow(/is not allowed/);
+    expect(make("https://notlogic.azure.com/x")).toThrow(/is not allowed/);
+    // The local receivers of tests and the demo only when listed: no blanket loopback bypass.
+    expect(make("http://127.0.0.1:7071/hook")).toThrow(/host 127\.0\.0\.1 is not allowed/);
+    expect(make("https://contoso.webhook.office.com/webhookb2/secret", { NSPG_WEBHOOK_ALLOWED_HOSTS: "*.webhook.office.com" })).not.toThrow();
+    expect(make("https://prod-27.westus.logic.azure.com/x", { NSPG_WEBHOOK_ALLOWED_HOSTS: "*.webhook.office.com" })).toThrow(/is not allowed/);
+    expect(make("https://a.example/x", { NSPG_WEBHOOK_ALLOWED_HOSTS: "*" })).toThrow('app setting NSPG_WEBHOOK_ALLOWED_HOSTS: "*": expected a host or *.domain');
   });
 
   it("without channels, alerts are logged and marked applied", async () => {

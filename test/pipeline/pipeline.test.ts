@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { MemoryStateStore } from "../../src/state/memoryStateStore.js";
+import { MAX_DIRTY_CHANGES } from "../../src/state/stateStore.js";
 import type { ArmResource } from "../../src/model/resource.js";
 import { parsePolicy } from "../../src/policy/policy.js";
 import { RULE_IDS } from "../../src/rules/catalog/index.js";
@@ -158,6 +160,37 @@ describe("event pipeline over the emulator", () => {
     expect(marker.value).toBeUndefined();
     // The 50 distinct rules were each read once, not 500 times.
     expect(h.emulator.operations.filter((o) => o.method === "GET" && /\/accessRules\/burst-/.test(o.path))).toHaveLength(50);
+  });
+
+  // Before: each event appended to the marker and rewrote it whole: n events, O(n²) bytes.
+  it("a burst over more resources than a marker records overflows to one full re-read, writing no more markers", async () => {
+    const e = estate();
+    const store = new MemoryStateStore();
+    let markerWrites = 0;
+    let largest = 0;
+    const putDirty = store.putDirty.bind(store);
+    store.putDirty = async (marker, etag) => {
+      markerWrites++;
+      largest = Math.max(largest, marker.changes.length);
+      return putDirty(marker, etag);
+    };
+    const h = await startPipeline(e.resources, { store, debounceMs: 5000, clock: () => 0 });
+    await h.pipeline.reconcile();
+    const distinct = MAX_DIRTY_CHANGES * 2;
+    for (let i = 0; i < 1_000; i++) {
+      h.emulator.put(accessRule(e.prof, `wave-${i % distinct}`, { direction: "Inbound", addressPrefixes: [`198.51.100.${i % 250}/32`] }), ALICE);
+    }
+    await h.events.drain();
+    expect(largest).toBe(MAX_DIRTY_CHANGES);
+    expect(markerWrites).toBeLessThanOrEqual(MAX_DIRTY_CHANGES + 1);
+    expect((await store.getDirty(e.nsp.id)).value).toMatchObject({ overflow: true, queued: true });
+    const due = h.queue.take(true);
+    expect(due).toHaveLength(1);
+    await h.pipeline.evaluateMessage(due[0]);
+    // The full re-read saw every rule of the burst.
+    const cache = await store.getPerimeterCache(e.nsp.id);
+    expect(cache.value!.resources.filter((r) => /\/accessRules\/wave-/.test(r.id))).toHaveLength(distinct);
+    expect((await store.getDirty(e.nsp.id)).value).toBeUndefined();
   });
 
   it("parks malformed events and evaluation messages with their reason", async () => {

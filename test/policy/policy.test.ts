@@ -95,10 +95,36 @@ exemptions:
     expect(findExemption(p, "storage-nfs", st1, after)).toBeDefined();
     expect(findExemption(p, "storage-nfs", `${st1}0`, after)).toBeUndefined();
   });
-  it("reads the exemption tags case-insensitively", () => {
-    expect(tagExemption({ "NSP-Guardrail-Exempt": "storage-nfs, storage-sftp", "nsp-guardrail-exempt-reason": "lab" }, "storage-sftp")).toBe("lab");
-    expect(tagExemption({ "nsp-guardrail-exempt": "storage-nfs" }, "storage-sftp")).toBeUndefined();
-    expect(tagExemption({ "nsp-guardrail-exempt": "storage-nfs" }, "storage-nfs")).toBe("resource tag nsp-guardrail-exempt");
-    expect(tagExemption(null, "storage-nfs")).toBeUndefined();
+  it("reads the exemption tags case-insensitively, for the rules the policy allows", () => {
+    const allow = parse("tagExemptions: { allow: [storage-nfs, storage-sftp] }");
+    expect(tagExemption({ "NSP-Guardrail-Exempt": "storage-nfs, storage-sftp", "nsp-guardrail-exempt-reason": "lab" }, "storage-sftp", allow)).toBe("lab");
+    expect(tagExemption({ "nsp-guardrail-exempt": "storage-nfs", "nsp-guardrail-exempt-reason": "lab" }, "storage-sftp", allow)).toBeUndefined();
+    expect(tagExemption(null, "storage-nfs", allow)).toBeUndefined();
+    const noReason = parse("tagExemptions: { allow: [storage-nfs], requireReason: false }");
+    expect(tagExemption({ "nsp-guardrail-exempt": "storage-nfs" }, "storage-nfs", noReason)).toBe("resource tag nsp-guardrail-exempt");
+  });
+});
+
+describe("tag exemptions are governed by the policy", () => {
+  const everything = { "nsp-guardrail-exempt": "*", "nsp-guardrail-exempt-reason": "trust me, this is fine" };
+  it("are off by default: a tag exempts nothing unless tagExemptions.allow lists the rule", () => {
+    expect(DEFAULT_POLICY.tagExemptions).toEqual({ allow: [], requireReason: true });
+    expect(tagExemption({ "nsp-guardrail-exempt": "storage-nfs", "nsp-guardrail-exempt-reason": "HPC scratch" }, "storage-nfs", DEFAULT_POLICY)).toBeUndefined();
+  });
+  it("never honour a * tag, even for allowed rules", () => {
+    const allow = parse("tagExemptions: { allow: [storage-nfs] }");
+    expect(tagExemption(everything, "storage-nfs", allow)).toBeUndefined();
+    expect(tagExemption(everything, "storage-sftp", allow)).toBeUndefined();
+  });
+  it("require a reason tag unless the policy says otherwise", () => {
+    const allow = parse("tagExemptions: { allow: [storage-nfs] }");
+    expect(tagExemption({ "nsp-guardrail-exempt": "storage-nfs" }, "storage-nfs", allow)).toBeUndefined();
+    expect(tagExemption({ "nsp-guardrail-exempt": "storage-nfs", "nsp-guardrail-exempt-reason": "  " }, "storage-nfs", allow)).toBeUndefined();
+  });
+  it("refuse * and unknown rule ids in the policy, naming the field", () => {
+    expect(() => parse("tagExemptions: { allow: ['*'] }")).toThrow('policy.yaml: tagExemptions.allow[0]: "*" is not allowed');
+    expect(() => parse("tagExemptions: { allow: [storage-nfz] }")).toThrow('policy.yaml: tagExemptions.allow[0]: unknown rule id "storage-nfz"');
+    expect(() => parse("tagExemptions: { allow: [storage-nfs], reason: x }")).toThrow("policy.yaml: tagExemptions.reason: unknown key");
+    expect(() => parse("tagExemptions: { requireReason: maybe }")).toThrow("policy.yaml: tagExemptions.requireReason: expected true|false");
   });
 });

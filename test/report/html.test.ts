@@ -3,8 +3,9 @@ import { Window } from "happy-dom";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadSnapshotFile } from "../../src/inventory/snapshot.js";
 import { Estate, type EstateReader } from "../../src/model/estate.js";
-import { ALL_RULES } from "../../src/rules/catalog/index.js";
+import { ALL_RULES, RULE_IDS } from "../../src/rules/catalog/index.js";
 import { evaluateEstate } from "../../src/rules/engine.js";
+import { parsePolicy } from "../../src/policy/policy.js";
 import { SEVERITIES, type Finding } from "../../src/rules/types.js";
 import { escapeHtml, formatHtml, truncate } from "../../src/report/html.js";
 import { buildScanReport, type ScanReport } from "../../src/report/scanReport.js";
@@ -33,7 +34,9 @@ let html: string;
 
 beforeAll(async () => {
   estate = await loadSnapshotFile(join(ROOT, "test", "fixtures", "estates", "contoso.json"));
-  report = buildScanReport(evaluateEstate(estate, { now: NOW }), { snapshot: "contoso.json" }, NOW);
+  // The sandbox account's tag may exempt it from storage-sftp: the report shows an exempted finding.
+  const policy = parsePolicy("tagExemptions: { allow: [storage-sftp] }", "policy.yaml", RULE_IDS);
+  report = buildScanReport(evaluateEstate(estate, { now: NOW, policy }), { snapshot: "contoso.json" }, NOW);
   html = formatHtml(report, estate, RULES);
 });
 
@@ -113,12 +116,13 @@ describe("HTML report", () => {
     const sev = (name: string) => memberNode(doc, name).getAttribute("data-severity");
     expect(sev("sthpcscratch")).toBe("critical");
     expect(sev("stwebassets")).toBe("none");
-    expect(sev("stsandbox")).toBe("exempted");
+    // Its storage-sftp finding is exempted by tag; the tag-exemption notice about it is not.
+    expect(sev("stsandbox")).toBe("info");
     expect(sev("staibatch")).toBe("high");
     const fill = (name: string) => memberNode(doc, name).querySelector("rect")?.getAttribute("fill");
     expect(fill("sthpcscratch")).toBe("#8b0000");
     expect(fill("stwebassets")).toBe("#2e7d32");
-    expect(fill("stsandbox")).toBe("#9e9e9e");
+    expect(fill("stsandbox")).toBe("#64b5f6");
     // Every member's data-severity agrees with the report.
     for (const g of doc.querySelectorAll("g.member")) {
       const id = g.getAttribute("data-member")!.toLowerCase();

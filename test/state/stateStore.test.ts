@@ -409,12 +409,12 @@ function describeStateStore(name: string, factory: StoreFactory): void {
     describe("processed events", () => {
       it("tells whether an id is recorded without recording it", async () => {
         const { store, clock } = await setUp();
-        expect(await store.isEventProcessed("event-9")).toBe(false);
-        expect(await store.isEventProcessed("event-9")).toBe(false); // asking records nothing
+        expect(await store.isEventProcessed("event-9", 60_000)).toBe(false);
+        expect(await store.isEventProcessed("event-9", 60_000)).toBe(false); // asking records nothing
         expect(await store.markEventProcessed("event-9", 60_000)).toBe(true);
-        expect(await store.isEventProcessed("event-9")).toBe(true);
+        expect(await store.isEventProcessed("event-9", 60_000)).toBe(true);
         clock.advance(60_000);
-        expect(await store.isEventProcessed("event-9")).toBe(false);
+        expect(await store.isEventProcessed("event-9", 60_000)).toBe(false);
       });
 
       it("is true the first time and false for a duplicate", async () => {
@@ -443,6 +443,34 @@ function describeStateStore(name: string, factory: StoreFactory): void {
         expect(await store.markEventProcessed("event-1", 60_000)).toBe(true);
         clock.advance(30_000);
         expect(await store.markEventProcessed("event-1", 60_000)).toBe(false);
+      });
+
+      it("finds a duplicate recorded the day before, within its time to live", async () => {
+        const { store, clock } = await setUp();
+        clock.advance(11 * 3_600_000 + 59 * 60_000); // 23:59 UTC
+        expect(await store.markEventProcessed("event-1", 3_600_000)).toBe(true);
+        clock.advance(2 * 60_000); // 00:01 the next day
+        expect(await store.markEventProcessed("event-1", 3_600_000)).toBe(false);
+        expect(await store.eventDays()).toEqual(["20260301"]);
+        clock.advance(3_600_000);
+        expect(await store.markEventProcessed("event-1", 3_600_000)).toBe(true);
+      });
+
+      // Before: one row per event id ever seen, purged 100 at a time by scanning the whole table.
+      it("keeps the ids of the last ttl + 1 days at most, dropping a day whole", async () => {
+        const { store, clock } = await setUp();
+        const day = 86_400_000;
+        for (let d = 0; d < 6; d++) {
+          for (let i = 0; i < 3; i++) expect(await store.markEventProcessed(`d${d}-e${i}`, day)).toBe(true);
+          clock.advance(day);
+        }
+        await store.markEventProcessed("last", day);
+        await store.purgeExpiredEvents();
+        const days = await store.eventDays();
+        expect(days.length).toBeLessThanOrEqual(3);
+        expect(days[days.length - 1]).toBe("20260307");
+        // The ids within the time to live are still known.
+        expect(await store.markEventProcessed("last", day)).toBe(false);
       });
 
       it("lets exactly one of several concurrent deliveries through, also once expired", async () => {

@@ -8,7 +8,7 @@ import { TableClient, TableServiceClient } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/identity";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resourceKey } from "../../src/state/keys.js";
+import { eventDay, resourceKey } from "../../src/state/keys.js";
 import { ConcurrencyError, type StoredFinding } from "../../src/state/stateStore.js";
 import { TableStateStore, type TableStateStoreOptions } from "../../src/state/tableStateStore.js";
 import { startAzurite, type AzuriteInstance } from "../helpers/azurite.js";
@@ -97,7 +97,9 @@ describe("construction and init", () => {
     const tables: string[] = [];
     const service = TableServiceClient.fromConnectionString(azurite.connectionString, { allowInsecureConnection: true });
     for await (const table of service.listTables()) if (table.name?.startsWith(prefix)) tables.push(table.name);
-    expect(tables.sort()).toEqual(Object.values(stores[0]!.tableNames).sort());
+    // The event tables are per day, created by the day's first event.
+    const { events: _daily, ...fixed } = stores[0]!.tableNames;
+    expect(tables.sort()).toEqual(Object.values(fixed).sort());
     const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(stores[0]!.containerName);
     expect(await container.exists()).toBe(true);
   });
@@ -163,35 +165,36 @@ describe("several instances on one account", () => {
 });
 
 describe("expired event ids", () => {
-  async function countEventRows(store: TableStateStore): Promise<number> {
-    const table = TableClient.fromConnectionString(azurite.connectionString, store.tableNames.events, { allowInsecureConnection: true });
-    let count = 0;
-    for await (const _ of table.listEntities()) count++;
-    return count;
+  async function eventTables(store: TableStateStore): Promise<string[]> {
+    const service = TableServiceClient.fromConnectionString(azurite.connectionString, { allowInsecureConnection: true });
+    const names: string[] = [];
+    for await (const table of service.listTables()) if (table.name?.startsWith(store.tableNames.events)) names.push(table.name);
+    return names.sort();
   }
 
-  it("are purged on request, and only those", async () => {
-    let now = Date.parse("2026-03-01T00:00:00.000Z");
+  it("live in one table per day, and a purge deletes whole tables, not rows", async () => {
+    let now = Date.parse("2026-03-01T10:00:00.000Z");
     const store = await newStore({ clock: () => now, eventPurgeIntervalMs: 0 });
-    for (const id of ["a", "b", "c"]) await store.markEventProcessed(id, 1_000);
+    for (const id of ["a", "b", "c"]) await store.markEventProcessed(id, 3_600_000);
+    now += 86_400_000;
     await store.markEventProcessed("kept", 3_600_000);
-    now += 2_000;
-    expect(await store.purgeExpiredEvents()).toBe(3);
-    expect(await countEventRows(store)).toBe(1);
+    expect(await eventTables(store)).toEqual([`${store.tableNames.events}20260301`, `${store.tableNames.events}20260302`]);
+    expect(await store.purgeExpiredEvents()).toBe(1);
+    expect(await eventTables(store)).toEqual([`${store.tableNames.events}20260302`]);
     expect(await store.markEventProcessed("kept", 3_600_000)).toBe(false);
-    expect(await store.markEventProcessed("a", 1_000)).toBe(true);
+    expect(await store.markEventProcessed("a", 3_600_000)).toBe(true);
   });
 
   it("are purged by an instance marking events, at most once per interval", async () => {
-    let now = Date.parse("2026-03-01T00:00:00.000Z");
-    const store = await newStore({ clock: () => now, eventPurgeIntervalMs: 60_000 });
+    let now = Date.parse("2026-03-01T23:00:00.000Z");
+    const store = await newStore({ clock: () => now, eventPurgeIntervalMs: 3 * 3_600_000 });
     for (const id of ["a", "b", "c"]) await store.markEventProcessed(id, 1_000);
-    now += 30_000;
+    now += 2 * 3_600_000; // the next day: the first day has expired, but the interval has not passed
     await store.markEventProcessed("d", 1_000);
-    expect(await countEventRows(store)).toBe(4); // expired, but the interval has not passed
-    now += 31_000;
+    expect(await store.eventDays()).toEqual(["20260301", "20260302"]);
+    now += 2 * 3_600_000;
     await store.markEventProcessed("e", 1_000);
-    expect(await countEventRows(store)).toBe(1); // a-d purged, e just recorded
+    expect(await store.eventDays()).toEqual(["20260302"]);
   });
 });
 
@@ -247,10 +250,13 @@ describe("a write that landed but whose response was lost", () => {
   });
 
   it("still counts as the first delivery of an event", async () => {
-    const proxy = await startLossyProxy(azurite.tableEndpoint, (r) => r.method === "POST" && /Events(\?|$)/.test(r.url ?? ""));
+    // The entity insert into the day's event table (`…Events20260301`), not the table's creation.
+    const proxy = await startLossyProxy(azurite.tableEndpoint, (r) => r.method === "POST" && /Events\d{8}(\?|$)/.test(r.url ?? ""));
     try {
       const connectionString = azurite.connectionString.replace(`TableEndpoint=${azurite.tableEndpoint}`, `TableEndpoint=${proxy.url}`);
       const store = await newStore({ retry: fastRetry }, connectionString);
+      // The day's table exists already, so the request whose answer is lost is the insert itself.
+      await TableClient.fromConnectionString(azurite.connectionString, `${store.tableNames.events}${eventDay(Date.now())}`, { allowInsecureConnection: true }).createTable();
       expect(await store.markEventProcessed("event-1", 60_000)).toBe(true);
       expect(proxy.dropped()).toBe(1);
       expect(await store.markEventProcessed("event-1", 60_000)).toBe(false);
