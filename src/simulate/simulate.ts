@@ -242,7 +242,7 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
   const writer = new SdkArmWriter({ ...connection, credential: emulator.credential(GUARDRAIL_IDENTITY), pollIntervalMs: 1, retryOptions });
   // Channels are resolved as in production, but their senders only record: nothing leaves the process.
   const channelEnv = Object.fromEntries(
-    [...policy.notify.teams.map((t) => /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(t.webhookUrl.trim())?.[1])].filter((n): n is string => !!n).map((n) => [n, "https://simulated.invalid/webhook"]),
+    [...policy.notify.teams.map((t) => /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(t.webhookUrl.trim())?.[1])].filter((n): n is string => !!n).map((n) => [n, "https://simulated.logic.azure.com/workflows/never-called"]),
   );
   // The state the guardrail's first reconcile leaves: every run starts from it.
   const baselineClock = Date.now();
