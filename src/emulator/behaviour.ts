@@ -25,6 +25,8 @@ export interface ActionAnswer {
   status: 200 | 202 | 204;
   /** 202: a `Location` to poll (final-state-via: location). */
   location?: boolean;
+  /** The 200 answer's body (default `{}`). */
+  body?: (target: { id: string }) => unknown;
   spec: string;
 }
 
@@ -42,6 +44,8 @@ export interface TypeBehaviour {
   actions?: Readonly<Record<string, ActionAnswer>>;
   /** Lists of this type take `$top` in [1, topMax] and page with `$skipToken`. */
   topMax?: number;
+  /** false: the spec's properties have no `provisioningState`, so ARM's answers carry none. */
+  provisioningState?: false;
 }
 
 const NSP_LIST = { topMax: 20 } as const;
@@ -63,7 +67,8 @@ const NSP_LIST = { topMax: 20 } as const;
  */
 export const BEHAVIOUR: readonly TypeBehaviour[] = [
   { type: T.perimeter, spec: NSP_SPEC, delete: { status: 202, via: "azure-async-operation" }, deleteParameters: ["forceDeletion"], ...NSP_LIST },
-  { type: T.profile, spec: NSP_SPEC, ...NSP_LIST },
+  // `NspProfileProperties`: accessRulesVersion and diagnosticSettingsVersion only, no provisioningState.
+  { type: T.profile, spec: NSP_SPEC, provisioningState: false, ...NSP_LIST },
   { type: T.accessRule, spec: NSP_SPEC, actions: { reconcile: { status: 200, spec: NSP_SPEC } }, ...NSP_LIST },
   {
     type: T.association,
@@ -78,6 +83,28 @@ export const BEHAVIOUR: readonly TypeBehaviour[] = [
   { type: "microsoft.network/networksecurityperimeters/links", spec: NSP_SPEC, delete: { status: 202, via: "location" }, ...NSP_LIST },
   { type: "microsoft.network/networksecurityperimeters/linkreferences", spec: NSP_SPEC, delete: { status: 202, via: "location" }, ...NSP_LIST },
   { type: "microsoft.network/networksecurityperimeters/loggingconfigurations", spec: NSP_SPEC },
+  // `FileShareProperties` declare no provisioningState (oav rejects one in FileShares_Create's answer).
+  { type: T.fileShare, spec: STORAGE_SPEC, provisioningState: false },
+  // `StorageAccounts_ListKeys`: synchronous 200 with `StorageAccountListKeysResult` (`keys`: keyName,
+  // value, permissions, creationTime). The values are made up: nothing in the emulator accepts them.
+  {
+    type: T.storageAccount,
+    spec: STORAGE_SPEC,
+    actions: {
+      listkeys: {
+        status: 200,
+        spec: STORAGE_SPEC,
+        body: () => ({
+          keys: ["key1", "key2"].map((keyName) => ({
+            keyName,
+            value: Buffer.from(`emulated-${keyName}`).toString("base64"),
+            permissions: "Full",
+            creationTime: "2026-01-01T00:00:00.0000000Z",
+          })),
+        }),
+      },
+    },
+  },
   // `NetworkSecurityPerimeterConfigurations_Reconcile`: long-running, 202 with Location + Retry-After, final-state-via location.
   { type: T.storageNspConfiguration, spec: STORAGE_SPEC, actions: { reconcile: { status: 202, location: true, spec: STORAGE_SPEC } } },
   // `NetworkSecurityPerimeterConfigurations_ReconcileConfiguration`: synchronous 204.
@@ -86,6 +113,11 @@ export const BEHAVIOUR: readonly TypeBehaviour[] = [
 
 const byType = new Map(BEHAVIOUR.map((b) => [b.type, b]));
 const etags = new Map(ETAG_SUPPORT.map((row) => [row.type, row.etag]));
+
+/** Whether ARM's answers for `type` carry `properties.provisioningState` (UNCONFIRMED outside the table: yes). */
+export function carriesProvisioningState(type: string): boolean {
+  return behaviourOf(type)?.provisioningState !== false;
+}
 
 export function behaviourOf(type: string): TypeBehaviour | undefined {
   return byType.get(type.toLowerCase());

@@ -24,7 +24,7 @@ import { NSP_CONFIGURATIONS, nspConfigurationsFor } from "./nspConfigurations.js
 import { newEtag, ResourceStore, type StoredResource } from "./store.js";
 import { callerOf, TokenIssuer, type Caller, type TokenClaims } from "./tokens.js";
 import { allows, defaultRoleActions, linkedActionsFor, type LinkedAction } from "./authorization.js";
-import { actionAnswer, behaviourOf, emulatesEtag, NSP_OPERATION_STATUS_READ, NSP_OPERATION_STATUSES, type LongRunning } from "./behaviour.js";
+import { actionAnswer, behaviourOf, carriesProvisioningState, emulatesEtag, NSP_OPERATION_STATUS_READ, NSP_OPERATION_STATUSES, type LongRunning } from "./behaviour.js";
 import { TrafficRecorder } from "./traffic.js";
 
 export interface OperationLogEntry {
@@ -115,6 +115,11 @@ interface Bucket {
 }
 
 type Json = Record<string, unknown>;
+
+function withoutProvisioningState(properties: Json): Json {
+  const { provisioningState: _none, ...rest } = properties;
+  return rest;
+}
 
 function typeSegments(parsed: ParsedArmId): string {
   return parsed.type;
@@ -447,7 +452,7 @@ export class ArmEmulator {
         return { status: 202, headers: { location: this.operationResultUrl(target, opId, apiVersion), "retry-after": "0" } };
       }
       // The NSP reconcile actions answer 200 with an empty object (`schema: {}`); Key Vault's 204 has no body.
-      return answer.status === 200 ? { status: 200, body: {} } : { status: 204 };
+      return answer.status === 200 ? { status: 200, body: answer.body ? answer.body(target) : {} } : { status: 204 };
     }
 
     if (!parsed) return this.list(method, path, segments, url, entry, claims);
@@ -638,7 +643,9 @@ export class ArmEmulator {
       id: parsed.id,
       name: parsed.name,
       type: current?.type ?? parsed.type,
-      properties: { ...((rest.properties as Json | undefined) ?? {}), provisioningState },
+      properties: carriesProvisioningState(parsed.type)
+        ? { ...((rest.properties as Json | undefined) ?? {}), provisioningState }
+        : withoutProvisioningState((rest.properties as Json | undefined) ?? {}),
       systemData: {
         createdAt: current?.systemData?.createdAt ?? now,
         createdBy: current?.systemData?.createdBy ?? by,

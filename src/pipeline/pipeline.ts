@@ -74,9 +74,19 @@ async function withRetry<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** The changes with one more: a resource changed again replaces its earlier entry (the latest write is what is re-read). */
+/**
+ * The changes with `change` recorded: it replaces an earlier change of the same resource by the same
+ * caller (a burst stays linear), while changes by other callers stay, since the planner matches the
+ * author systemData names against them whatever order the events arrived in.
+ */
 function withChange(changes: DirtyMarker["changes"], change: DirtyMarker["changes"][number]): DirtyMarker["changes"] {
   const key = idKey(change.resourceId);
-  return [...changes.filter((c) => idKey(c.resourceId) !== key), change];
+  const who = callerKey(change.caller);
+  return [...changes.filter((c) => idKey(c.resourceId) !== key || callerKey(c.caller) !== who), change];
+}
+
+function callerKey(caller: DirtyMarker["changes"][number]["caller"]): string {
+  return `${caller?.objectId ?? ""}|${caller?.appId ?? ""}|${caller?.name ?? ""}`.toLowerCase();
 }
 
 export class GuardrailPipeline {

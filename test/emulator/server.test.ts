@@ -13,7 +13,7 @@ const prof = profile(nsp, "p1");
 const rule = accessRule(prof, "r1", { direction: "Inbound", addressPrefixes: ["203.0.113.0/24"] });
 const accounts = Array.from({ length: 5 }, (_, i) => storageAccount(`st${i}`));
 const assocs = accounts.map((a, i) => association(nsp, `a${i}`, a.id, { profile: prof, accessMode: i === 0 ? "Learning" : "Enforced" }));
-const seed = [nsp, prof, rule, ...accounts, ...assocs, fileShare(accounts[0]!, "s1", "NFS"), nspConfiguration(accounts[1]!, nsp, "a1", [{ issueType: "MissingIdentityConfiguration", severity: "Warning" }])];
+const seed = [nsp, prof, rule, ...accounts, ...assocs, fileShare(accounts[0]!, "scratch", "NFS"), nspConfiguration(accounts[1]!, nsp, "a1", [{ issueType: "MissingIdentityConfiguration", severity: "Warning" }])];
 
 const NET = "2026-01-01";
 const STORAGE = "2026-09-01";
@@ -91,7 +91,7 @@ describe("ARM emulator over HTTPS", async () => {
     // No NSP type has `etag` in networkSecurityPerimeter.json; a file share (AzureEntityResource) has.
     expect(got.headers.etag).toBeUndefined();
     expect(got.body).not.toHaveProperty("etag");
-    const share = await call(emulator, "GET", `${accounts[0]!.id}/fileServices/default/shares/s1?api-version=${STORAGE}`);
+    const share = await call(emulator, "GET", `${accounts[0]!.id}/fileServices/default/shares/scratch?api-version=${STORAGE}`);
     expect(share.headers.etag).toBe(share.body.etag);
     const missing = await call(emulator, "GET", `${nsp.id}x?api-version=${NET}`);
     expect(missing.status).toBe(404);
@@ -118,7 +118,7 @@ describe("ARM emulator over HTTPS", async () => {
 
   it("enforces If-Match (412 on a stale ETag) and If-None-Match only for types with ETags; NSP types ignore them", async () => {
     const owner = emulator.token({ objectId: "0000000e-0000-0000-0000-00000000000e", name: "owner@contoso.example", role: OWNER_ACTIONS });
-    const shareId = `${accounts[0]!.id}/fileServices/default/shares/s1`;
+    const shareId = `${accounts[0]!.id}/fileServices/default/shares/scratch`;
     const current = await call(emulator, "GET", `${shareId}?api-version=${STORAGE}`);
     const shareBody = { properties: { enabledProtocols: "NFS", shareQuota: 200 } };
     const stale = await call(emulator, "PUT", `${shareId}?api-version=${STORAGE}`, { token: owner, body: shareBody, headers: { "if-match": 'W/"stale"' } });
@@ -296,7 +296,7 @@ describe("per-type behaviour from Azure's REST specs (src/emulator/behaviour.ts)
     expect(assoc.body).toEqual({});
     const rules = await call(emulator, "POST", `${rule.id}/reconcile?api-version=${NET}`, { token: owner(), body: {} });
     expect(rules.status).toBe(200);
-    const config = `${accounts[1]!.id}/networkSecurityPerimeterConfigurations/guid-nsp1.a1`;
+    const config = `${accounts[1]!.id}/networkSecurityPerimeterConfigurations/${perimeterGuidOf("nsp1")}.a1`;
     const storage = await call(emulator, "POST", `${config}/reconcile?api-version=${STORAGE}`, { token: owner() });
     expect(storage.status).toBe(202);
     expect(storage.headers.location).toMatch(/\/providers\/Microsoft\.Storage\/locations\/[^/]+\/operationResults\//);

@@ -40,7 +40,7 @@ describe("pipeline → notifier → Teams", () => {
     const store = new MemoryStateStore();
     let schedule = (_port: string, _method: string): "before" | "after" | undefined => undefined;
     const outbox = withFaults<AlertOutbox>(new MemoryAlertOutbox(), "outbox", (p, m) => schedule(p, m));
-    const local = createNotifier({ policy, env: { TEAMS_WEBHOOK_URL: teams.url }, outbox, stateStore: store });
+    const local = createNotifier({ policy, env: { TEAMS_WEBHOOK_URL: teams.url, NSPG_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1" }, outbox, stateStore: store });
     const queued: EvaluationMessage[] = [];
     const h = await startPipeline([nsp, prof, account, assoc], {
       policy,
