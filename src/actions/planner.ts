@@ -10,6 +10,8 @@ import type { Policy } from "../policy/policy.js";
 import type { Action, DecidedFinding } from "../pipeline/decisions.js";
 import type { DirtyMarker } from "../state/stateStore.js";
 import { authorOf, namedAmong, type ChangeAuthor } from "./safety.js";
+import { ALL_RULES } from "../rules/catalog/index.js";
+import type { RevertFixer } from "../rules/types.js";
 
 export interface RevertPlan {
   action: Action;
@@ -81,6 +83,13 @@ export function planActions(findings: readonly DecidedFinding[], ctx: PlanContex
   return plans;
 }
 
+const FIXERS = new Map(ALL_RULES.flatMap((r) => (r.meta.revert ? [[r.meta.id, r.meta.revert] as const] : [])));
+
+/** The rule's own revert fixer (its metadata), if it has one. */
+function fixerOf(ruleId: string): RevertFixer | undefined {
+  return FIXERS.get(ruleId);
+}
+
 function planRevert(f: DecidedFinding, ctx: PlanContext): RevertPlan {
   const skip = (operation: Action["operation"], reason: string, extra: Partial<RevertPlan> = {}): RevertPlan => ({
     action: { type: "revert", ruleId: f.ruleId, resourceId: f.resourceId, operation, status: "skipped", reason },
@@ -91,7 +100,7 @@ function planRevert(f: DecidedFinding, ctx: PlanContext): RevertPlan {
   let target: string | undefined;
   if (f.associationId && changed.has(idKey(f.associationId))) target = f.associationId;
   else if (changed.has(idKey(f.resourceId)) && isType(f.resourceId, T.accessRule)) target = f.resourceId;
-  else if (f.ruleId === "storage-enforcement-downgrade" && f.associationId) target = f.associationId;
+  else if (fixerOf(f.ruleId)?.target === "association" && f.associationId) target = f.associationId;
   if (!target) {
     const cause = ctx.changes.map((c) => c.resourceId.split("/").pop()).join(", ") || "no recorded change";
     return skip("none", `revert not applicable: the finding was not caused by a change to a perimeter resource (changed: ${cause})`);
@@ -123,10 +132,8 @@ function planRevert(f: DecidedFinding, ctx: PlanContext): RevertPlan {
     return skip("none", `no last known good body of ${target.split("/").pop()} to restore: it was not good before this change either`);
   }
   const operation: Action["operation"] = before ? "restore" : "delete";
-  let body = before;
-  if (f.ruleId === "storage-enforcement-downgrade" && before) {
-    body = { ...before, properties: { ...(before.properties ?? {}), accessMode: "Enforced" } };
-  }
+  const patch = fixerOf(f.ruleId)?.patch;
+  const body = before && patch ? { ...before, properties: { ...(before.properties ?? {}), ...patch } } : before;
   const what = operation === "restore" ? `restore ${target.split("/").pop()} to its last known good body` : `delete ${target.split("/").pop()}, which did not exist before`;
   return {
     action: {

@@ -26,6 +26,7 @@ export function renderRules(format: RulesFormat): string {
             remediation: m.remediation,
             reads: m.reads,
             needsPreviousState: m.needsPreviousState === true,
+            ...(m.revert ? { revert: m.revert } : {}),
           })),
         },
         null,

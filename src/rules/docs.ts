@@ -28,6 +28,13 @@ export function renderRuleDoc(meta: RuleMeta): string {
     "",
     meta.remediation,
     "",
+    "## What `revert` does",
+    "",
+    meta.revert
+      ? `With policy action \`revert\`, the guardrail ${meta.revert.describe}.`
+      : "With policy action `revert`, when the finding was caused by a change to an association or an access rule, the guardrail writes that resource back to its last known good body (or deletes it when it is new). Only associations and access rules are ever written; any other cause is alerted.",
+    "Every revert is compare-then-write, vetted by the rules first, recorded in the ledger and undoable (`nsp-guardrail undo`).",
+    "",
     "## What it reads",
     "",
     ...meta.reads.map((t) => `- \`${t}\``),

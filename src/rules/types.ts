@@ -66,6 +66,21 @@ export interface RuleMeta {
   readonly reads: readonly string[];
   /** Raised only with the previous state at hand (event pipeline, replay), never by a plain scan. */
   readonly needsPreviousState?: boolean;
+  /**
+   * How policy action `revert` fixes this rule's findings beyond the default (restore the changed
+   * association or access rule to its last known good body, or delete it when it is new), as a
+   * fixer does in a linter. Absent: the default.
+   */
+  readonly revert?: RevertFixer;
+}
+
+export interface RevertFixer {
+  /** The finding's association is the target even when this batch of changes did not touch it. */
+  readonly target: "association";
+  /** Properties set on the last known good body before it is written back. */
+  readonly patch?: Readonly<Record<string, unknown>>;
+  /** What the revert writes, in one sentence (rule pages, `rules explain`). */
+  readonly describe: string;
 }
 
 /** Options the policy gives the rules; everything else about policy is applied by the engine. */

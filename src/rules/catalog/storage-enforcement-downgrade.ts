@@ -24,6 +24,11 @@ export default defineRule({
       "Confirm who changed the association and why (the activity log names the caller). If the change was not intended, set the association's `accessMode` back to `Enforced` (policy action `revert` does this automatically); if a workload broke under enforcement, add the access rule it needs instead of downgrading the mode.",
     reads: [T.association, T.storageAccount],
     needsPreviousState: true,
+    revert: {
+      target: "association",
+      patch: { accessMode: "Enforced" },
+      describe: "writes the association's last known good body back with `accessMode: Enforced`, whatever else changed in the batch",
+    },
   },
   check(association, _view, ctx) {
     // Without the previous state (a plain scan) a downgrade cannot be told from an account never enforced.
