@@ -2,12 +2,11 @@
  * `npm run send-event` (dist/scripts/send-event.js) sends the documented example files
  * (../shared/docs/examples/eventgrid-*.json) as they are: the shape its usage points at.
  */
-import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROOT } from "../helpers/cli.js";
+import { ROOT, runScript } from "../helpers/cli.js";
 import { EXAMPLES, readSharedJson, sharedFile } from "./shared.js";
 
 const SCRIPT = join(ROOT, "dist", "scripts", "send-event.js");
@@ -15,16 +14,8 @@ let host: Server;
 let hostUrl: string;
 const received: Array<{ headers: Record<string, unknown>; body: string }> = [];
 
-function sendEvent(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
+function sendEvent(args: string[]) {
+  return runScript(SCRIPT, args);
 }
 
 beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { EventGridDeserializer, isSystemEvent } from "@azure/eventgrid";
 import { afterEach, describe, expect, it } from "vitest";
+import { seededRandom } from "../../src/simulate/schedule.js";
 import { generateServerCertificate } from "../../src/emulator/certificate.js";
 import type { ResourceChange } from "../../src/emulator/changes.js";
 import {
@@ -47,17 +48,6 @@ function change(overrides: Partial<ResourceChange> = {}): ResourceChange {
   };
 }
 
-/** Deterministic random numbers (mulberry32) for the fault tests. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const keys = (o: unknown) => Object.keys(o as object).sort();
 
@@ -423,8 +413,8 @@ describe("fault injection", () => {
   }
 
   it("drops events deterministically with a seeded random", async () => {
-    const a = await run({ dropRate: 0.3, random: seeded(7) });
-    const b = await run({ dropRate: 0.3, random: seeded(7) });
+    const a = await run({ dropRate: 0.3, random: seededRandom(7) });
+    const b = await run({ dropRate: 0.3, random: seededRandom(7) });
     expect(a.received).toEqual(b.received);
     expect(a.received.length).toBeGreaterThan(0);
     expect(a.received.length).toBeLessThan(20);
@@ -433,10 +423,10 @@ describe("fault injection", () => {
   });
 
   it("duplicates events with the same id", async () => {
-    const { p, received, sent } = await run({ duplicateRate: 0.5, random: seeded(3) });
+    const { p, received, sent } = await run({ duplicateRate: 0.5, random: seededRandom(3) });
     expect(received.length).toBeGreaterThan(sent.length);
     expect(new Set(received)).toEqual(new Set(sent));
-    const all = await run({ duplicateRate: 1, random: seeded(3) }, 3);
+    const all = await run({ duplicateRate: 1, random: seededRandom(3) }, 3);
     expect(all.received).toEqual(["c0", "c0", "c1", "c1", "c2", "c2"]);
     expect(p.published).toHaveLength(20);
   });
@@ -445,15 +435,15 @@ describe("fault injection", () => {
     const r = await receiver();
     const p = publisher();
     await p.subscribeWebhook({ url: r.url, schema: "CloudEventSchemaV1_0" });
-    p.setFaults({ duplicateRate: 1, random: seeded(1) });
+    p.setFaults({ duplicateRate: 1, random: seededRandom(1) });
     p.publish(change());
     await p.drain();
     expect(r.acceptedEvents.map((e) => e.id)).toEqual([p.published[0]!.id, p.published[0]!.id]);
   });
 
   it("reorders within a window, deterministically, releasing the rest on drain", async () => {
-    const a = await run({ reorderWindow: 5, random: seeded(42) }, 12);
-    const b = await run({ reorderWindow: 5, random: seeded(42) }, 12);
+    const a = await run({ reorderWindow: 5, random: seededRandom(42) }, 12);
+    const b = await run({ reorderWindow: 5, random: seededRandom(42) }, 12);
     expect(a.received).toEqual(b.received);
     expect(a.received).not.toEqual(a.sent);
     expect([...a.received].sort()).toEqual([...a.sent].sort());

@@ -2,7 +2,6 @@
  * `npm run send-event`: the compiled script (dist/scripts/send-event.js, built by `npm run build`)
  * against a local node:http server standing in for the Functions host's Event Grid endpoint.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildEvents } from "../../src/emulator/eventGrid.js";
 import type { ResourceChange } from "../../src/emulator/changes.js";
-import { ROOT } from "../helpers/cli.js";
+import { ROOT, runScript } from "../helpers/cli.js";
 
 const SCRIPT = join(ROOT, "dist", "scripts", "send-event.js");
 const WEBHOOK_PATH = "/runtime/webhooks/EventGrid";
@@ -31,16 +30,8 @@ interface Run {
 }
 
 /** Runs the compiled script without blocking this process (the stand-in host lives here). */
-function sendEvent(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => (stdout += chunk));
-    child.stderr.on("data", (chunk) => (stderr += chunk));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
+function sendEvent(args: string[]) {
+  return runScript(SCRIPT, args);
 }
 
 let host: Server;

@@ -44,3 +44,16 @@ export function cliAsync(args: string[], options: { cwd?: string; env?: Record<s
     child.on("close", (status) => resolve({ status, stdout, stderr: withoutNodeWarning(stderr) }));
   });
 }
+
+/** Runs a compiled script of the project (dist/...) as users do, without blocking this process. */
+export function runScript(script: string, args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr: withoutNodeWarning(stderr) }));
+  });
+}
