@@ -24,6 +24,17 @@ function answeredByFrontDoor(pair: TrafficPair): boolean {
   return Number(pair.liveResponse.statusCode) >= 400 && typeof code === "string" && FRONT_DOOR_CODES.has(code);
 }
 
+/**
+ * A long-running operation's polling URL (the `Location` of a 202) that the provider's spec does not
+ * declare: the storage RP's `locations/{loc}/operationResults/{id}` is such a URL (UNCONFIRMED path; the
+ * spec declares only the operation that answered 202). oav has no operation to match it with; it is
+ * counted, not failed. The NSP provider's operation-status path is in its spec and is validated.
+ */
+const POLLING_PATH = /\/providers\/[^/]+\/locations\/[^/]+\/(operationResults|asyncOperations|operations)\/[^/]+$/i;
+function undeclaredPolling(pair: TrafficPair, issues: readonly PairIssue[]): boolean {
+  return POLLING_PATH.test(new URL(pair.liveRequest.url).pathname) && issues.length > 0 && issues.every((i) => i.code === "OPERATION_NOT_FOUND_IN_CACHE");
+}
+
 /** A refused request (4xx) may break the spec: that is why it was refused. Its response must still conform. */
 function expected(pair: TrafficPair, issue: PairIssue): boolean {
   const status = Number(pair.liveResponse.statusCode);
@@ -71,6 +82,7 @@ describe("the emulator's traffic against Azure's REST specs (oav)", () => {
     const failures: string[] = [];
     const counts = new Map<string, { pairs: number; errors: number }>();
     let frontDoor = 0;
+    let polling = 0;
     let refusedRequests = 0;
     for (const pair of pairs) {
       if (answeredByFrontDoor(pair)) {
@@ -79,6 +91,10 @@ describe("the emulator's traffic against Azure's REST specs (oav)", () => {
       }
       const provider = providerOf(new URL(pair.liveRequest.url).pathname) ?? "?";
       const result = await validator.validate(pair);
+      if (undeclaredPolling(pair, result.issues)) {
+        polling++;
+        continue;
+      }
       const issues = result.issues.filter((issue) => !expected(pair, issue));
       if (issues.length < result.issues.length) refusedRequests++;
       const count = counts.get(provider) ?? { pairs: 0, errors: 0 };
@@ -98,6 +114,7 @@ describe("the emulator's traffic against Azure's REST specs (oav)", () => {
         `oav conformance: ${pairs.length} distinct request/response pairs from ${trafficDir}`,
         ...lines,
         `  not validated: ${frontDoor} answers of ARM's front door (api-version, authentication, throttling: no provider spec applies)`,
+        `  not validated: ${polling} polls of long-running operations at URLs no spec declares`,
         `  ${refusedRequests} refused requests (4xx) broke the spec on purpose; their responses were validated`,
         `  oav import ${Math.round(validator.importMs)} ms, spec load ${Math.round(validator.initializeMs)} ms, validation ${Math.round(validateMs)} ms`,
       ].join("\n"),
