@@ -38,19 +38,42 @@ function hardeningSummary(globs: readonly GlobFigures[], store: EventStoreFigure
   ];
 }
 
-// `npm run bench -- --only hardening` runs only these cases.
+/** The simulate figures: runs/s, faults by kind, violations (goal: none). */
+async function simulateSection(): Promise<Array<[string, string, string, boolean | undefined]>> {
+  const simRuns = Number(process.env.NSPG_BENCH_SIM_RUNS ?? 10_000);
+  console.log(`\nsimulate: ${simRuns} runs under heavy faults (Contoso, demo policy: reverts on, dry run off)`);
+  const sim = await measureSimulation(simRuns);
+  console.log(`  ${sim.figures.runsPerSecond} runs/s over ${sim.figures.wallSeconds} s; ${sim.figures.events} events, ${sim.figures.evaluations} evaluations, ${sim.figures.guardrailWrites} guardrail writes`);
+  console.log(`  faults injected: ${Object.entries(sim.faultsInjected).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+  for (const v of sim.violations.slice(0, 20)) console.log(`  VIOLATION ${v.invariant} (seed ${v.seed}): ${v.detail}`);
+  return [
+    [`simulate violations, ${simRuns} heavy runs`, `${sim.violations.length}`, "0", sim.violations.length === 0],
+    ["simulate throughput", `${sim.figures.runsPerSecond} runs/s`, "reported", undefined],
+  ];
+}
+
+function printSummary(rows: ReadonlyArray<[string, string, string, boolean | undefined]>): void {
+  console.log("\nSummary against goals");
+  for (const [what, got, goal, ok] of rows) {
+    console.log(`${what.padEnd(34)} ${got.padStart(12)}   goal ${goal.padEnd(12)} ${ok === undefined ? "" : ok ? "met" : "NOT MET"}`);
+  }
+}
+
+// `npm run bench -- --only hardening|simulate` runs only those cases.
 const onlyIndex = process.argv.indexOf("--only");
 if (onlyIndex >= 0) {
   const only = process.argv[onlyIndex + 1] ?? "";
-  if (only !== "hardening") {
-    console.error(`bench: --only takes "hardening", got ${JSON.stringify(only)}`);
+  if (only === "hardening") {
+    const globs = measureGlobWorstCase();
+    const store = await measureEventStore();
+    console.log(formatHardening(globs, store));
+    printSummary(hardeningSummary(globs, store));
+  } else if (only === "simulate") {
+    printSummary(await simulateSection());
+  } else {
+    console.error(`bench: --only takes "hardening" or "simulate", got ${JSON.stringify(only)}`);
     process.exit(2);
   }
-  const globs = measureGlobWorstCase();
-  const store = await measureEventStore();
-  console.log(formatHardening(globs, store));
-  console.log("\nSummary against goals");
-  for (const [what, got, goal, ok] of hardeningSummary(globs, store)) console.log(`${what.padEnd(34)} ${got.padStart(12)}   goal ${goal.padEnd(12)} ${ok ? "met" : "NOT MET"}`);
   process.exit(0);
 }
 const sizes = (process.env.NSPG_BENCH_SIZES ?? "10000,50000,100000").split(",").map(Number);
@@ -137,15 +160,7 @@ console.log(`\nDeployment package: ${pack.zipMiB.toFixed(2)} MiB zipped; importi
 summary.push(["deployment package size", `${pack.zipMiB.toFixed(2)} MiB`, "< 5 MiB", pack.zipMiB < 5]);
 summary.push(["cold import of the function entries", `${pack.importMs.toFixed(0)} ms`, "< 300 ms", pack.importMs < 300]);
 
-// simulate: the invariants under heavy faults, on the Contoso estate with the demo policy.
-const simRuns = Number(process.env.NSPG_BENCH_SIM_RUNS ?? 10_000);
-console.log(`\nsimulate: ${simRuns} runs under heavy faults (Contoso, demo policy: reverts on, dry run off)`);
-const sim = await measureSimulation(simRuns);
-console.log(`  ${sim.figures.runsPerSecond} runs/s over ${sim.figures.wallSeconds} s; ${sim.figures.events} events, ${sim.figures.evaluations} evaluations, ${sim.figures.guardrailWrites} guardrail writes`);
-console.log(`  faults injected: ${Object.entries(sim.faultsInjected).map(([k, v]) => `${k} ${v}`).join(", ")}`);
-for (const v of sim.violations.slice(0, 20)) console.log(`  VIOLATION ${v.invariant} (seed ${v.seed}): ${v.detail}`);
-summary.push([`simulate violations, ${simRuns} heavy runs`, `${sim.violations.length}`, "0", sim.violations.length === 0]);
-summary.push(["simulate throughput", `${sim.figures.runsPerSecond} runs/s`, "reported", undefined]);
+summary.push(...(await simulateSection()));
 const hardeningGlobs = measureGlobWorstCase();
 const hardeningStore = await measureEventStore();
 console.log(`\n${formatHardening(hardeningGlobs, hardeningStore)}`);
@@ -155,7 +170,4 @@ const maxCalls = Math.max(...eventRows.flatMap((r) => r.callsPerEvent));
 const constant = new Set(eventRows.map((r) => Math.max(...r.callsPerEvent))).size === 1;
 summary.push(["ARM calls per single-member event", `at most ${maxCalls}${constant ? ", same at 10/100/1000" : ", grows with size"}`, "<= 6, constant", maxCalls <= 6 && constant]);
 summary.push(["event-to-decision p99 (debounce 0)", `${latency.p99Ms.toFixed(0)} ms`, "< 500 ms", latency.p99Ms < 500]);
-console.log("\nSummary against goals");
-for (const [what, got, goal, ok] of summary) {
-  console.log(`${what.padEnd(34)} ${got.padStart(12)}   goal ${goal.padEnd(12)} ${ok === undefined ? "" : ok ? "met" : "NOT MET"}`);
-}
+printSummary(summary);
