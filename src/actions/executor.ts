@@ -49,6 +49,8 @@ export class RevertRetryError extends Error {
   constructor(
     message: string,
     readonly revertIds: readonly string[],
+    /** What the execution decided before the transient failure (its outcomes stand). */
+    readonly report?: ExecutionReport,
   ) {
     super(message);
   }
@@ -78,11 +80,17 @@ export interface ExecutionReport {
   byStatus: Record<RevertStatus, string[]>;
   /** Ids whose failure is left for the queue's retry. */
   retryPending: string[];
+  /** The plans given, in order, each with its outcome action (new objects: the input is left as it was). */
+  plans: RevertPlan[];
+  /** Actions the execution adds: retries of earlier reverts and the rails' alerts. */
+  added: Action[];
 }
 
 /** Per-execution state: rails loaded once, alerts raised once. */
 interface Run {
   decision: PerimeterDecision;
+  /** Actions this execution adds (retries of earlier reverts, alerts of the rails). */
+  added: Action[];
   now: Date;
   policy: Policy;
   log: Logger;
@@ -123,16 +131,20 @@ export class RevertExecutor {
   }
 
   /** The pipeline's `onDecision`: applies (or records) the revert plans of one evaluation. */
-  async execute(decision: PerimeterDecision, plans: readonly RevertPlan[], logger: Logger = silentLogger): Promise<ExecutionReport> {
+  async execute(decision: PerimeterDecision, given: readonly RevertPlan[], logger: Logger = silentLogger): Promise<ExecutionReport> {
+    // Decisions are values: the outcomes go on copies, returned in the report.
+    const plans = given.map((p) => ({ ...p, action: { ...p.action } }));
+    const added: Action[] = [];
     const run: Run = {
       decision,
+      added,
       now: this.now(),
       policy: this.policyOf(),
       log: logger.child({ component: "revert" }),
       breakerAlerted: false,
       flapAlerted: new Set(),
       retryLater: [],
-      report: { byStatus: { planned: [], applied: [], skipped: [], failed: [] }, retryPending: [] },
+      report: { byStatus: { planned: [], applied: [], skipped: [], failed: [] }, retryPending: [], plans, added },
     };
     // This perimeter's recent reverts: earlier runs of the same evaluation (a redelivered message, a
     // store conflict re-running the decision) and attempts waiting for a retry.
@@ -193,7 +205,11 @@ export class RevertExecutor {
 
     if (run.retryLater.length > 0) {
       const detail = run.retryLater.map((r) => `${r.id} (${r.reason})`).join("; ");
-      throw new RevertRetryError(`${run.retryLater.length} revert(s) failed on transient ARM errors; retry the evaluation: ${detail}`, run.retryLater.map((r) => r.id));
+      throw new RevertRetryError(
+        `${run.retryLater.length} revert(s) failed on transient ARM errors; retry the evaluation: ${detail}`,
+        run.retryLater.map((r) => r.id),
+        run.report,
+      );
     }
     return run.report;
   }
@@ -217,7 +233,7 @@ export class RevertExecutor {
         continue;
       }
       const action: Action = { type: "revert", ruleId: record.ruleId, resourceId: record.resourceId, operation: record.operation, status: "planned", reason: "retry" };
-      run.decision.actions.push(action);
+      run.added.push(action);
       if (run.policy.dryRun) {
         await this.finish(run, record, action, "skipped", `not retried: dryRun is on now (${record.reason})`);
         continue;
@@ -455,7 +471,7 @@ export class RevertExecutor {
   }
 
   private alert(run: Run, ruleId: string, resourceId: string, reason: string): void {
-    run.decision.actions.push({ type: "alert", ruleId, resourceId, operation: "none", status: "planned", reason });
+    run.added.push({ type: "alert", ruleId, resourceId, operation: "none", status: "planned", reason });
   }
 
   private newRecord(plan: RevertPlan, perimeterId: string, now: Date): RevertRecord {
@@ -591,20 +607,30 @@ export class RevertExecutor {
  * what was done, and still go out when a revert must be retried (then the retry is signalled by
  * rethrowing once they are sent).
  */
+/**
+ * The decision handler of the pipeline: reverts first, then alerts about the outcome; returns the
+ * decision with every action's outcome (new objects). A transient revert failure still alerts what was
+ * decided, then fails so that the message is retried.
+ */
 export function revertThenNotify(
   executor: RevertExecutor,
-  notify?: (decision: PerimeterDecision, plans: RevertPlan[], logger: Logger) => Promise<void>,
-): (decision: PerimeterDecision, plans: RevertPlan[], logger: Logger) => Promise<void> {
+  notify?: (decision: PerimeterDecision, plans: RevertPlan[], logger: Logger) => Promise<Action[] | void>,
+): (decision: PerimeterDecision, plans: RevertPlan[], logger: Logger) => Promise<PerimeterDecision> {
   return async (decision, plans, logger) => {
     let retry: RevertRetryError | undefined;
+    let report: ExecutionReport | undefined;
     try {
-      await executor.execute(decision, plans, logger);
+      report = await executor.execute(decision, plans, logger);
     } catch (error) {
       if (!(error instanceof RevertRetryError)) throw error;
       retry = error;
+      report = error.report;
     }
-    if (notify) await notify(decision, plans, logger);
+    const outcomes = new Map(plans.map((p, i) => [p.action, report?.plans[i]?.action ?? p.action]));
+    const executed: PerimeterDecision = { ...decision, actions: [...decision.actions.map((a) => outcomes.get(a) ?? a), ...(report?.added ?? [])] };
+    const actions = notify ? await notify(executed, report?.plans ?? plans, logger) : undefined;
     if (retry) throw retry;
+    return actions ? { ...executed, actions } : executed;
   };
 }
 

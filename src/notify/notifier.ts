@@ -89,11 +89,12 @@ export interface DeliveryReport {
 export interface Notifier {
   readonly channels: readonly ChannelConfig[];
   /**
-   * Queues and sends the alerts of one evaluation; sets each alert action's status and reason. Throws
+   * Queues and sends the alerts of one evaluation; returns the decision's actions with each alert's
+   * status and reason (new objects: the decision given is not changed). Throws
    * AlertsNotQueuedError only when the outbox could not take them (the evaluation is then retried);
    * a failed send never throws (the message waits in the outbox).
    */
-  dispatch(decision: PerimeterDecision, plans: readonly RevertPlan[], logger?: Logger): Promise<void>;
+  dispatch(decision: PerimeterDecision, plans: readonly RevertPlan[], logger?: Logger): Promise<Action[]>;
   /** Sends what is due in the outbox (the timer). */
   deliverDue(options?: { limit?: number; logger?: Logger }): Promise<DeliveryReport>;
   channelHealth(): Promise<NotifyHealth>;
@@ -184,19 +185,21 @@ class OutboxNotifier implements Notifier {
   // -------------------------------------------------------------------------------------------
   // Dispatch
 
-  async dispatch(decision: PerimeterDecision, plans: readonly RevertPlan[], logger?: Logger): Promise<void> {
+  async dispatch(given: PerimeterDecision, plans: readonly RevertPlan[], logger?: Logger): Promise<Action[]> {
+    // Decisions are values: the alert outcomes go on copies of the actions, which are returned.
+    const decision: PerimeterDecision = { ...given, actions: given.actions.map((a) => ({ ...a })) };
     const log = logger ?? this.logger;
     const now = this.clock();
     const { alerts, unmatched } = prepareAlerts(decision, plans, { dryRun: this.deps.policy.dryRun, now });
     for (const action of unmatched) setStatus(action, "failed", `${action.reason}; not sent: its finding is not in the decision`);
-    if (alerts.length === 0) return;
+    if (alerts.length === 0) return decision.actions;
 
     if (this.channels.length === 0) {
       for (const { action, item } of alerts) {
         log.info({ alert: { ruleId: item.ruleId, resourceId: item.resourceId, severity: item.severity, change: item.change } }, "alert");
         setStatus(action, "applied", `${action.reason}; logged (no alert channel configured)`);
       }
-      return;
+      return decision.actions;
     }
 
     // What each alert became on each channel.
@@ -246,6 +249,7 @@ class OutboxNotifier implements Notifier {
       const status: Action["status"] = note.failed.length ? "failed" : note.queued.length ? "planned" : note.sentTo.length ? "applied" : "skipped";
       setStatus(action, status, `${action.reason}; ${parts.join("; ")}`);
     }
+    return decision.actions;
   }
 
   /** Routing, dedupe and digest per channel: the messages to queue. */

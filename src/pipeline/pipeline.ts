@@ -50,8 +50,11 @@ export interface PipelineDeps {
   messagePoison?: PoisonParking;
   policy?: Policy;
   logger?: Logger;
-  /** Receives the decision of each evaluation (alerts, reverts); may update action statuses. */
-  onDecision?: (decision: PerimeterDecision, plans: RevertPlan[], logger: Logger) => Promise<void>;
+  /**
+   * Acts on the decision of each evaluation (reverts, alerts) and returns it with the actions'
+   * outcomes (a new value; the input is not changed). Without one, alerts are logged.
+   */
+  onDecision?: (decision: PerimeterDecision, plans: RevertPlan[], logger: Logger) => Promise<PerimeterDecision | void>;
 }
 
 export type EventOutcome =
@@ -432,10 +435,11 @@ export class GuardrailPipeline {
       };
       // Act before storing: if acting fails (ARM down for a revert), nothing is stored, the message is
       // retried and the same findings are new again. Alert dispatch is idempotent, so a retry repeats nothing.
-      if (this.deps.onDecision) await this.deps.onDecision(decision, plans, log);
-      else for (const a of decision.actions) if (a.type === "alert") markLogged(a, log);
+      const decided = this.deps.onDecision
+        ? ((await this.deps.onDecision(decision, plans, log)) ?? decision)
+        : { ...decision, actions: decision.actions.map((a) => (a.type === "alert" ? logged(a, log) : a)) };
       await this.store.putFindings(perimeterId, diff.stored, stored.etag);
-      return decision;
+      return decided;
     });
   }
 
@@ -578,10 +582,10 @@ function hasValidLease(marker: DirtyMarker, now: Date): boolean {
   return Date.parse(marker.queuedUntil) > now.getTime();
 }
 
-function markLogged(action: Action, log: Logger): void {
+/** An alert with no channel: logged, and the action says so (a new value). */
+function logged(action: Action, log: Logger): Action {
   log.info({ alert: { ruleId: action.ruleId, resourceId: action.resourceId, reason: action.reason } }, "alert");
-  action.status = "applied";
-  action.reason = `${action.reason}; logged (no alert channel configured)`;
+  return { ...action, status: "applied", reason: `${action.reason}; logged (no alert channel configured)` };
 }
 
 /** Member ids (and blob host keys) a dependency resource points at. */

@@ -95,7 +95,7 @@ export interface ReplayOptions {
   /** Called with each decision as it is made (the demo prints them). */
   onDecision?: (decision: EventDecision, operation: TimelineOperation) => void | Promise<void>;
   /** Hands the pipeline's decisions to alert channels and the revert executor (defaults: logged alerts, no executor). */
-  dispatch?: (decision: PerimeterDecision, plans: RevertPlan[], logger: Logger) => Promise<void>;
+  dispatch?: (decision: PerimeterDecision, plans: RevertPlan[], logger: Logger) => Promise<PerimeterDecision | void>;
   /** Names the timeline file in errors. */
   timelineLabel?: string;
   /** Settings for alert channels (`env:` webhook URLs, email transports); default: none. */

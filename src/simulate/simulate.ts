@@ -84,7 +84,7 @@ export interface SimulationOptions {
   sabotage?: (handler: DecisionHandler, tools: { emulator: ArmEmulator }) => DecisionHandler;
 }
 
-type DecisionHandler = (decision: PerimeterDecision, plans: RevertPlan[], logger: typeof silentLogger) => Promise<void>;
+type DecisionHandler = (decision: PerimeterDecision, plans: RevertPlan[], logger: typeof silentLogger) => Promise<PerimeterDecision | void>;
 
 /** Event Grid gives up after 30 attempts (24 h); the simulation after fewer, compressed. */
 const MAX_EVENT_ATTEMPTS = 10;
@@ -361,9 +361,7 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
           queue,
           poison: state.poison,
           policy,
-          onDecision: async (decision, plans, log) => {
-            await handler(decision, plans, log);
-          },
+          onDecision: (decision, plans, log) => handler(decision, plans, log),
         },
         {
           debounceMs: DEBOUNCE_MS,

@@ -67,6 +67,17 @@ function decisionOf(plans: RevertPlan[], perimeterId = nsp.id): PerimeterDecisio
   return { perimeterId, findings: [], actions: plans.map((p) => p.action) };
 }
 
+/**
+ * Runs the executor and takes its outcomes into the test's own plans and decision: the executor
+ * returns values and changes nothing it is given.
+ */
+async function settle(executor: RevertExecutor, decision: PerimeterDecision, plans: RevertPlan[]) {
+  const report = await executor.execute(decision, plans);
+  report.plans.forEach((outcome, i) => (plans[i]!.action = outcome.action));
+  decision.actions.push(...report.added);
+  return report;
+}
+
 const LIVE = policyOf("dryRun: false\nrules: { storage-enforcement-downgrade: { action: revert } }");
 
 describe("RevertExecutor", () => {
@@ -74,7 +85,7 @@ describe("RevertExecutor", () => {
     const writer = new ScriptedWriter(armWith());
     const ledger = new MemoryRevertLedger();
     const p = plan();
-    await new RevertExecutor({ writer, ledger, policy: LIVE }).execute(decisionOf([p]), [p]);
+    await settle(new RevertExecutor({ writer, ledger, policy: LIVE }), decisionOf([p]), [p]);
     expect(writer.calls).toEqual(["GET assoc-stexec", "PUT assoc-stexec {}", "GET assoc-stexec"]);
     expect(p.action.status).toBe("applied");
     const written = writer.state.get(good.id.toLowerCase())!;
@@ -93,13 +104,24 @@ describe("RevertExecutor", () => {
       const writer = new ScriptedWriter(armWith());
       const p = plan({ basis: [memberSeen] });
       const reader = { get: async (id: string) => (id.toLowerCase() === account.id.toLowerCase() ? member : undefined) };
-      await new RevertExecutor({ writer, ledger: new MemoryRevertLedger(), policy: LIVE, reader }).execute(decisionOf([p]), [p]);
+      await settle(new RevertExecutor({ writer, ledger: new MemoryRevertLedger(), policy: LIVE, reader }), decisionOf([p]), [p]);
       expect(p.action.status).toBe(expected);
       if (expected === "skipped") {
         expect(p.action.reason).toMatch(/stexec, which the decision rests on, changed since the evaluation/);
         expect(writer.calls.filter((c) => c.startsWith("PUT"))).toEqual([]);
       }
     }
+  });
+
+  it("returns its outcomes as new values: the decision and plans it is given stay as they were", async () => {
+    const writer = new ScriptedWriter(armWith());
+    const p = plan();
+    const decision = decisionOf([p]);
+    const given = structuredClone({ decision, p });
+    const report = await new RevertExecutor({ writer, ledger: new MemoryRevertLedger(), policy: LIVE }).execute(decision, [p]);
+    expect({ decision, p }).toEqual(given); // before: the executor rewrote the actions in place
+    expect(report.plans[0]!.action.status).toBe("applied");
+    expect(report.plans[0]!.action).not.toBe(p.action);
   });
 
   it("the hourly cap holds across instances: two executors sharing the ledger write once with maxPerHour 1", async () => {
@@ -116,8 +138,8 @@ describe("RevertExecutor", () => {
     const p2 = plan({ targetId: second.id, body: second, current: secondSeen, cause: { eventId: "evt-2", caller: { objectId: "0000000a-0000-0000-0000-000000000001" } } });
     // Two instances, each having read the (empty) ledger before either wrote.
     await Promise.all([
-      new RevertExecutor({ writer, ledger, policy: capped }).execute(decisionOf([p1]), [p1]),
-      new RevertExecutor({ writer, ledger, policy: capped }).execute(decisionOf([p2]), [p2]),
+      settle(new RevertExecutor({ writer, ledger, policy: capped }), decisionOf([p1]), [p1]),
+      settle(new RevertExecutor({ writer, ledger, policy: capped }), decisionOf([p2]), [p2]),
     ]);
     expect(writer.calls.filter((c) => c.startsWith("PUT"))).toHaveLength(1); // before: 2
     const statuses = [p1.action, p2.action].map((a) => a.status).sort();
@@ -131,14 +153,14 @@ describe("RevertExecutor", () => {
     for (const now of [sameValuesByBob, audit]) {
       const writer = new ScriptedWriter(armWith(now));
       const q = plan();
-      await new RevertExecutor({ writer, ledger: new MemoryRevertLedger(), policy: LIVE }).execute(decisionOf([q]), [q]);
+      await settle(new RevertExecutor({ writer, ledger: new MemoryRevertLedger(), policy: LIVE }), decisionOf([q]), [q]);
       expect(writer.calls).toEqual(["GET assoc-stexec"]);
       expect(q.action).toMatchObject({ status: "skipped", reason: expect.stringMatching(/^changed again since evaluation/) });
     }
     // Deleted since the evaluation: not re-created (only a 404 seen at evaluation leads to re-creation).
     const gone = new ScriptedWriter(new Map());
     const r = plan();
-    await new RevertExecutor({ writer: gone, ledger: new MemoryRevertLedger(), policy: LIVE }).execute(decisionOf([r]), [r]);
+    await settle(new RevertExecutor({ writer: gone, ledger: new MemoryRevertLedger(), policy: LIVE }), decisionOf([r]), [r]);
     expect(gone.calls).toEqual(["GET assoc-stexec"]);
     expect(r.action.reason).toMatch(/^changed again since evaluation/);
   });
@@ -146,7 +168,7 @@ describe("RevertExecutor", () => {
   it("an earlier attempt that landed is recognised on the re-read: nothing to write", async () => {
     const writer = new ScriptedWriter(armWith({ ...good, systemData: { ...ALICE_AT, lastModifiedAt: "2026-11-28T08:59:00.000Z", lastModifiedBy: "6e5b9d1c-0000-0000-0000-00000000a5a5" } }));
     const p = plan();
-    await new RevertExecutor({ writer, ledger: new MemoryRevertLedger(), policy: LIVE }).execute(decisionOf([p]), [p]);
+    await settle(new RevertExecutor({ writer, ledger: new MemoryRevertLedger(), policy: LIVE }), decisionOf([p]), [p]);
     expect(writer.calls).toEqual(["GET assoc-stexec"]);
     expect(p.action).toMatchObject({ status: "skipped", reason: expect.stringMatching(/already in its last known good state/) });
   });
@@ -165,7 +187,7 @@ describe("RevertExecutor", () => {
     };
     const p = plan();
     const decision = decisionOf([p]);
-    await new RevertExecutor({ writer: racing, ledger: new MemoryRevertLedger(), policy: LIVE }).execute(decision, [p]);
+    await settle(new RevertExecutor({ writer: racing, ledger: new MemoryRevertLedger(), policy: LIVE }), decision, [p]);
     expect(p.action).toMatchObject({ status: "failed", reason: expect.stringMatching(/^not verified: wrote assoc-stexec, but the re-read holds another state \(last modified by alice@contoso.example\)/) });
     expect(decision.actions.some((a) => a.type === "alert" && a.reason.includes("not verified"))).toBe(true);
   });
@@ -174,7 +196,7 @@ describe("RevertExecutor", () => {
     const writer = new ScriptedWriter(new Map());
     const ledger = new MemoryRevertLedger();
     const p = plan();
-    await new RevertExecutor({ writer, ledger, policy: policyOf("rules: { storage-enforcement-downgrade: { action: revert } }") }).execute(decisionOf([p]), [p]);
+    await settle(new RevertExecutor({ writer, ledger, policy: policyOf("rules: { storage-enforcement-downgrade: { action: revert } }") }), decisionOf([p]), [p]);
     expect(p.action).toMatchObject({ status: "planned", reason: expect.stringMatching(/^dry run: would restore assoc-stexec to its last known good body \[revert rv-/) });
     expect(writer.calls).toEqual([]);
     expect(ledger.all()[0]).toMatchObject({ status: "planned", before: { systemData: ALICE_AT }, after: { id: good.id } });
@@ -186,7 +208,7 @@ describe("RevertExecutor", () => {
     const elsewhere = plan({ targetId: `${other.id}/resourceAssociations/x` });
     const storage = plan({ targetId: account.id, body: account });
     const own = plan({ targetId: `${nsp.id}/resourceAssociations/y`, cause: { eventId: "e", caller: { objectId: "00000000-0000-0000-0000-0000000000a5" } } });
-    await executor.execute(decisionOf([elsewhere, storage, own]), [elsewhere, storage, own]);
+    await settle(executor, decisionOf([elsewhere, storage, own]), [elsewhere, storage, own]);
     expect(writer.calls).toEqual([]);
     expect(elsewhere.action.reason).toMatch(/^x belongs to another perimeter than the one evaluated/);
     expect(storage.action.reason).toMatch(/^not a perimeter resource: stexec is never written/);
@@ -198,7 +220,7 @@ describe("RevertExecutor", () => {
     const ledger = new MemoryRevertLedger();
     const p = plan();
     const decision = decisionOf([p]);
-    await new RevertExecutor({ writer, ledger, policy: LIVE }).execute(decision, [p]);
+    await settle(new RevertExecutor({ writer, ledger, policy: LIVE }), decision, [p]);
     expect(p.action).toMatchObject({ status: "failed", reason: expect.stringMatching(/^failed: write assoc-stexec: HTTP 403 AuthorizationFailed/) });
     expect(decision.actions.find((a) => a.type === "alert")?.reason).toMatch(/the finding stays open/);
     expect(ledger.all()[0]).toMatchObject({ status: "failed", retryPending: false, attempts: 1 });
@@ -208,7 +230,7 @@ describe("RevertExecutor", () => {
     const writer = new ScriptedWriter(new Map());
     const p = plan();
     delete p.current;
-    await new RevertExecutor({ writer, ledger: new MemoryRevertLedger(), policy: LIVE }).execute(decisionOf([p]), [p]);
+    await settle(new RevertExecutor({ writer, ledger: new MemoryRevertLedger(), policy: LIVE }), decisionOf([p]), [p]);
     expect(writer.calls).toEqual(["GET assoc-stexec", "PUT assoc-stexec {}", "GET assoc-stexec"]);
     expect(p.action.reason).toMatch(/^re-created assoc-stexec with its last known good body/);
   });
@@ -225,7 +247,7 @@ describe("RevertExecutor", () => {
       await expect(executor.execute(decisionOf([first]), [first])).rejects.toThrow(/1 revert\(s\) failed on transient ARM errors/);
       failing = false;
       const again = plan(); // the same change, planned again
-      await executor.execute(decisionOf([again]), [again]);
+      await settle(executor, decisionOf([again]), [again]);
       expect(again.action.status).toBe("applied");
       expect(ledger.all()).toHaveLength(1);
       expect(ledger.all()[0]).toMatchObject({ status: "applied", attempts: 2, retryPending: false });
@@ -240,7 +262,7 @@ describe("RevertExecutor", () => {
       await expect(executor.execute(decisionOf([first]), [first])).rejects.toThrow(RevertRetryErrorClass);
       failing = false;
       const decision = decisionOf([]);
-      await executor.execute(decision, []);
+      await settle(executor, decision, []);
       expect(decision.actions).toEqual([expect.objectContaining({ type: "revert", status: "applied", reason: expect.stringMatching(/^restored assoc-stexec/) })]);
       expect(writer.calls.slice(-3)).toEqual(["GET assoc-stexec", "PUT assoc-stexec {}", "GET assoc-stexec"]);
       expect(ledger.all()[0]).toMatchObject({ status: "applied", attempts: 2 });
@@ -257,7 +279,7 @@ describe("RevertExecutor", () => {
       const newerBody = { ...withProps(good, { accessMode: "Audit" }), systemData: { ...ALICE_AT, lastModifiedAt: "2026-11-28T08:40:00.000Z" } };
       writer.state.set(good.id.toLowerCase(), newerBody);
       const newer = plan({ current: newerBody, cause: { eventId: "evt-2", caller: { objectId: "0000000a-0000-0000-0000-000000000001" } } });
-      await executor.execute(decisionOf([newer]), [newer]);
+      await settle(executor, decisionOf([newer]), [newer]);
       expect(writer.calls.slice(-3)).toEqual(["GET assoc-stexec", "PUT assoc-stexec {}", "GET assoc-stexec"]);
       const byEvent = new Map(ledger.all().map((r) => [r.cause?.eventId, r]));
       expect(byEvent.get("evt-1")).toMatchObject({ status: "skipped", retryPending: false, reason: expect.stringMatching(/superseded by a newer change of the same resource$/) });
@@ -269,9 +291,9 @@ describe("RevertExecutor", () => {
       const ledger = new MemoryRevertLedger();
       const executor = new RevertExecutor({ writer, ledger, policy: LIVE });
       const once = plan();
-      await executor.execute(decisionOf([once]), [once]);
+      await settle(executor, decisionOf([once]), [once]);
       const twice = plan();
-      await executor.execute(decisionOf([twice]), [twice]);
+      await settle(executor, decisionOf([twice]), [twice]);
       expect(writer.calls.filter((c) => c.startsWith("PUT"))).toHaveLength(1);
       expect(twice.action).toMatchObject({ status: "applied", reason: expect.stringMatching(/undo with: nsp-guardrail undo rv-/) });
       expect(ledger.all()).toHaveLength(1);

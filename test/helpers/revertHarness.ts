@@ -5,7 +5,7 @@
  */
 import type { ArmResource } from "../../src/model/resource.js";
 import { SdkArmWriter, type ArmWriter } from "../../src/actions/armWriter.js";
-import { RevertExecutor } from "../../src/actions/executor.js";
+import { RevertExecutor, revertThenNotify } from "../../src/actions/executor.js";
 import type { ArmEmulator } from "../../src/emulator/server.js";
 import type { Caller } from "../../src/emulator/tokens.js";
 import type { Policy } from "../../src/policy/policy.js";
@@ -55,7 +55,7 @@ export async function startRevertPipeline(seed: ArmResource[], options: RevertHa
   const h = await startPipeline(seed, {
     policy: options.policy,
     selfPrincipalIds: [GUARDRAIL.objectId],
-    onDecision: (decision, plans, logger) => executor!.execute(decision, plans, logger).then(() => undefined),
+    onDecision: (decision, plans, logger) => revertThenNotify(executor!)(decision, plans, logger),
   });
   const sdkWriter = new SdkArmWriter({
     credential: h.emulator.credential(GUARDRAIL),

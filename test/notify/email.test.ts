@@ -65,7 +65,7 @@ describe("email over SMTP (nodemailer → smtp-server)", () => {
     const before = smtp.messages.length;
     const { notifier, evaluations, clock } = setup(emailPolicy(), env);
     const { decision, plans } = evaluations.evaluate([finding("storage-sftp", "stbeta", { action: "revert" })], clock.now(), [changeOf("stbeta", "evt-7")]);
-    await notifier.dispatch(decision, plans);
+    decision.actions = await notifier.dispatch(decision, plans);
     expect(decision.actions.find((a) => a.type === "alert")).toMatchObject({ status: "applied", reason: "new finding; sent to email[0]" });
 
     expect(smtp.messages).toHaveLength(before + 1);
@@ -103,14 +103,14 @@ describe("email over SMTP (nodemailer → smtp-server)", () => {
     const { notifier, evaluations, clock, log } = setup(emailPolicy(), env);
     smtp.refuseNext(1, 451);
     let step = evaluations.evaluate([finding("storage-sftp", "st1")], clock.now());
-    await notifier.dispatch(step.decision, step.plans);
+    step.decision.actions = await notifier.dispatch(step.decision, step.plans);
     expect(step.decision.actions[0]!.status).toBe("failed");
     expect(step.decision.actions[0]!.reason).toMatch(/email\[0\]: SMTP 451 after DATA, queued for retry from 2026-11-22T08:00:30\.000Z$/);
 
     await smtp.down();
     clock.advance(30_000);
     step = evaluations.evaluate([finding("storage-sftp", "st1"), finding("storage-sftp", "st2")], clock.now());
-    await notifier.dispatch(step.decision, step.plans);
+    step.decision.actions = await notifier.dispatch(step.decision, step.plans);
     expect(step.decision.actions.map((a) => a.reason)).toEqual([
       "new finding; email[0]: connection refused (ECONNREFUSED), queued for retry from 2026-11-22T08:01:00.000Z",
     ]);
@@ -136,7 +136,7 @@ describe("email over SMTP (nodemailer → smtp-server)", () => {
     const wrong = `wrong-${smtp.password}`;
     const { notifier, evaluations, clock, log } = setup(emailPolicy(), { ...env, NSPG_EMAIL_SMTP_PASSWORD: wrong });
     const { decision, plans } = evaluations.evaluate([finding("storage-sftp", "st9")], clock.now());
-    await notifier.dispatch(decision, plans);
+    decision.actions = await notifier.dispatch(decision, plans);
     expect(decision.actions[0]!.reason).toContain("email[0]: SMTP 535");
     const health = await notifier.channelHealth();
     for (const secret of [wrong, smtp.password]) {
@@ -170,7 +170,7 @@ describe("email through Azure Communication Services (EmailClient → local HTTP
     const before = acs.requests.length;
     const { notifier, evaluations, clock, log } = setup(emailPolicy(), acsEnv(), { acsCa: acs.certificate.cert });
     const { decision, plans } = evaluations.evaluate([finding("storage-sftp", "stbeta", { action: "revert" })], clock.now(), [changeOf("stbeta")]);
-    await notifier.dispatch(decision, plans);
+    decision.actions = await notifier.dispatch(decision, plans);
     expect(decision.actions.find((a) => a.type === "alert")).toMatchObject({ status: "applied", reason: "new finding; sent to email[0]" });
 
     const requests = acs.requests.slice(before);
@@ -202,7 +202,7 @@ describe("email through Azure Communication Services (EmailClient → local HTTP
     };
     const { notifier, evaluations, clock } = setup(emailPolicy(), { NSPG_EMAIL_ACS_ENDPOINT: acs.endpoint, NSPG_EMAIL_FROM: "DoNotReply@contoso.example" }, { acsCa: acs.certificate.cert, credential });
     const { decision, plans } = evaluations.evaluate([finding("storage-sftp", "stmi")], clock.now());
-    await notifier.dispatch(decision, plans);
+    decision.actions = await notifier.dispatch(decision, plans);
     expect(decision.actions[0]!.status).toBe("applied");
     const send = acs.requests.slice(before).find((r) => r.method === "POST")!;
     expect(send.headers.authorization).toBe("Bearer mi-token-123");
@@ -214,7 +214,7 @@ describe("email through Azure Communication Services (EmailClient → local HTTP
     const { notifier, evaluations, clock, log } = setup(emailPolicy(), acsEnv(), { acsCa: acs.certificate.cert });
     acs.failNext(1, 503);
     let step = evaluations.evaluate([finding("storage-sftp", "sta")], clock.now());
-    await notifier.dispatch(step.decision, step.plans);
+    step.decision.actions = await notifier.dispatch(step.decision, step.plans);
     expect(step.decision.actions[0]!.reason).toBe("new finding; email[0]: ACS HTTP 503, queued for retry from 2026-11-22T08:00:30.000Z");
 
     acs.failNext(1, 429, { "retry-after": "200" });
@@ -224,7 +224,7 @@ describe("email through Azure Communication Services (EmailClient → local HTTP
 
     await acs.down();
     step = evaluations.evaluate([finding("storage-sftp", "sta"), finding("storage-sftp", "stb")], clock.now());
-    await notifier.dispatch(step.decision, step.plans);
+    step.decision.actions = await notifier.dispatch(step.decision, step.plans);
     clock.advance(200_000);
     expect(await notifier.deliverDue()).toMatchObject({ delivered: 0, failed: 1 });
     // The first request after the outage may hit a pooled connection the server cut.

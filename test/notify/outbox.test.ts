@@ -159,7 +159,7 @@ describe("notifier on the Azure Tables outbox", () => {
       await teams.down();
       const evaluations = new Evaluations(policy);
       const { decision, plans } = evaluations.evaluate(["st1", "st2", "st3", "st4", "st5"].map((n) => finding("storage-sftp", n)), clock.now());
-      await first.dispatch(decision, plans);
+      decision.actions = await first.dispatch(decision, plans);
       expect(decision.actions.map((a) => a.status)).toEqual(["failed", "planned", "planned", "planned", "planned"]);
       await first.close();
 
@@ -181,8 +181,9 @@ describe("notifier on the Azure Tables outbox", () => {
       expect(again.decision.actions).toEqual([]);
       const rerun = createNotifier({ policy, env, outbox: outboxOf(), clock: clock.now });
       const replayed = { ...decision, actions: decision.actions.map((x) => ({ ...x, status: "planned" as const, reason: "new finding" })) };
-      await rerun.dispatch(replayed, replayed.actions.map((action) => ({ action })));
-      expect(replayed.actions.map((x) => `${x.status}: ${x.reason}`)).toEqual(Array(5).fill("skipped: new finding; teams[0]: already notified: unchanged since the last alert"));
+      const outcomes = await rerun.dispatch(replayed, replayed.actions.map((action) => ({ action })));
+      expect(replayed.actions.every((x) => x.status === "planned")).toBe(true); // the notifier changed nothing it was given
+      expect(outcomes.map((x) => `${x.status}: ${x.reason}`)).toEqual(Array(5).fill("skipped: new finding; teams[0]: already notified: unchanged since the last alert"));
       expect(teams.delivered).toHaveLength(5);
     } finally {
       await teams.close();

@@ -46,7 +46,7 @@ describe("pipeline → notifier → Teams", () => {
       policy,
       store,
       queue: { enqueue: async (m) => void queued.push(m) },
-      onDecision: (decision, plans, log) => local.dispatch(decision, plans, log),
+      onDecision: async (decision, plans, log) => ({ ...decision, actions: await local.dispatch(decision, plans, log) }),
     });
     await h.pipeline.reconcile();
     const before = teams.delivered.length;
@@ -86,7 +86,7 @@ describe("pipeline → notifier → Teams", () => {
     const store = new MemoryStateStore();
     notifier = createNotifier({ policy, env: { TEAMS_WEBHOOK_URL: teams.url, TEAMS_PROD: prodOnly.url, TEAMS_DEV: devOnly.url, NSPG_WEBHOOK_ALLOWED_HOSTS: "127.0.0.1" }, outbox: new MemoryAlertOutbox(), stateStore: store });
     const n = notifier;
-    const h = await startPipeline(resources, { policy, store, onDecision: (decision, plans, log) => n.dispatch(decision, plans, log) });
+    const h = await startPipeline(resources, { policy, store, onDecision: async (decision, plans, log) => ({ ...decision, actions: await n.dispatch(decision, plans, log) }) });
     await h.pipeline.reconcile();
     const baseline = teams.posts.length;
     await h.pipeline.reconcile();

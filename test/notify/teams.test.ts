@@ -69,7 +69,7 @@ describe("Teams delivery", () => {
     const teams = await receiver();
     const { notifier, evaluations, clock } = setup(teamsPolicy({ rules: { "storage-sftp": { action: "revert" } } }), { TEAMS_WEBHOOK_URL: teams.url });
     const { decision, plans } = evaluations.evaluate([finding("storage-sftp", "stbeta", { action: "revert" })], clock.now(), [changeOf("stbeta")]);
-    await notifier.dispatch(decision, plans);
+    decision.actions = await notifier.dispatch(decision, plans);
 
     expect(teams.posts).toHaveLength(1);
     const post = teams.posts[0]!;
@@ -97,7 +97,7 @@ describe("Teams delivery", () => {
     const run = async (findings: ReturnType<typeof finding>[]) => {
       clock.advance(60_000);
       const { decision, plans } = evaluations.evaluate(findings, clock.now());
-      await notifier.dispatch(decision, plans);
+      decision.actions = await notifier.dispatch(decision, plans);
       // Dispatching the same decision twice (a retried invocation) queues nothing new either.
       await notifier.dispatch(
         { ...decision, actions: decision.actions.map((a) => ({ ...a, status: a.type === "alert" ? "planned" : a.status, reason: a.reason.split(";")[0]! })) },
@@ -136,10 +136,10 @@ describe("Teams delivery", () => {
     });
     const { notifier, evaluations, clock } = setup(policy, { TEAMS_ALL: all.url, TEAMS_CRITICAL: criticalOnly.url });
     let step = evaluations.evaluate([finding("storage-sftp", "stbeta")], clock.now());
-    await notifier.dispatch(step.decision, step.plans);
+    step.decision.actions = await notifier.dispatch(step.decision, step.plans);
     expect(step.decision.actions[0]!.reason).toBe("new finding; sent to teams[0]; teams[1]: below minSeverity critical");
     step = evaluations.evaluate([], clock.now());
-    await notifier.dispatch(step.decision, step.plans);
+    step.decision.actions = await notifier.dispatch(step.decision, step.plans);
     expect(cardsOf(all).map(kickerOf)).toEqual(["HIGH · New finding · NSP Guardrail", "RESOLVED · was High · NSP Guardrail"]);
     expect(criticalOnly.posts).toHaveLength(0);
   });
@@ -149,7 +149,7 @@ describe("Teams delivery", () => {
     const { notifier, evaluations, clock } = setup(teamsPolicy({}, { digestThreshold: 3 }), { TEAMS_WEBHOOK_URL: teams.url });
     const findings = ["st1", "st2", "st3", "st4", "st5"].map((n, i) => finding(i < 2 ? "storage-nfs" : "storage-sftp", n, { severity: i < 2 ? "critical" : "high" }));
     const { decision, plans } = evaluations.evaluate(findings, clock.now());
-    await notifier.dispatch(decision, plans);
+    decision.actions = await notifier.dispatch(decision, plans);
     expect(teams.posts).toHaveLength(1);
     const card = cardsOf(teams)[0]!;
     expect(validateCard(card), validateCard.errorsText()).toBe(true);
@@ -158,7 +158,7 @@ describe("Teams delivery", () => {
     expect(decision.actions.map((a) => `${a.status} ${a.reason}`)).toEqual(Array(5).fill("applied new finding; sent to teams[0] (digest)"));
     // Three alerts are not more than three: one card each.
     const next = evaluations.evaluate([...findings, ...["st6", "st7", "st8"].map((n) => finding("storage-sftp", n))], clock.now());
-    await notifier.dispatch(next.decision, next.plans);
+    next.decision.actions = await notifier.dispatch(next.decision, next.plans);
     expect(teams.posts).toHaveLength(4);
   });
 
@@ -189,7 +189,7 @@ describe("Teams delivery", () => {
       ],
       clock.now(),
     );
-    await notifier.dispatch(decision, plans);
+    decision.actions = await notifier.dispatch(decision, plans);
     expect(teams.posts).toHaveLength(1);
     expect(JSON.stringify(cardsOf(teams)[0])).toContain("stok");
     const reasons = Object.fromEntries(decision.actions.map((a) => [a.resourceId.split("/").pop(), `${a.status}: ${a.reason}`]));
@@ -207,7 +207,7 @@ describe("Teams delivery", () => {
     const teams = await receiver();
     const { notifier, evaluations, clock } = setup(teamsPolicy({}, { digestThreshold: 10 }), { TEAMS_WEBHOOK_URL: teams.url, NSPG_NOTIFY_MAX_PER_MINUTE: "2" });
     const { decision, plans } = evaluations.evaluate(["st1", "st2", "st3", "st4"].map((n) => finding("storage-sftp", n)), clock.now());
-    await notifier.dispatch(decision, plans);
+    decision.actions = await notifier.dispatch(decision, plans);
     expect(teams.posts).toHaveLength(2);
     expect(decision.actions.map((a) => a.status)).toEqual(["applied", "applied", "planned", "planned"]);
     expect(decision.actions[2]!.reason).toBe("new finding; teams[0]: queued (rate limit of 2 per minute reached)");
@@ -226,7 +226,7 @@ describe("Teams outages and recovery", () => {
     const { notifier, evaluations, clock, log } = setup(teamsPolicy(), { TEAMS_WEBHOOK_URL: teams.url });
     teams.failNext(3, { status: 503 });
     const { decision, plans } = evaluations.evaluate([finding("storage-sftp", "st1"), finding("storage-nfs", "st2", { severity: "critical" })], clock.now());
-    await notifier.dispatch(decision, plans);
+    decision.actions = await notifier.dispatch(decision, plans);
     // The first send failed; the channel rests, so the second waits without being tried.
     expect(teams.posts).toHaveLength(1);
     expect(decision.actions.map((a) => a.status)).toEqual(["failed", "planned"]);
@@ -264,7 +264,7 @@ describe("Teams outages and recovery", () => {
     const { notifier, evaluations, clock } = setup(teamsPolicy(), { TEAMS_WEBHOOK_URL: teams.url });
     teams.failNext(1, { status: 307, headers: { Location: elsewhere.url } });
     const { decision, plans } = evaluations.evaluate([finding("storage-sftp", "st1")], clock.now());
-    await notifier.dispatch(decision, plans);
+    decision.actions = await notifier.dispatch(decision, plans);
     expect(teams.posts).toHaveLength(1);
     expect(elsewhere.posts).toHaveLength(0);
     expect(decision.actions[0]!.reason).toContain("redirect refused");
@@ -275,7 +275,7 @@ describe("Teams outages and recovery", () => {
     const { notifier, evaluations, clock } = setup(teamsPolicy(), { TEAMS_WEBHOOK_URL: teams.url });
     teams.failNext(1, { status: 429, headers: { "Retry-After": "300" } });
     const { decision, plans } = evaluations.evaluate([finding("storage-sftp", "st1")], clock.now());
-    await notifier.dispatch(decision, plans);
+    decision.actions = await notifier.dispatch(decision, plans);
     expect(decision.actions[0]!.reason).toBe("new finding; teams[0]: HTTP 429 Too Many Requests, queued for retry from 2026-11-22T08:05:00.000Z");
     clock.advance(299_000);
     expect(await notifier.deliverDue()).toMatchObject({ delivered: 0 });
@@ -298,7 +298,7 @@ describe("Teams outages and recovery", () => {
     const accounts = ["st1", "st2", "st3"];
     for (const [i, account] of accounts.entries()) {
       const { decision, plans } = evaluations.evaluate(accounts.slice(0, i + 1).map((a) => finding("storage-sftp", a)), clock.now());
-      await notifier.dispatch(decision, plans);
+      decision.actions = await notifier.dispatch(decision, plans);
       const alert = decision.actions.find((a) => a.resourceId.endsWith(account))!;
       expect(alert.status).not.toBe("applied");
       expect(alert.reason).toContain("sent to teams[1]");
@@ -329,7 +329,7 @@ describe("Teams outages and recovery", () => {
     teams.failNext(1, { hangMs: 3_000 });
     teams.failNext(1, { legacyError: 429 });
     const { decision, plans } = evaluations.evaluate([finding("storage-sftp", "st1")], clock.now());
-    await notifier.dispatch(decision, plans);
+    decision.actions = await notifier.dispatch(decision, plans);
     expect(decision.actions[0]!.reason).toMatch(/teams\[0\]: timeout after 1000 ms, queued for retry/);
     clock.advance(30_000);
     expect(await notifier.deliverDue()).toMatchObject({ failed: 1 });
@@ -344,7 +344,7 @@ describe("Teams outages and recovery", () => {
     const { notifier, evaluations, clock, log, outbox } = setup(teamsPolicy(), { TEAMS_WEBHOOK_URL: teams.url });
     teams.failNext(1, { status: 500, body: `upstream said: ${teams.url}` });
     const { decision, plans } = evaluations.evaluate([finding("storage-sftp", "st1")], clock.now());
-    await notifier.dispatch(decision, plans);
+    decision.actions = await notifier.dispatch(decision, plans);
     await teams.down();
     clock.advance(30_000);
     await notifier.deliverDue();
@@ -408,7 +408,7 @@ describe("Teams channel configuration", () => {
   it("without channels, alerts are logged and marked applied", async () => {
     const { notifier, evaluations, clock, log } = setup(policyWith({}), {});
     const { decision, plans } = evaluations.evaluate([finding("storage-sftp", "st1")], clock.now());
-    await notifier.dispatch(decision, plans);
+    decision.actions = await notifier.dispatch(decision, plans);
     expect(decision.actions[0]).toMatchObject({ status: "applied", reason: "new finding; logged (no alert channel configured)" });
     expect(log.lines.some((l) => l.includes('"msg":"alert"'))).toBe(true);
     expect((await notifier.channelHealth()).status).toBe("unconfigured");
