@@ -244,7 +244,7 @@ export function fixFor(s: CallerSummary, settings: ReadinessSettings, profileNam
 // ---------------------------------------------------------------------------------------------
 // Proposals
 
-interface BreakingCaller {
+export interface BreakingCaller {
   summary: CallerSummary;
   entry: WouldBreak;
 }
