@@ -5,6 +5,8 @@ import { blockKey, IPV6_MAX_PREFIX_LENGTH } from "../../src/readiness/cidrCover.
 import type { CallerSummary } from "../../src/readiness/logs.js";
 import { fixFor, proposeForProfile, requestOf, type BreakingCaller, type ProposedRule } from "../../src/readiness/readiness.js";
 
+type Generated<A> = A extends fc.Arbitrary<infer T> ? T : never;
+
 const PROFILE = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityPerimeters/p/profiles/default";
 
 // Callers cluster in a few public /16s so that blocks are shared; IPv6 in one /48.
@@ -28,7 +30,7 @@ const existingRules = fc.record({
   fqdns: fc.array(fqdn, { maxLength: 2 }),
 });
 
-function summary(c: fc.RecordValue<typeof caller>, i: number): CallerSummary {
+function summary(c: Generated<typeof caller>, i: number): CallerSummary {
   const privateSource = c.sourceIpAddress === "10.1.2.3";
   return {
     serviceResourceId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/a",
@@ -48,7 +50,7 @@ function summary(c: fc.RecordValue<typeof caller>, i: number): CallerSummary {
   };
 }
 
-function configOf(e: fc.RecordValue<typeof existingRules>): AccessConfig {
+function configOf(e: Generated<typeof existingRules>): AccessConfig {
   const rule = (name: string, direction: RuleConfig["direction"], p: Partial<RuleConfig>): RuleConfig => ({ name, direction, addressPrefixes: [], subscriptions: [], serviceTags: [], fullyQualifiedDomainNames: [], perimeterGuids: [], ...p });
   return {
     profileName: "default",
