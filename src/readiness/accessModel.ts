@@ -18,7 +18,7 @@
  *   Storage; service-endpoint traffic is not supported and may be denied even under 0.0.0.0/0;
  *   links admit managed-identity callers of the linked perimeter.
  */
-import { parsePrefix, type ParsedPrefix } from "../rules/lib/cidr.js";
+import { NON_PUBLIC_RANGES, parsePrefix, type ParsedPrefix } from "../rules/lib/cidr.js";
 import type { AccessMode } from "../model/estate.js";
 
 export type Direction = "Inbound" | "Outbound";
@@ -48,6 +48,8 @@ export interface AccessRequest {
   readonly viaServiceEndpoint?: boolean | undefined;
   /** The request came in as a trusted Azure service (the resource's trusted-access exception). */
   readonly trustedService?: boolean | undefined;
+  /** The source address already parsed (`null`: none parseable), when the caller has it; else parsed on use. */
+  readonly parsedSource?: SourceIp | null;
 }
 
 /** One access rule of a profile, reduced to what matching needs. */
@@ -116,12 +118,40 @@ export function cachedPrefix(text: string): ParsedPrefix | undefined {
   return parsed ?? undefined;
 }
 
-/** The request's source as a single-address prefix, when it has a parseable one. */
-export function sourceAddress(request: Pick<AccessRequest, "sourceIpAddress">): ParsedPrefix | undefined {
+/** A source address: an IPv4 address as its 32-bit value (no allocation), an IPv6 one parsed. */
+export type SourceIp = number | ParsedPrefix;
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/**
+ * The request's source address, when it has a parseable one. Not memoised on the request on purpose:
+ * storing a fresh value into a million long-lived request objects makes every young-generation
+ * garbage collection walk them; callers that check one request many times pass `parsedSource`.
+ */
+export function sourceIp(request: Pick<AccessRequest, "sourceIpAddress" | "parsedSource">): SourceIp | undefined {
+  if (request.parsedSource !== undefined) return request.parsedSource ?? undefined;
   const ip = request.sourceIpAddress?.trim();
-  if (!ip || ip.includes("/")) return undefined;
-  const parsed = cachedPrefix(ip);
-  return parsed && parsed.length === (parsed.kind === "ipv4" ? 32 : 128) ? parsed : undefined;
+  if (!ip) return undefined;
+  const m = IPV4.exec(ip);
+  if (m) return ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]);
+  if (!ip.includes(":") || ip.includes("/")) return undefined;
+  const p = parsePrefix(ip);
+  return p && p.kind === "ipv6" && p.length === 128 ? p : undefined;
+}
+
+/** The request's source as a single-address prefix (for CIDR maths on callers), when it has one. */
+export function sourceAddress(request: Pick<AccessRequest, "sourceIpAddress" | "parsedSource">): ParsedPrefix | undefined {
+  const ip = sourceIp(request);
+  if (ip === undefined) return undefined;
+  return typeof ip === "number" ? parsePrefix(request.sourceIpAddress!.trim()) : ip;
+}
+
+const NON_PUBLIC_V4 = NON_PUBLIC_RANGES.filter((r) => r.kind === "ipv4").map((r) => ({ first: Number(r.first), end: Number(r.first + r.size) }));
+
+/** False for private and reserved space (`NON_PUBLIC_RANGES`): perimeters see public sources only. */
+export function isPublicIp(ip: SourceIp): boolean {
+  if (typeof ip === "number") return !NON_PUBLIC_V4.some((r) => ip >= r.first && ip < r.end);
+  return !NON_PUBLIC_RANGES.some((r) => r.kind === "ipv6" && addressIn(ip, r));
 }
 
 /** True when `address` lies in `prefix` (same family). */
@@ -129,10 +159,114 @@ export function addressIn(address: ParsedPrefix, prefix: ParsedPrefix): boolean 
   return address.kind === prefix.kind && address.first >= prefix.first && address.first < prefix.first + prefix.size;
 }
 
-function inAnyPrefix(address: ParsedPrefix, prefixes: readonly string[]): boolean {
+/**
+ * Address prefixes of rules indexed by prefix length: CIDR prefixes are nested or disjoint, so an
+ * address matches a prefix of length L exactly when its first L bits are a key of that length's map.
+ * A lookup costs one map probe per distinct length, whatever the number of prefixes.
+ */
+class PrefixIndex {
+  private readonly byLength = new Map<number, Map<number | bigint, number>>();
+  private lengths: number[] = [];
+
+  add(prefix: ParsedPrefix, ruleIndex: number): void {
+    let map = this.byLength.get(prefix.length);
+    if (!map) {
+      map = new Map();
+      this.byLength.set(prefix.length, map);
+      this.lengths = [...this.byLength.keys()].sort((a, b) => a - b);
+    }
+    const key = prefix.kind === "ipv4" ? Math.floor(Number(prefix.first) / 2 ** (32 - prefix.length)) : prefix.first >> BigInt(128 - prefix.length);
+    const existing = map.get(key);
+    if (existing === undefined || ruleIndex < existing) map.set(key, ruleIndex);
+  }
+
+  /** Index of the first rule (in rule order) with a prefix holding the address, or -1. */
+  find(ip: SourceIp): number {
+    let best = -1;
+    for (const length of this.lengths) {
+      const key = typeof ip === "number" ? Math.floor(ip / 2 ** (32 - length)) : ip.first >> BigInt(128 - length);
+      const index = this.byLength.get(length)!.get(key);
+      if (index !== undefined && (best === -1 || index < best)) best = index;
+    }
+    return best;
+  }
+}
+
+/** The rules of a configuration compiled for lookups; built once per rules array. */
+interface CompiledRules {
+  readonly inbound: readonly RuleConfig[];
+  readonly outbound: readonly RuleConfig[];
+  readonly ipv4: PrefixIndex;
+  readonly ipv6: PrefixIndex;
+  readonly subscriptions: Map<string, number>;
+  readonly perimeters: Map<string, number>;
+  readonly exactFqdns: Map<string, number>;
+  readonly wildcardFqdns: readonly { suffix: string; index: number }[];
+  /** Verdicts per rule, built once: a million checks allocate none. */
+  readonly ipVerdicts: readonly PerimeterVerdict[];
+  readonly subscriptionVerdicts: readonly PerimeterVerdict[];
+  readonly fqdnVerdicts: readonly PerimeterVerdict[];
+}
+
+const NO_GUIDS: readonly string[] = Object.freeze([]);
+const NO_MATCHING_RULE: PerimeterVerdict = Object.freeze({ allowed: false, by: "no-matching-rule" });
+const TRUSTED_SERVICE: PerimeterVerdict = Object.freeze({ allowed: false, by: "trusted-service" });
+
+const compiledRules = new WeakMap<readonly RuleConfig[], CompiledRules>();
+
+function normaliseHost(host: string): string {
+  return host.trim().toLowerCase().replace(/\.$/, "");
+}
+
+function compile(rules: readonly RuleConfig[]): CompiledRules {
+  let compiled = compiledRules.get(rules);
+  if (compiled) return compiled;
+  const inbound = rules.filter((r) => r.direction === "Inbound");
+  const outbound = rules.filter((r) => r.direction === "Outbound");
+  const ipv4 = new PrefixIndex();
+  const ipv6 = new PrefixIndex();
+  const subscriptions = new Map<string, number>();
+  const perimeters = new Map<string, number>();
+  inbound.forEach((rule, index) => {
+    for (const text of rule.addressPrefixes) {
+      const prefix = cachedPrefix(text);
+      if (prefix) (prefix.kind === "ipv4" ? ipv4 : ipv6).add(prefix, index);
+    }
+    for (const sub of rule.subscriptions) if (!subscriptions.has(sub)) subscriptions.set(sub, index);
+    for (const guid of rule.perimeterGuids) if (!perimeters.has(guid)) perimeters.set(guid, index);
+  });
+  const exactFqdns = new Map<string, number>();
+  const wildcardFqdns: { suffix: string; index: number }[] = [];
+  outbound.forEach((rule, index) => {
+    for (const pattern of rule.fullyQualifiedDomainNames) {
+      const p = normaliseHost(pattern);
+      if (!p) continue;
+      if (p.startsWith("*.")) wildcardFqdns.push({ suffix: p.slice(1), index });
+      else if (!exactFqdns.has(p)) exactFqdns.set(p, index);
+    }
+  });
+  compiled = {
+    inbound,
+    outbound,
+    ipv4,
+    ipv6,
+    subscriptions,
+    perimeters,
+    exactFqdns,
+    wildcardFqdns,
+    ipVerdicts: inbound.map((r) => Object.freeze({ allowed: true, by: "ip-rule", rule: r.name }) as PerimeterVerdict),
+    subscriptionVerdicts: inbound.map((r) => Object.freeze({ allowed: true, by: "subscription-rule", rule: r.name }) as PerimeterVerdict),
+    fqdnVerdicts: outbound.map((r) => Object.freeze({ allowed: true, by: "fqdn-rule", rule: r.name }) as PerimeterVerdict),
+  };
+  compiledRules.set(rules, compiled);
+  return compiled;
+}
+
+function inAnyPrefix(ip: SourceIp, prefixes: readonly string[]): boolean {
   for (const text of prefixes) {
     const prefix = cachedPrefix(text);
-    if (prefix && addressIn(address, prefix)) return true;
+    if (!prefix) continue;
+    if (typeof ip === "number" ? prefix.kind === "ipv4" && ip >= Number(prefix.first) && ip < Number(prefix.first + prefix.size) : addressIn(ip, prefix)) return true;
   }
   return false;
 }
@@ -143,11 +277,21 @@ function inAnyPrefix(address: ParsedPrefix, prefixes: readonly string[]): boolea
  * same way; whether Azure accepts wildcards at all is UNCONFIRMED, so exact names are what we propose).
  */
 export function fqdnMatches(pattern: string, host: string): boolean {
-  const p = pattern.trim().toLowerCase().replace(/\.$/, "");
-  const h = host.trim().toLowerCase().replace(/\.$/, "");
+  const p = normaliseHost(pattern);
+  const h = normaliseHost(host);
   if (!p || !h) return false;
   if (p.startsWith("*.")) return h.endsWith(p.slice(1)) && h.length > p.length - 1;
   return p === h;
+}
+
+function fqdnRule(compiled: CompiledRules, host: string): number {
+  const h = normaliseHost(host);
+  if (!h) return -1;
+  let best = compiled.exactFqdns.get(h) ?? -1;
+  for (const w of compiled.wildcardFqdns) {
+    if (h.endsWith(w.suffix) && h.length > w.suffix.length && (best === -1 || w.index < best)) best = w.index;
+  }
+  return best;
 }
 
 /** OAuth callers carry their subscription and perimeter; Shared Key, SAS and SMB do not (FILES). */
@@ -159,24 +303,20 @@ function carriesIdentity(request: AccessRequest): boolean {
 export function perimeterVerdict(request: AccessRequest, config: AccessConfig): PerimeterVerdict {
   // Private endpoint traffic is never subject to perimeter rules (CONCEPTS, FILES).
   if (request.trafficType === "Private") return { allowed: true, by: "private-endpoint" };
-  const guids = request.sourcePerimeterGuids ?? [];
-  const ownGuid = config.perimeterGuid?.toLowerCase();
+  // GUIDs and subscription ids are lower-case by contract (see the interfaces): no per-request copies.
+  const guids = request.sourcePerimeterGuids ?? NO_GUIDS;
+  const ownGuid = config.perimeterGuid;
   // Intra-perimeter traffic is allowed in every mode (CONCEPTS: "all traffic except intra-perimeter
   // traffic is denied"); it is recognised by the record's TrafficType or by the caller carrying this
   // perimeter's GUID, and only OAuth callers carry one.
   if (carriesIdentity(request) && (request.trafficType === "Intra" || (ownGuid !== undefined && guids.includes(ownGuid)))) {
     return { allowed: true, by: "intra-perimeter" };
   }
+  const rules = compile(config.rules);
 
   if (request.direction === "Outbound") {
-    const host = request.destinationFqdn;
-    if (host) {
-      for (const rule of config.rules) {
-        if (rule.direction !== "Outbound") continue;
-        if (rule.fullyQualifiedDomainNames.some((pattern) => fqdnMatches(pattern, host))) return { allowed: true, by: "fqdn-rule", rule: rule.name };
-      }
-    }
-    return { allowed: false, by: "no-matching-rule" };
+    const index = request.destinationFqdn ? fqdnRule(rules, request.destinationFqdn) : -1;
+    return index >= 0 ? rules.fqdnVerdicts[index]! : NO_MATCHING_RULE;
   }
 
   // Inbound, public or cross-perimeter.
@@ -184,8 +324,9 @@ export function perimeterVerdict(request: AccessRequest, config: AccessConfig): 
   if (request.viaServiceEndpoint) return { allowed: false, by: "service-endpoint" };
 
   if (carriesIdentity(request) && guids.length > 0) {
-    for (const rule of config.rules) {
-      if (rule.direction === "Inbound" && rule.perimeterGuids.some((g) => guids.includes(g))) return { allowed: true, by: "link", rule: rule.name };
+    for (const guid of guids) {
+      const index = rules.perimeters.get(guid);
+      if (index !== undefined) return { allowed: true, by: "link", rule: rules.inbound[index]!.name };
     }
     for (const link of config.links) {
       if (link.status.toLowerCase() !== "approved" || !guids.includes(link.remotePerimeterGuid)) continue;
@@ -195,21 +336,18 @@ export function perimeterVerdict(request: AccessRequest, config: AccessConfig): 
     }
   }
 
-  const address = sourceAddress(request);
-  if (address) {
-    for (const rule of config.rules) {
-      if (rule.direction === "Inbound" && inAnyPrefix(address, rule.addressPrefixes)) return { allowed: true, by: "ip-rule", rule: rule.name };
-    }
+  const address = sourceIp(request);
+  if (address !== undefined) {
+    const index = (typeof address === "number" ? rules.ipv4 : rules.ipv6).find(address);
+    if (index >= 0) return rules.ipVerdicts[index]!;
   }
-  const subscription = request.sourceSubscriptionId?.toLowerCase();
+  const subscription = request.sourceSubscriptionId;
   if (subscription && carriesIdentity(request)) {
-    for (const rule of config.rules) {
-      if (rule.direction === "Inbound" && rule.subscriptions.includes(subscription)) return { allowed: true, by: "subscription-rule", rule: rule.name };
-    }
+    const index = rules.subscriptions.get(subscription);
+    if (index !== undefined) return rules.subscriptionVerdicts[index]!;
   }
-  if (address && config.serviceTagsHonoured && config.serviceTagPrefixes) {
-    for (const rule of config.rules) {
-      if (rule.direction !== "Inbound") continue;
+  if (address !== undefined && config.serviceTagsHonoured && config.serviceTagPrefixes) {
+    for (const rule of rules.inbound) {
       for (const tag of rule.serviceTags) {
         const prefixes = config.serviceTagPrefixes.get(tag.toLowerCase());
         if (prefixes && inAnyPrefix(address, prefixes)) return { allowed: true, by: "service-tag-rule", rule: rule.name };
@@ -217,8 +355,8 @@ export function perimeterVerdict(request: AccessRequest, config: AccessConfig): 
     }
   }
   // Trusted access is disabled when the perimeter decides (TRANSITION); say so rather than "no rule".
-  if (request.trustedService) return { allowed: false, by: "trusted-service" };
-  return { allowed: false, by: "no-matching-rule" };
+  if (request.trustedService) return TRUSTED_SERVICE;
+  return NO_MATCHING_RULE;
 }
 
 /**

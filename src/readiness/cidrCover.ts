@@ -30,7 +30,9 @@ export function addressText(value: bigint, kind: "ipv4" | "ipv6"): string {
 }
 
 /** The limit-sized block an address falls in (callers of one block share one proposed prefix). */
-export function blockKey(address: ParsedPrefix, maxPrefixLength: number): string {
+export function blockKey(address: ParsedPrefix | number, maxPrefixLength: number): string {
+  // An IPv4 address may come as its 32-bit value (the access model's SourceIp).
+  if (typeof address === "number") return `ipv4:${Math.floor(address / 2 ** (32 - maxPrefixLength))}`;
   const limit = address.kind === "ipv4" ? maxPrefixLength : IPV6_MAX_PREFIX_LENGTH;
   return `${address.kind}:${address.first >> BigInt(BITS[address.kind] - limit)}`;
 }

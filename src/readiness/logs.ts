@@ -7,8 +7,7 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { subscriptionIdOf } from "../model/armId.js";
 import { InputError } from "../model/errors.js";
-import { nonPublicRangeOf } from "../rules/lib/cidr.js";
-import { sourceAddress, type CallerAuth, type Direction, type TrafficType } from "./accessModel.js";
+import { isPublicIp, sourceIp, type CallerAuth, type Direction, type TrafficType } from "./accessModel.js";
 
 /** The 13 categories of the perimeter's diagnostic settings (docs/nsp-access-logs.md). */
 export const NSP_LOG_CATEGORIES = [
@@ -224,7 +223,7 @@ export function normaliseRecord(raw: unknown, where: string): LogRecord {
         .map((g) => g.toLowerCase())
         .filter(Boolean)
     : undefined;
-  const address = sourceIpAddress ? sourceAddress({ sourceIpAddress }) : undefined;
+  const address = sourceIpAddress ? sourceIp({ sourceIpAddress }) : undefined;
   const ruleType = pick(record, F.ruleType) ?? "";
   const matchedRule = matchedRuleName(pick(record, F.matchedRule));
   return {
@@ -245,7 +244,7 @@ export function normaliseRecord(raw: unknown, where: string): LogRecord {
     // Trusted-service access shows as a resource rule naming trusted services (wording UNCONFIRMED).
     trustedService: /trusted/i.test(`${ruleType} ${matchedRule ?? ""}`),
     // A non-public source on a public request reached the resource through a VNet service endpoint.
-    viaServiceEndpoint: trafficType === "Public" && direction === "Inbound" && address !== undefined && nonPublicRangeOf(address) !== undefined,
+    viaServiceEndpoint: trafficType === "Public" && direction === "Inbound" && address !== undefined && !isPublicIp(address),
     operation: pick(record, F.operation),
     count,
     ...(version !== undefined && Number.isFinite(version) ? { accessRuleVersion: version } : {}),

@@ -10,8 +10,7 @@ import type { AccessMode, AssociationRecord, Estate } from "../model/estate.js";
 import { buildPerimeterView, type PerimeterView } from "../model/perimeterView.js";
 import { prop, propArray, propString, type ArmResource } from "../model/resource.js";
 import { T } from "../model/resourceTypes.js";
-import { nonPublicRangeOf } from "../rules/lib/cidr.js";
-import { perimeterVerdict, sourceAddress, type AccessConfig, type AccessRequest, type Direction, type LinkConfig, type RuleConfig } from "./accessModel.js";
+import { isPublicIp, perimeterVerdict, sourceAddress, sourceIp, type AccessConfig, type AccessRequest, type Direction, type LinkConfig, type RuleConfig } from "./accessModel.js";
 import { blockKey, coverAddresses } from "./cidrCover.js";
 import type { CallerSummary } from "./logs.js";
 
@@ -163,21 +162,9 @@ export function accessConfigFor(view: PerimeterView, association: AssociationRec
 // ---------------------------------------------------------------------------------------------
 // Which logged requests matter, and what enforcing would do to them
 
-/** The request a summary describes, for the access model. */
+/** The request a summary describes, for the access model: a summary carries every field the model reads. */
 export function requestOf(s: CallerSummary): AccessRequest {
-  return {
-    direction: s.direction,
-    trafficType: s.trafficType,
-    sourceIpAddress: s.sourceIpAddress,
-    sourceSubscriptionId: s.sourceSubscriptionId,
-    sourceAppId: s.sourceAppId,
-    sourceResourceId: s.sourceResourceId,
-    sourcePerimeterGuids: s.sourcePerimeterGuids,
-    destinationFqdn: s.destinationFqdn,
-    auth: s.auth,
-    viaServiceEndpoint: s.viaServiceEndpoint,
-    trustedService: s.trustedService,
-  };
+  return s;
 }
 
 /**
@@ -202,8 +189,8 @@ function succeededThen(s: CallerSummary, mode: AccessMode): boolean {
 }
 
 function isPublicAddress(s: CallerSummary): boolean {
-  const address = s.sourceIpAddress ? sourceAddress({ sourceIpAddress: s.sourceIpAddress }) : undefined;
-  return address !== undefined && nonPublicRangeOf(address) === undefined;
+  const ip = sourceIp(s);
+  return ip !== undefined && isPublicIp(ip);
 }
 
 /** What can admit a denied caller, and why (contracts.md: `fix` and `reason`). */
@@ -246,7 +233,11 @@ export function fixFor(s: CallerSummary, settings: ReadinessSettings, profileNam
 
 export interface BreakingCaller {
   summary: CallerSummary;
+  /** The caller as the access model reads it, source address parsed once (checked again by the proposals). */
+  request: AccessRequest;
   entry: WouldBreak;
+  /** Sort and merge key of the entry (computed once). */
+  key?: string;
 }
 
 function countElements(rules: readonly RuleConfig[], direction: Direction): number {
@@ -292,7 +283,7 @@ export function proposeForProfile(profileId: string, config: AccessConfig, calle
   const prefixes = new Map<string, BreakingCaller[]>();
   const ipCallers = byRequests.filter((c) => c.entry.fix === "ip-rule");
   const blockOfCaller = new Map<BreakingCaller, string>();
-  for (const c of ipCallers) blockOfCaller.set(c, blockKey(sourceAddress(c.summary)!, settings.maxPrefixLength));
+  for (const c of ipCallers) blockOfCaller.set(c, blockKey(sourceIp(c.request)!, settings.maxPrefixLength));
   let roomIn = MAX_ELEMENTS_PER_DIRECTION - usedIn;
   const inbound = byRequests.filter((c) => c.entry.fix === "ip-rule" || c.entry.fix === "subscription-rule");
   // One element per subscription and per address block; each block's prefix is sized once all its callers are known.
@@ -323,7 +314,7 @@ export function proposeForProfile(profileId: string, config: AccessConfig, calle
   }
   const addressPrefixes = [...prefixes.values()].flatMap((group) =>
     coverAddresses(
-      group.map((c) => sourceAddress(c.summary)!),
+      group.map((c) => sourceAddress(c.request)!),
       settings.maxPrefixLength,
     ),
   );
@@ -352,7 +343,7 @@ export function proposeForProfile(profileId: string, config: AccessConfig, calle
   const after = proposedConfig(config, rules);
   for (const c of callers) {
     if (c.entry.fix === "none" || c.entry.fix === "link") continue;
-    if (!perimeterVerdict(requestOf(c.summary), after).allowed) {
+    if (!perimeterVerdict(c.request, after).allowed) {
       throw new Error(`readiness: the proposed rules for ${profileId} do not admit ${JSON.stringify(c.entry)} (a bug in the proposals)`);
     }
   }
@@ -470,8 +461,18 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
   const members = new Set(allAssociations.map((a) => a.record.memberKey).filter(Boolean));
   const outside = new Set<string>();
   let outsideRequests = 0;
+  // Summaries repeat the same few ids: lower-case each distinct one once.
+  const keys = new Map<string, string>();
+  const keyOf = (id: string): string => {
+    let key = keys.get(id);
+    if (key === undefined) {
+      key = idKey(id);
+      keys.set(id, key);
+    }
+    return key;
+  };
   for (const s of summaries) {
-    const key = idKey(s.serviceResourceId);
+    const key = keyOf(s.serviceResourceId);
     if (!members.has(key)) {
       outside.add(s.serviceResourceId);
       outsideRequests += s.requests;
@@ -509,7 +510,11 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
       proposedAssociations: [],
     };
     // Several perimeters may log one member: keep the records of this perimeter when they say which.
-    const own = (byMember.get(record.memberKey) ?? []).filter((s) => !s.perimeterId || idKey(s.perimeterId) === idKey(view.id));
+    const perimeterKey = idKey(view.id);
+    const logged = byMember.get(record.memberKey) ?? [];
+    // One pass over the member's records (a million records do not fit in cache: every extra pass costs).
+    const ofThisPerimeter = (s: CallerSummary): boolean => !s.perimeterId || keyOf(s.perimeterId) === perimeterKey;
+    const own = logged.every((s) => !s.perimeterId) ? logged : logged.filter(ofThisPerimeter);
     const gap = logGap(view, record.mode, estateHasDiagnostics);
     if (own.length === 0) {
       base.reason =
@@ -543,20 +548,13 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
       if (perimeterVerdict(requestOf(s), config).allowed) continue;
       if (s.category.includes("PerimeterRulesAllowed") || s.category.startsWith("NspCrossPerimeter")) stale++;
       const { fix, reason } = fixFor(s, settings, config.profileName);
-      const entry: WouldBreak = {
-        direction: s.direction,
-        ...(s.sourceIpAddress ? { sourceIpAddress: s.sourceIpAddress } : {}),
-        ...(s.sourceSubscriptionId ? { sourceSubscriptionId: s.sourceSubscriptionId } : {}),
-        ...(s.sourceAppId ? { sourceAppId: s.sourceAppId } : {}),
-        ...(s.sourceResourceId ? { sourceResourceId: s.sourceResourceId } : {}),
-        ...(s.destinationFqdn ? { destinationFqdn: s.destinationFqdn } : {}),
-        operations: [...s.operations],
-        requests: s.requests,
-        firstSeen: s.firstSeen,
-        lastSeen: s.lastSeen,
-        fix,
-        reason,
-      };
+      // Built field by field: conditional spreads here would allocate per breaking caller.
+      const entry: WouldBreak = { direction: s.direction, operations: s.operations as string[], requests: s.requests, firstSeen: s.firstSeen, lastSeen: s.lastSeen, fix, reason };
+      if (s.sourceIpAddress) entry.sourceIpAddress = s.sourceIpAddress;
+      if (s.sourceSubscriptionId) entry.sourceSubscriptionId = s.sourceSubscriptionId;
+      if (s.sourceAppId) entry.sourceAppId = s.sourceAppId;
+      if (s.sourceResourceId) entry.sourceResourceId = s.sourceResourceId;
+      if (s.destinationFqdn) entry.destinationFqdn = s.destinationFqdn;
       const key = mergeKey(entry);
       const existing = merged.get(key);
       if (existing) {
@@ -565,7 +563,7 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
         e.operations = [...new Set([...e.operations, ...entry.operations])].sort();
         if (entry.firstSeen < e.firstSeen) e.firstSeen = entry.firstSeen;
         if (entry.lastSeen > e.lastSeen) e.lastSeen = entry.lastSeen;
-      } else merged.set(key, { summary: s, entry });
+      } else merged.set(key, { summary: s, request: { ...s, parsedSource: sourceIp(s) ?? null }, entry, key });
     }
     const breaking = [...merged.values()];
     base.verdict = breaking.length > 0 ? "breaks" : "ready";
@@ -583,22 +581,26 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
     if (list) list.push(a);
     else byProfile.set(key, [a]);
   }
+  const recordById = new Map(selected.map((s) => [s.record.id, s.record]));
   for (const group of byProfile.values()) {
     const first = group[0]!;
     const callers = group.flatMap((a) => a.breaking);
     const rules = callers.length > 0 && first.readiness.profileId ? proposeForProfile(first.readiness.profileId, first.config, callers, settings) : [];
+    // Each proposed rule alone, to count the callers it admits.
+    const alone = rules.map((rule) => proposedConfig({ ...first.config, rules: [] }, [rule]));
     for (const a of group) {
-      a.readiness.wouldBreak = a.breaking.map((c) => c.entry).sort((x, y) => y.requests - x.requests || mergeKey(x).localeCompare(mergeKey(y)));
-      for (const rule of rules) {
-        const admits = proposedConfig({ ...a.config, rules: [] }, [rule]);
-        const covers = a.breaking.filter((c) => c.entry.fix !== "none" && perimeterVerdict(requestOf(c.summary), admits).allowed).length;
+      a.readiness.wouldBreak = a.breaking
+        .sort((x, y) => y.entry.requests - x.entry.requests || (x.key! < y.key! ? -1 : x.key! > y.key! ? 1 : 0))
+        .map((c) => c.entry);
+      rules.forEach((rule, i) => {
+        const covers = a.breaking.filter((c) => c.entry.fix !== "none" && perimeterVerdict(c.request, alone[i]!).allowed).length;
         if (covers > 0) a.readiness.proposedRules.push({ ...rule, covers });
-      }
-      const record = selected.find((s) => s.record.id === a.readiness.associationId)!.record;
+      });
+      const record = recordById.get(a.readiness.associationId)!;
       const issues = provisioningProposals(estate, record, a.readiness.profileId);
       for (const rule of issues.rules) {
         const admits = proposedConfig({ ...a.config, rules: [] }, [rule]);
-        rule.covers = a.breaking.filter((c) => perimeterVerdict(requestOf(c.summary), admits).allowed).length;
+        rule.covers = a.breaking.filter((c) => perimeterVerdict(c.request, admits).allowed).length;
         a.readiness.proposedRules.push(rule);
       }
       a.readiness.proposedAssociations = issues.associations;

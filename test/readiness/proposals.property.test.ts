@@ -79,7 +79,7 @@ describe("proposals (property-based)", () => {
         const callers: BreakingCaller[] = raw
           .map(summary)
           .filter((s) => !perimeterVerdict(requestOf(s), config).allowed)
-          .map((s) => ({ summary: s, entry: { direction: s.direction, operations: [...s.operations], requests: s.requests, firstSeen: s.firstSeen, lastSeen: s.lastSeen, ...fixFor(s, settings, "default") } }));
+          .map((s) => ({ summary: s, request: s, entry: { direction: s.direction, operations: [...s.operations], requests: s.requests, firstSeen: s.firstSeen, lastSeen: s.lastSeen, ...fixFor(s, settings, "default") } }));
         const rules = proposeForProfile(PROFILE, config, callers, settings);
 
         // 1. Every caller still fixable is admitted once the proposals are applied.
