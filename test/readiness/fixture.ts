@@ -33,7 +33,7 @@ export function estateResources(options: { diagnostics?: "allLogs" | "none" | "d
       properties: { direction: "Inbound", subscriptions: [{ id: `/subscriptions/${SUB}` }] },
     },
     { id: ACCOUNT, type: "Microsoft.Storage/storageAccounts", name: "stdata", properties: { publicNetworkAccess: "Enabled" } },
-    { id: VAULT, type: "Microsoft.KeyVault/vaults", name: "kv-data", properties: {} },
+    { id: VAULT, type: "Microsoft.KeyVault/vaults", name: "kv-data", location: "westeurope", properties: { tenantId: "72f988bf-0000-0000-0000-000000000000", sku: { family: "A", name: "standard" } } },
     { id: ENFORCED_ACCOUNT, type: "Microsoft.Storage/storageAccounts", name: "stlocked", properties: {} },
     association(ASSOC_ACCOUNT, ACCOUNT, "Learning"),
     association(ASSOC_VAULT, VAULT, "Audit"),
