@@ -456,11 +456,6 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
     if (allAssociations.length > 0 && selected.length === 0) notes.push("every association is already Enforced: nothing to assess");
   }
 
-  // Logs per member; records of resources no association names are reported, not used.
-  const byMember = new Map<string, CallerSummary[]>();
-  const members = new Set(allAssociations.map((a) => a.record.memberKey).filter(Boolean));
-  const outside = new Set<string>();
-  let outsideRequests = 0;
   // Summaries repeat the same few ids: lower-case each distinct one once.
   const keys = new Map<string, string>();
   const keyOf = (id: string): string => {
@@ -471,25 +466,26 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
     }
     return key;
   };
-  for (const s of summaries) {
-    const key = keyOf(s.serviceResourceId);
-    if (!members.has(key)) {
-      outside.add(s.serviceResourceId);
-      outsideRequests += s.requests;
-      continue;
-    }
-    const list = byMember.get(key);
-    if (list) list.push(s);
-    else byMember.set(key, [s]);
-  }
-  if (outside.size > 0) {
-    const examples = [...outside].slice(0, 3).join(", ");
-    notes.push(`${outside.size} resource(s) in the logs are in no association of the estate (${outsideRequests} request(s) not assessed), e.g. ${examples}`);
-  }
   const estateHasDiagnostics = estate.ofType(T.diagnosticSetting).length > 0;
 
+  // What each selected association needs while the records stream past.
+  interface Pending {
+    assessed: Assessed;
+    perimeterKey: string;
+    mode: AccessMode;
+    currentVersion: number;
+    /** Why the logs may not show this association's callers (the reason of `no-data` when there is no record). */
+    gap: string | undefined;
+    /** The diagnostic settings exist but enable no category that shows breaks: records prove nothing. */
+    blind: boolean;
+    records: number;
+    merged: Map<string, BreakingCaller>;
+    stale: number;
+  }
   const assessed: Assessed[] = [];
   const configs = new Map<string, AccessConfig>();
+  const pendingByMember = new Map<string, Pending[]>();
+  const pendingList: Pending[] = [];
   for (const { view, record } of selected) {
     const profileId = record.profileId ?? "";
     const configKey = `${idKey(view.id)}|${idKey(profileId)}|${honoursServiceTags(record.memberType)}`;
@@ -498,7 +494,7 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
       config = accessConfigFor(view, record, estate);
       configs.set(configKey, config);
     }
-    const base: AssociationReadiness = {
+    const readiness: AssociationReadiness = {
       associationId: record.id,
       resourceId: record.memberDisplayId,
       perimeterId: view.id,
@@ -509,44 +505,60 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
       proposedRules: [],
       proposedAssociations: [],
     };
-    // Several perimeters may log one member: keep the records of this perimeter when they say which.
-    const perimeterKey = idKey(view.id);
-    const logged = byMember.get(record.memberKey) ?? [];
-    // One pass over the member's records (a million records do not fit in cache: every extra pass costs).
-    const ofThisPerimeter = (s: CallerSummary): boolean => !s.perimeterId || keyOf(s.perimeterId) === perimeterKey;
-    const own = logged.every((s) => !s.perimeterId) ? logged : logged.filter(ofThisPerimeter);
-    const gap = logGap(view, record.mode, estateHasDiagnostics);
-    if (own.length === 0) {
-      base.reason =
-        gap ??
-        (summaries.length === 0 && options.emptySourceReason
-          ? options.emptySourceReason
-          : `the window ${options.window.from.toISOString()} – ${options.window.to.toISOString()} holds no access-log record for ${record.memberDisplayId}`);
-      assessed.push({ readiness: base, breaking: [], config });
-      continue;
+    const profile = view.profileById(profileId)?.resource;
+    const pending: Pending = {
+      assessed: { readiness, breaking: [], config },
+      perimeterKey: idKey(view.id),
+      mode: record.mode,
+      currentVersion: Number(propString(profile, "accessRulesVersion") ?? prop(profile, "accessRulesVersion")),
+      gap: undefined,
+      blind: false,
+      records: 0,
+      merged: new Map(),
+      stale: 0,
+    };
+    pending.gap = logGap(view, record.mode, estateHasDiagnostics);
+    pending.blind = pending.gap !== undefined && !/no diagnostic setting/.test(pending.gap);
+    pendingList.push(pending);
+    if (record.memberKey) {
+      const list = pendingByMember.get(record.memberKey);
+      if (list) list.push(pending);
+      else pendingByMember.set(record.memberKey, [pending]);
     }
-    if (gap && !/no diagnostic setting/.test(gap)) {
-      base.reason = gap;
-      assessed.push({ readiness: base, breaking: [], config });
-      continue;
-    }
+  }
 
-    const currentVersion = Number(propString(view.profileById(profileId)?.resource, "accessRulesVersion") ?? prop(view.profileById(profileId)?.resource, "accessRulesVersion"));
-    const merged = new Map<string, BreakingCaller>();
-    let stale = 0;
-    for (const s of own) {
-      if (!succeededThen(s, record.mode)) continue;
+  // One pass over the records in input order: a million records do not fit in a cache, so every
+  // extra pass over them (or a pass in another order) costs more than the checks themselves.
+  const members = new Set(allAssociations.map((a) => a.record.memberKey).filter(Boolean));
+  const outside = new Set<string>();
+  let outsideRequests = 0;
+  for (const s of summaries) {
+    const key = keyOf(s.serviceResourceId);
+    const targets = pendingByMember.get(key);
+    if (!targets) {
+      // Members of associations not selected (Enforced, not named) are simply not assessed.
+      if (!members.has(key)) {
+        outside.add(s.serviceResourceId);
+        outsideRequests += s.requests;
+      }
+      continue;
+    }
+    for (const t of targets) {
+      // Several perimeters may log one member: keep the records of this perimeter when they say which.
+      if (s.perimeterId && keyOf(s.perimeterId) !== t.perimeterKey) continue;
+      t.records++;
+      if (t.blind || !succeededThen(s, t.mode)) continue;
       // A perimeter rule admitted it under the same access rule version: the rules have not changed since.
       if (
         (s.category === "NspPublicInboundPerimeterRulesAllowed" || s.category === "NspPublicOutboundPerimeterRulesAllowed") &&
         s.accessRuleVersion !== undefined &&
-        Number.isFinite(currentVersion) &&
-        s.accessRuleVersion === currentVersion
+        s.accessRuleVersion === t.currentVersion
       ) {
         continue;
       }
+      const config = t.assessed.config;
       if (perimeterVerdict(requestOf(s), config).allowed) continue;
-      if (s.category.includes("PerimeterRulesAllowed") || s.category.startsWith("NspCrossPerimeter")) stale++;
+      if (s.category.includes("PerimeterRulesAllowed") || s.category.startsWith("NspCrossPerimeter")) t.stale++;
       const { fix, reason } = fixFor(s, settings, config.profileName);
       // Built field by field: conditional spreads here would allocate per breaking caller.
       const entry: WouldBreak = { direction: s.direction, operations: s.operations as string[], requests: s.requests, firstSeen: s.firstSeen, lastSeen: s.lastSeen, fix, reason };
@@ -555,22 +567,40 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
       if (s.sourceAppId) entry.sourceAppId = s.sourceAppId;
       if (s.sourceResourceId) entry.sourceResourceId = s.sourceResourceId;
       if (s.destinationFqdn) entry.destinationFqdn = s.destinationFqdn;
-      const key = mergeKey(entry);
-      const existing = merged.get(key);
+      const mk = mergeKey(entry);
+      const existing = t.merged.get(mk);
       if (existing) {
         const e = existing.entry;
         e.requests += entry.requests;
         e.operations = [...new Set([...e.operations, ...entry.operations])].sort();
         if (entry.firstSeen < e.firstSeen) e.firstSeen = entry.firstSeen;
         if (entry.lastSeen > e.lastSeen) e.lastSeen = entry.lastSeen;
-      } else merged.set(key, { summary: s, request: { ...s, parsedSource: sourceIp(s) ?? null }, entry, key });
+      } else t.merged.set(mk, { summary: s, request: { ...s, parsedSource: sourceIp(s) ?? null }, entry, key: mk });
     }
-    const breaking = [...merged.values()];
-    base.verdict = breaking.length > 0 ? "breaks" : "ready";
-    if (stale > 0) {
-      base.reason = `${stale} caller(s) a perimeter rule admitted when logged are no longer admitted: the profile's access rules changed since (access rule version now ${Number.isFinite(currentVersion) ? currentVersion : "unknown"})`;
+  }
+  if (outside.size > 0) {
+    const examples = [...outside].slice(0, 3).join(", ");
+    notes.push(`${outside.size} resource(s) in the logs are in no association of the estate (${outsideRequests} request(s) not assessed), e.g. ${examples}`);
+  }
+
+  for (const t of pendingList) {
+    const { readiness } = t.assessed;
+    if (t.records === 0) {
+      readiness.reason =
+        t.gap ??
+        (summaries.length === 0 && options.emptySourceReason
+          ? options.emptySourceReason
+          : `the window ${options.window.from.toISOString()} – ${options.window.to.toISOString()} holds no access-log record for ${readiness.resourceId}`);
+    } else if (t.blind) {
+      readiness.reason = t.gap;
+    } else {
+      t.assessed.breaking = [...t.merged.values()];
+      readiness.verdict = t.assessed.breaking.length > 0 ? "breaks" : "ready";
+      if (t.stale > 0) {
+        readiness.reason = `${t.stale} caller(s) a perimeter rule admitted when logged are no longer admitted: the profile's access rules changed since (access rule version now ${Number.isFinite(t.currentVersion) ? t.currentVersion : "unknown"})`;
+      }
     }
-    assessed.push({ readiness: base, breaking, config });
+    assessed.push(t.assessed);
   }
 
   // Proposals per profile, from every assessed association of the profile.
