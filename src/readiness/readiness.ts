@@ -167,6 +167,24 @@ export function requestOf(s: CallerSummary): AccessRequest {
   return s;
 }
 
+/** The request with its source address parsed once, for callers the proposals check again (one shape: monomorphic). */
+function parsedRequest(s: CallerSummary): AccessRequest {
+  return {
+    direction: s.direction,
+    trafficType: s.trafficType,
+    sourceIpAddress: s.sourceIpAddress,
+    sourceSubscriptionId: s.sourceSubscriptionId,
+    sourceAppId: s.sourceAppId,
+    sourceResourceId: s.sourceResourceId,
+    sourcePerimeterGuids: s.sourcePerimeterGuids,
+    destinationFqdn: s.destinationFqdn,
+    auth: s.auth,
+    viaServiceEndpoint: s.viaServiceEndpoint,
+    trustedService: s.trustedService,
+    parsedSource: sourceIp(s) ?? null,
+  };
+}
+
 /**
  * Whether the request got through while the records were written, so that enforcing could break it
  * (docs/nsp-access-logs.md, "The 13 categories"). Denied requests cannot break; attempts are not
@@ -424,7 +442,7 @@ function logGap(view: PerimeterView, mode: AccessMode, estateHasDiagnostics: boo
 }
 
 function mergeKey(e: WouldBreak): string {
-  return [e.direction, e.sourceIpAddress ?? "", e.sourceSubscriptionId ?? "", e.sourceAppId ?? "", e.sourceResourceId?.toLowerCase() ?? "", e.destinationFqdn ?? "", e.fix].join("|");
+  return `${e.direction}|${e.sourceIpAddress ?? ""}|${e.sourceSubscriptionId ?? ""}|${e.sourceAppId ?? ""}|${e.sourceResourceId?.toLowerCase() ?? ""}|${e.destinationFqdn ?? ""}|${e.fix}`;
 }
 
 interface Assessed {
@@ -575,7 +593,7 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
         e.operations = [...new Set([...e.operations, ...entry.operations])].sort();
         if (entry.firstSeen < e.firstSeen) e.firstSeen = entry.firstSeen;
         if (entry.lastSeen > e.lastSeen) e.lastSeen = entry.lastSeen;
-      } else t.merged.set(mk, { summary: s, request: { ...s, parsedSource: sourceIp(s) ?? null }, entry, key: mk });
+      } else t.merged.set(mk, { summary: s, request: parsedRequest(s), entry, key: mk });
     }
   }
   if (outside.size > 0) {
@@ -623,7 +641,11 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
         .sort((x, y) => y.entry.requests - x.entry.requests || (x.key! < y.key! ? -1 : x.key! > y.key! ? 1 : 0))
         .map((c) => c.entry);
       rules.forEach((rule, i) => {
-        const covers = a.breaking.filter((c) => c.entry.fix !== "none" && perimeterVerdict(c.request, alone[i]!).allowed).length;
+        // Only callers of the rule's direction can be admitted by it: skip the others without a check.
+        let covers = 0;
+        for (const c of a.breaking) {
+          if (c.entry.fix !== "none" && c.entry.direction === rule.direction && perimeterVerdict(c.request, alone[i]!).allowed) covers++;
+        }
         if (covers > 0) a.readiness.proposedRules.push({ ...rule, covers });
       });
       const record = recordById.get(a.readiness.associationId)!;
