@@ -485,6 +485,8 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
     return key;
   };
   const estateHasDiagnostics = estate.ofType(T.diagnosticSetting).length > 0;
+  const memberOfPerimeter = (resourceId: string, perimeterKey: string): boolean =>
+    estate.associationsOfMember(resourceId).some((a) => idKey(a.perimeterId) === perimeterKey);
 
   // What each selected association needs while the records stream past.
   interface Pending {
@@ -575,7 +577,14 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
         continue;
       }
       const config = t.assessed.config;
-      if (perimeterVerdict(requestOf(s), config).allowed) continue;
+      let request = requestOf(s);
+      if (s.category === "NspIntraPerimeterInboundAllowed") {
+        // Intra-perimeter traffic stays allowed while the caller is a member of the perimeter. The log
+        // says it was one; a caller no longer associated with it is checked as public traffic.
+        if (!s.sourceResourceId || memberOfPerimeter(s.sourceResourceId, t.perimeterKey)) continue;
+        request = { ...parsedRequest(s), trafficType: "Public" };
+      }
+      if (perimeterVerdict(request, config).allowed) continue;
       if (s.category.includes("PerimeterRulesAllowed") || s.category.startsWith("NspCrossPerimeter")) t.stale++;
       const { fix, reason } = fixFor(s, settings, config.profileName);
       // Built field by field: conditional spreads here would allocate per breaking caller.
@@ -593,7 +602,7 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
         e.operations = [...new Set([...e.operations, ...entry.operations])].sort();
         if (entry.firstSeen < e.firstSeen) e.firstSeen = entry.firstSeen;
         if (entry.lastSeen > e.lastSeen) e.lastSeen = entry.lastSeen;
-      } else t.merged.set(mk, { summary: s, request: parsedRequest(s), entry, key: mk });
+      } else t.merged.set(mk, { summary: s, request: request === s ? parsedRequest(s) : request, entry, key: mk });
     }
   }
   if (outside.size > 0) {

@@ -128,6 +128,17 @@ describe("readiness verdicts", () => {
     expect(of(report, ASSOC_ACCOUNT).verdict).toBe("ready");
   });
 
+  it("intra-perimeter callers stay allowed while they are members; one that left is checked as public traffic", () => {
+    const at = "2026-11-20T00:00:00Z";
+    const fromVault = row("NspIntraPerimeterInboundAllowed", ACCOUNT, { SourceResourceId: VAULT, TrafficType: "Intra" }, at);
+    const noIdentity = row("NspIntraPerimeterInboundAllowed", ACCOUNT, { TrafficType: "Intra" }, at);
+    expect(of(assess([fromVault, noIdentity], { associations: [ASSOC_ACCOUNT] }), ASSOC_ACCOUNT).verdict).toBe("ready");
+    const left = `/subscriptions/${APP_SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/former`;
+    const account = of(assess([row("NspIntraPerimeterInboundAllowed", ACCOUNT, { SourceResourceId: left, SourceIpAddress: "52.1.2.3", TrafficType: "Intra" }, at)], { associations: [ASSOC_ACCOUNT] }), ASSOC_ACCOUNT);
+    expect(account.wouldBreak).toEqual([expect.objectContaining({ sourceResourceId: left, fix: "subscription-rule" })]);
+    expect(account.proposedRules).toContainEqual(expect.objectContaining({ subscriptions: [APP_SUB], covers: 1 }));
+  });
+
   it("no-data when the window holds no record for the resource, naming it", () => {
     const report = assess([row("NspPublicInboundResourceRulesAllowed", VAULT, { SourceIpAddress: "203.0.113.1" }, "2026-11-20T00:00:00Z")]);
     expect(of(report, ASSOC_ACCOUNT)).toMatchObject({ verdict: "no-data", reason: expect.stringContaining("holds no access-log record for " + ACCOUNT) });
