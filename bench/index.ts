@@ -13,6 +13,7 @@ import { formatExposure, measureExposureWindow } from "./revertBench.js";
 import { measurePackage } from "./packageBench.js";
 import { measureSimulation } from "./simulateBench.js";
 import { formatHardening, measureEventStore, measureGlobWorstCase, type EventStoreFigures, type GlobFigures } from "./hardeningBench.js";
+import { measureReadiness } from "./readinessBench.js";
 
 interface EngineFigures {
   accounts: number;
@@ -165,6 +166,15 @@ const hardeningGlobs = measureGlobWorstCase();
 const hardeningStore = await measureEventStore();
 console.log(`\n${formatHardening(hardeningGlobs, hardeningStore)}`);
 summary.push(...hardeningSummary(hardeningGlobs, hardeningStore));
+
+// readiness: caller summaries (as the workspace query returns them) for 1,000 associations.
+console.log("\nreadiness: log rows already summarised per caller, 1,000 associations in Learning");
+const readinessRuns = [250_000, 500_000, 1_000_000].map((rows) => measureReadiness(rows, 1000));
+for (const r of readinessRuns) console.log(`  ${r.rows} rows: ${r.ms.toFixed(0)} ms (${((r.ms * 1000) / r.rows).toFixed(2)} µs/row), ${r.breaking} breaking callers, ${r.proposedRules} proposed rules, peak RSS ${r.peakRssMiB.toFixed(0)} MiB`);
+const readinessLargest = readinessRuns[readinessRuns.length - 1]!;
+const readinessGrowth = readinessLargest.ms / readinessLargest.rows / (readinessRuns[0]!.ms / readinessRuns[0]!.rows);
+summary.push(["readiness, 1M rows / 1,000 assoc.", `${readinessLargest.ms.toFixed(0)} ms`, "< 5000 ms", readinessLargest.ms < 5000]);
+summary.push(["readiness time per row, 1M vs 250k", `${readinessGrowth.toFixed(2)}x`, "linear (<= 1.5x)", readinessGrowth <= 1.5]);
 
 const maxCalls = Math.max(...eventRows.flatMap((r) => r.callsPerEvent));
 const constant = new Set(eventRows.map((r) => Math.max(...r.callsPerEvent))).size === 1;

@@ -79,6 +79,26 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   program
+    .command("readiness")
+    .description("What breaks if these associations are enforced: re-checks the callers in the NSP access logs against the perimeters as they are now and proposes the rules that admit them.")
+    .option("--snapshot <file>", "the estate as ARM resources (scan's snapshot format)")
+    .option("--subscription <id...>", "read these subscriptions live through ARM")
+    .option("--logs <file...>", "NSPAccessLogs rows (JSON array or JSON lines) or diagnostic-settings storage exports ({ records })")
+    .option("--workspace <id>", "query this Log Analytics workspace (NSPAccessLogs)")
+    .option("--since <duration>", "the window: 30d, 12h, 90m, 2w (default 30d)")
+    .option("--association <id...>", "assess these associations (default: every one in Learning or Audit)")
+    .addOption(new Option("--policy <file>", "policy file (YAML or JSON); readiness.maxPrefixLength, readiness.preferSubscriptionRules"))
+    .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(["table", "json", "markdown", "html", "sarif"]))
+    .option("--output <file>", "write the report to a file instead of stdout")
+    .option("--arm-endpoint <url>", "ARM endpoint for live mode (default: NSPG_ARM_ENDPOINT or https://management.azure.com)")
+    .option("--logs-endpoint <url>", "Log Analytics endpoint (default: https://api.loganalytics.io/v1)")
+    .exitOverride()
+    .action(async (opts) => {
+      const { runReadiness } = await import("./readiness.js");
+      setExit(await runReadiness(opts));
+    });
+
+  program
     .command("export")
     .description("Read subscriptions through ARM and write the estate as a snapshot (the format scan --snapshot reads).")
     .requiredOption("--subscription <id...>", "subscriptions to export")

@@ -94,6 +94,12 @@ export const policySchema = z
         digestThreshold: z.number().int().min(1).default(5),
       })
       .default({ teams: [], email: [], digestThreshold: 5 }),
+    readiness: z
+      .strictObject({
+        maxPrefixLength: z.number({ error: () => "expected a prefix length (1-32)" }).int().min(1).max(32).default(24),
+        preferSubscriptionRules: z.boolean({ error: () => "expected true|false" }).default(true),
+      })
+      .default({ maxPrefixLength: 24, preferSubscriptionRules: true }),
   })
   .default({} as never);
 
