@@ -18,8 +18,9 @@ export const FUNCTION_APP = `/subscriptions/${APP_SUB}/resourceGroups/rg-func/pr
 export function estateResources(options: { diagnostics?: "allLogs" | "none" | "denied-only"; accessRulesVersion?: number } = {}): ArmResource[] {
   const diagnostics = options.diagnostics ?? "allLogs";
   const resources: ArmResource[] = [
-    { id: NSP, type: "Microsoft.Network/networkSecurityPerimeters", name: "nsp-data", properties: { perimeterGuid: PERIMETER_GUID } },
-    { id: PROFILE, type: "Microsoft.Network/networkSecurityPerimeters/profiles", name: "default", properties: { accessRulesVersion: options.accessRulesVersion ?? 3 } },
+    { id: NSP, type: "Microsoft.Network/networkSecurityPerimeters", name: "nsp-data", location: "westeurope", properties: { perimeterGuid: PERIMETER_GUID } },
+    // The spec types accessRulesVersion as a string.
+    { id: PROFILE, type: "Microsoft.Network/networkSecurityPerimeters/profiles", name: "default", properties: { accessRulesVersion: String(options.accessRulesVersion ?? 3) } },
     {
       id: `${PROFILE}/accessRules/offices`,
       type: "Microsoft.Network/networkSecurityPerimeters/profiles/accessRules",
@@ -32,9 +33,9 @@ export function estateResources(options: { diagnostics?: "allLogs" | "none" | "d
       name: "platform",
       properties: { direction: "Inbound", subscriptions: [{ id: `/subscriptions/${SUB}` }] },
     },
-    { id: ACCOUNT, type: "Microsoft.Storage/storageAccounts", name: "stdata", properties: { publicNetworkAccess: "Enabled" } },
+    { id: ACCOUNT, type: "Microsoft.Storage/storageAccounts", name: "stdata", location: "westeurope", properties: { publicNetworkAccess: "Enabled" } },
     { id: VAULT, type: "Microsoft.KeyVault/vaults", name: "kv-data", location: "westeurope", properties: { tenantId: "72f988bf-0000-0000-0000-000000000000", sku: { family: "A", name: "standard" } } },
-    { id: ENFORCED_ACCOUNT, type: "Microsoft.Storage/storageAccounts", name: "stlocked", properties: {} },
+    { id: ENFORCED_ACCOUNT, type: "Microsoft.Storage/storageAccounts", name: "stlocked", location: "westeurope", properties: {} },
     association(ASSOC_ACCOUNT, ACCOUNT, "Learning"),
     association(ASSOC_VAULT, VAULT, "Audit"),
     association(ASSOC_ENFORCED, ENFORCED_ACCOUNT, "Enforced"),

@@ -2,15 +2,27 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { ArmResource } from "../../src/model/resource.js";
 import { cliAsync } from "../helpers/cli.js";
 import { startEmulator } from "../helpers/emulator.js";
 import { ASSOC_ACCOUNT, estateResources, monthOfRows, SUB } from "./fixture.js";
+
+function withoutUndeclaredSuggestions(resource: ArmResource): ArmResource {
+  if (!resource.type.toLowerCase().startsWith("microsoft.storage/") || !Array.isArray(resource.properties?.["provisioningIssues"])) return resource;
+  const issues = (resource.properties!["provisioningIssues"] as Array<{ properties?: Record<string, unknown> }>).map((issue) => {
+    const { suggestedAccessRules: _rules, suggestedResourceIds: _ids, ...declared } = issue.properties ?? {};
+    return { ...issue, properties: declared };
+  });
+  return { ...resource, properties: { ...resource.properties, provisioningIssues: issues } };
+}
 
 const dir = mkdtempSync(join(tmpdir(), "nspg-readiness-live-"));
 
 describe("readiness --subscription against the ARM emulator", async () => {
   const resources = estateResources();
-  const emulator = await startEmulator(resources);
+  // The storage spec (2026-09-01) declares no suggestedAccessRules/suggestedResourceIds on its provisioning
+  // issues (the common NSP types do): ARM, and so the emulator, serves the storage ones without them.
+  const emulator = await startEmulator(resources.map(withoutUndeclaredSuggestions));
   const caFile = join(dir, "ca.pem");
   writeFileSync(caFile, emulator.caCertificate);
   const env = { NSPG_ARM_ENDPOINT: emulator.endpoint, NSPG_ARM_CA_FILE: caFile, NSPG_ARM_TOKEN: emulator.token() };
