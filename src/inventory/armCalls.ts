@@ -164,6 +164,15 @@ export function armUnavailable(error: unknown, label: string, errorBody?: string
 }
 
 /**
+ * ARM answered, but the SDK client could not read the answer (a required property missing, say: a
+ * vault without `sku`): one line naming the call, not an internal error.
+ */
+function unreadableAnswer(error: unknown, label: string, answers: number): ArmUnavailableError | undefined {
+  if (!(error instanceof TypeError) || answers === 0) return undefined;
+  return new ArmUnavailableError(oneLine(`ARM call failed: ${label}: the answer does not fit the API's schema (${error.message})`));
+}
+
+/**
  * One inventory run's calls: concurrency, abort, timeouts, body capture and call counts. Its two
  * pipeline policies go into every SDK client of the run (`additionalPolicies`).
  */
@@ -229,7 +238,7 @@ export class CallSession {
         return { value: undefined, bodies: [], requests: context.requests, absent: true };
       }
       if (this.signal.aborted) throw this.firstFailure ?? abortError(this.signal);
-      const mapped = armUnavailable(error, label, context.errorBody);
+      const mapped = armUnavailable(error, label, context.errorBody) ?? unreadableAnswer(error, label, context.bodies.length);
       const failure = mapped ?? (error instanceof Error ? error : new Error(String(error)));
       this.fail(failure);
       throw failure;

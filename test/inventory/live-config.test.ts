@@ -186,3 +186,20 @@ describe("read plan", () => {
     expect(plan.has(T.storageAccount)).toBe(true);
   });
 });
+
+describe("an ARM answer the SDK cannot read", () => {
+  it("is one line naming the call (exit 3), not an internal error: a vault without its required sku", async () => {
+    const sub = "11111111-1111-1111-1111-111111111111";
+    const vaultId = `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-nosku`;
+    const nsp = `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Network/networkSecurityPerimeters/nsp1`;
+    const emulator = await startEmulator([
+      { id: nsp, name: "nsp1", type: T.perimeter, location: "westeurope", properties: { perimeterGuid: "aaaaaaaa-0000-0000-0000-000000000001" } },
+      { id: `${nsp}/profiles/p`, name: "p", type: T.profile, properties: { accessRulesVersion: "0" } },
+      // Key Vault's spec requires properties.sku; this answer lacks it.
+      { id: vaultId, name: "kv-nosku", type: "Microsoft.KeyVault/vaults", location: "westeurope", properties: { tenantId: "72f988bf-0000-0000-0000-000000000000" } },
+      { id: `${nsp}/resourceAssociations/a`, name: "a", type: T.association, properties: { accessMode: "Enforced", privateLinkResource: { id: vaultId }, profile: { id: `${nsp}/profiles/p` } } },
+    ]);
+    const read = readLiveEstate([sub], { credential: emulator.credential(), armEndpoint: emulator.endpoint, ca: emulator.caCertificate, env: {} });
+    await expect(read).rejects.toMatchObject({ name: "ArmUnavailableError", message: expect.stringMatching(/^ARM call failed: read key vault kv-nosku: the answer does not fit the API's schema \(/) });
+  });
+});
