@@ -73,6 +73,11 @@ export interface ArmEmulatorOptions {
   sink?: ChangeSink;
   random?: () => number;
   /**
+   * false: this emulator's traffic stays out of the spec conformance check (an emulator seeded with
+   * answers that break the specs on purpose, to test how the product copes with them).
+   */
+  recordTraffic?: boolean;
+  /**
    * api-versions of single resource types (lower case, `microsoft.keyvault/vaults/networksecurityperimeterconfigurations`)
    * narrower than their namespace's: ARM registers versions per resource type
    * (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-providers-and-types,
@@ -132,7 +137,7 @@ export class ArmEmulator {
   sink: ChangeSink | undefined;
   private readonly tokens = new TokenIssuer();
   /** Request/response pairs for spec conformance (NSPG_ARM_TRAFFIC_DIR; see traffic.ts). */
-  private readonly traffic = new TrafficRecorder();
+  private readonly traffic: TrafficRecorder;
   private readonly asyncOps = new Map<string, AsyncOperation>();
   private readonly buckets = new Map<string, Bucket>();
   private readonly pageSize: number;
@@ -144,6 +149,7 @@ export class ArmEmulator {
   private cert = "";
 
   private constructor(options: ArmEmulatorOptions) {
+    this.traffic = options.recordTraffic === false ? new TrafficRecorder("") : new TrafficRecorder();
     this.store = new ResourceStore(options.seed ?? []);
     this.faults = new FaultInjector(options.random);
     this.sink = options.sink;
