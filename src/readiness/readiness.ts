@@ -7,7 +7,7 @@
 import { idKey, parseArmId } from "../model/armId.js";
 import { InputError } from "../model/errors.js";
 import type { AccessMode, AssociationRecord, Estate } from "../model/estate.js";
-import { buildPerimeterView, type PerimeterView } from "../model/perimeterView.js";
+import { accessRuleView, buildPerimeterView, type AccessRuleView, type PerimeterView } from "../model/perimeterView.js";
 import { prop, propArray, propString, type ArmResource } from "../model/resource.js";
 import { T } from "../model/resourceTypes.js";
 import { isPublicIp, perimeterVerdict, sourceAddress, sourceIp, type AccessConfig, type AccessRequest, type Direction, type LinkConfig, type RuleConfig } from "./accessModel.js";
@@ -103,24 +103,20 @@ function subscriptionGuid(value: string): string {
   return value.replace(/^\/subscriptions\//i, "").replace(/\/.*$/, "").toLowerCase();
 }
 
-function ruleConfig(resource: ArmResource): RuleConfig | undefined {
-  const direction = propString(resource, "direction")?.toLowerCase();
-  if (direction !== "inbound" && direction !== "outbound") return undefined;
-  const subs = propArray(resource, "subscriptions")
-    .map((s) => (typeof s === "string" ? s : (s as { id?: unknown } | null)?.id))
-    .filter((s): s is string => typeof s === "string" && s.length > 0)
-    .map(subscriptionGuid);
-  const perimeters = propArray(resource, "networkSecurityPerimeters")
+/** The perimeter view's access rule (direction, prefixes, subscriptions, FQDNs parsed once there), plus what matching adds. */
+function ruleConfig(rule: AccessRuleView): RuleConfig | undefined {
+  if (!rule.direction) return undefined;
+  const perimeters = propArray(rule.resource, "networkSecurityPerimeters")
     .map((p) => (p as { perimeterGuid?: unknown } | null)?.perimeterGuid)
     .filter((g): g is string => typeof g === "string")
     .map((g) => g.toLowerCase());
   return {
-    name: resource.name ?? parseArmId(resource.id).name,
-    direction: direction === "inbound" ? "Inbound" : "Outbound",
-    addressPrefixes: strings(prop(resource, "addressPrefixes")),
-    subscriptions: subs,
-    serviceTags: strings(prop(resource, "serviceTags")),
-    fullyQualifiedDomainNames: strings(prop(resource, "fullyQualifiedDomainNames")),
+    name: rule.resource.name ?? parseArmId(rule.id).name,
+    direction: rule.direction,
+    addressPrefixes: rule.addressPrefixes,
+    subscriptions: rule.subscriptions.map(subscriptionGuid),
+    serviceTags: strings(prop(rule.resource, "serviceTags")),
+    fullyQualifiedDomainNames: rule.fullyQualifiedDomainNames,
     perimeterGuids: perimeters,
   };
 }
@@ -149,7 +145,7 @@ function linksOf(view: PerimeterView, estate: Estate): LinkConfig[] {
 /** The access model's input for one association, as the estate holds it now. */
 export function accessConfigFor(view: PerimeterView, association: AssociationRecord & { memberType: string }, estate: Estate): AccessConfig {
   const profile = view.profileById(association.profileId);
-  const rules = (profile?.accessRules ?? []).map((r) => ruleConfig(r.resource)).filter((r): r is RuleConfig => r !== undefined);
+  const rules = (profile?.accessRules ?? []).map(ruleConfig).filter((r): r is RuleConfig => r !== undefined);
   return {
     perimeterGuid: propString(view.perimeter, "perimeterGuid")?.toLowerCase(),
     profileName: association.profileId ? parseArmId(association.profileId).name : "",
@@ -396,7 +392,7 @@ function provisioningProposals(estate: Estate, association: AssociationRecord, p
       }
       for (const rule of Array.isArray(props.suggestedAccessRules) ? props.suggestedAccessRules : []) {
         const resource = { id: `${profileId}/accessRules/suggested`, type: T.accessRule, ...(rule as object) } as ArmResource;
-        const parsed = ruleConfig(resource);
+        const parsed = ruleConfig(accessRuleView(resource, profileId));
         if (!parsed) continue;
         rules.push({
           profileId,
