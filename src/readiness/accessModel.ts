@@ -30,8 +30,8 @@ export type TrafficType = "Public" | "Private" | "Intra" | "Cross";
  */
 export type CallerAuth = "entra" | "sas-or-shared-key" | "smb" | "unknown";
 
-/** One request as the logs describe it. */
-export interface AccessRequest {
+/** Who called, from where, to what: the fields a log record and a request share. */
+export interface CallerFields {
   readonly direction: Direction;
   readonly trafficType: TrafficType;
   readonly sourceIpAddress?: string | undefined;
@@ -42,8 +42,12 @@ export interface AccessRequest {
   /** Lower-case perimeter GUIDs of the caller (SourcePerimeterGuids). */
   readonly sourcePerimeterGuids?: readonly string[] | undefined;
   readonly destinationFqdn?: string | undefined;
-  readonly operation?: string | undefined;
   readonly auth: CallerAuth;
+}
+
+/** One request as the logs describe it. */
+export interface AccessRequest extends CallerFields {
+  readonly operation?: string | undefined;
   /** The request reached the resource through a VNet service endpoint. */
   readonly viaServiceEndpoint?: boolean | undefined;
   /** The request came in as a trusted Azure service (the resource's trusted-access exception). */

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { subscriptionIdOf } from "../model/armId.js";
 import { InputError } from "../model/errors.js";
-import { isPublicIp, sourceIp, type CallerAuth, type Direction, type TrafficType } from "./accessModel.js";
+import { isPublicIp, sourceIp, type CallerAuth, type CallerFields, type Direction, type TrafficType } from "./accessModel.js";
 
 /** The 13 categories of the perimeter's diagnostic settings (docs/nsp-access-logs.md). */
 export const NSP_LOG_CATEGORIES = [
@@ -38,22 +38,13 @@ export function categoryOf(value: string): NspLogCategory | undefined {
  * Requests summarised per caller: what the project's Log Analytics query returns, what files are
  * reduced to, and the unit readiness works on.
  */
-export interface CallerSummary {
+export interface CallerSummary extends CallerFields {
   /** The PaaS resource that logged the request (ServiceResourceId). */
   readonly serviceResourceId: string;
   /** The perimeter the record belongs to (`_ResourceId`), when present. */
   readonly perimeterId?: string | undefined;
   readonly profile?: string | undefined;
   readonly category: NspLogCategory;
-  readonly direction: Direction;
-  readonly trafficType: TrafficType;
-  readonly sourceIpAddress?: string | undefined;
-  readonly sourceSubscriptionId?: string | undefined;
-  readonly sourceAppId?: string | undefined;
-  readonly sourceResourceId?: string | undefined;
-  readonly sourcePerimeterGuids?: readonly string[] | undefined;
-  readonly destinationFqdn?: string | undefined;
-  readonly auth: CallerAuth;
   readonly trustedService: boolean;
   readonly viaServiceEndpoint: boolean;
   readonly operations: readonly string[];
