@@ -4,39 +4,16 @@
  */
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ResourceChange } from "../../src/emulator/changes.js";
 import { buildEvents, EventGridPublisher, type ResourceEventGridEvent } from "../../src/emulator/eventGrid.js";
-import { TokenIssuer, type TokenClaims } from "../../src/emulator/tokens.js";
 import { WebhookReceiver } from "../helpers/webhookReceiver.js";
+import { resourceChange, userClaims } from "../helpers/resourceChanges.js";
 import { EXAMPLES, readSharedJson } from "./shared.js";
 
 function example(name: string): Record<string, unknown> {
   return readSharedJson<{ events: Record<string, unknown>[] }>(join(EXAMPLES, `eventgrid-${name}.json`)).events[0]!;
 }
 
-const SUB = "00000000-1111-2222-3333-444444444444";
-const ASSOCIATION = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityPerimeters/nsp1/resourceAssociations/assoc-st1`;
-const issuer = new TokenIssuer();
-const appClaims: TokenClaims = issuer.verify(issuer.mint({ objectId: "aaaaaaaa-0000-0000-0000-000000000001", appId: "bbbbbbbb-0000-0000-0000-000000000002" }))!;
-const userClaims: TokenClaims = issuer.verify(issuer.mint({ objectId: "cccccccc-0000-0000-0000-000000000003", name: "alice@contoso.com" }))!;
-
-function change(overrides: Partial<ResourceChange> = {}): ResourceChange {
-  const kind = overrides.kind ?? "write";
-  return {
-    kind,
-    resourceId: ASSOCIATION,
-    resourceType: "Microsoft.Network/networkSecurityPerimeters/resourceAssociations",
-    subscriptionId: SUB,
-    claims: appClaims,
-    httpMethod: kind === "delete" ? "DELETE" : kind === "action" ? "POST" : "PUT",
-    url: `https://127.0.0.1:8443${ASSOCIATION}${kind === "action" ? "/reconcile" : ""}?api-version=2026-01-01`,
-    clientIpAddress: "127.0.0.1",
-    correlationId: "0f0e0d0c-0b0a-0908-0706-050403020100",
-    time: new Date("2025-03-01T12:34:56.789Z"),
-    ...(kind === "action" ? { action: "reconcile" } : {}),
-    ...overrides,
-  };
-}
+const change = resourceChange;
 
 const keys = (o: unknown) => Object.keys(o as object).sort();
 

@@ -1,6 +1,7 @@
 import { EventGridDeserializer, isSystemEvent } from "@azure/eventgrid";
 import { afterEach, describe, expect, it } from "vitest";
 import { seededRandom } from "../../src/simulate/schedule.js";
+import { appClaims, ASSOCIATION_TYPE, EVENT_ASSOCIATION, EVENT_SUB, resourceChange, userClaims } from "../helpers/resourceChanges.js";
 import { generateServerCertificate } from "../../src/emulator/certificate.js";
 import type { ResourceChange } from "../../src/emulator/changes.js";
 import {
@@ -13,41 +14,13 @@ import {
   type ResourceEventGridEvent,
   toCloudEvent,
 } from "../../src/emulator/eventGrid.js";
-import { TokenIssuer, type TokenClaims } from "../../src/emulator/tokens.js";
 import { WebhookReceiver, type WebhookReceiverOptions } from "../helpers/webhookReceiver.js";
 
 // The documented example payloads (../shared/docs/examples) are compared in test/conformance/eventExamples.test.ts.
 
-const SUB = "00000000-1111-2222-3333-444444444444";
-const NSP = `/subscriptions/${SUB}/resourceGroups/rg-net/providers/Microsoft.Network/networkSecurityPerimeters/nsp1`;
-const ASSOCIATION = `${NSP}/resourceAssociations/assoc-st1`;
-const ASSOCIATION_TYPE = "Microsoft.Network/networkSecurityPerimeters/resourceAssociations";
-
-const issuer = new TokenIssuer();
-const appClaims: TokenClaims = issuer.verify(issuer.mint({ objectId: "aaaaaaaa-0000-0000-0000-000000000001", appId: "bbbbbbbb-0000-0000-0000-000000000002" }))!;
-const userClaims: TokenClaims = issuer.verify(issuer.mint({ objectId: "cccccccc-0000-0000-0000-000000000003", name: "alice@contoso.com" }))!;
-
-function change(overrides: Partial<ResourceChange> = {}): ResourceChange {
-  const kind = overrides.kind ?? "write";
-  const method = kind === "delete" ? "DELETE" : kind === "action" ? "POST" : "PUT";
-  const resourceId = overrides.resourceId ?? ASSOCIATION;
-  const suffix = kind === "action" ? `/${overrides.action ?? "reconcile"}` : "";
-  return {
-    kind,
-    resourceId,
-    resourceType: ASSOCIATION_TYPE,
-    subscriptionId: SUB,
-    claims: appClaims,
-    httpMethod: method,
-    url: `https://127.0.0.1:8443${resourceId}${suffix}?api-version=2024-07-01`,
-    clientIpAddress: "127.0.0.1",
-    correlationId: "0f0e0d0c-0b0a-0908-0706-050403020100",
-    time: new Date("2025-03-01T12:34:56.789Z"),
-    ...(kind === "action" ? { action: "reconcile" } : {}),
-    ...overrides,
-  };
-}
-
+const SUB = EVENT_SUB;
+const ASSOCIATION = EVENT_ASSOCIATION;
+const change = resourceChange;
 
 const keys = (o: unknown) => Object.keys(o as object).sort();
 
