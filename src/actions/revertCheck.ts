@@ -15,6 +15,8 @@ import type { RevertPlan } from "./planner.js";
 export interface RevertCheckContext {
   /** The perimeter's resources as evaluated now. */
   current: readonly ArmResource[];
+  /** The findings the evaluation already has for them (not evaluated again). */
+  currentFindings: readonly Finding[];
   perimeterId: string;
   policy: Policy;
   now: Date;
@@ -28,15 +30,14 @@ export function vetRevertPlans(plans: readonly RevertPlan[], ctx: RevertCheckCon
   const writes = plans.filter((p) => p.action.type === "revert" && p.action.operation !== "none" && p.targetId);
   if (writes.length === 0) return [...plans];
   const revertRules = new Set(Object.entries(ctx.policy.rules).filter(([, r]) => r.action === "revert").map(([id]) => id));
+  const blocking = (findings: readonly Finding[]) => findings.filter((f) => revertRules.has(f.ruleId) && !f.exempted);
   const findingsOf = (resources: readonly ArmResource[]): Finding[] => {
     const estate = new Estate(resources);
     const perimeter = estate.get(ctx.perimeterId);
     if (!perimeter) return [];
-    return evaluatePerimeter(estate, perimeter, { policy: ctx.policy, now: ctx.now, ...(ctx.previous ? { previous: ctx.previous } : {}) }).filter(
-      (f) => revertRules.has(f.ruleId) && !f.exempted,
-    );
+    return blocking(evaluatePerimeter(estate, perimeter, { policy: ctx.policy, now: ctx.now, ...(ctx.previous ? { previous: ctx.previous } : {}) }));
   };
-  const before = new Set(findingsOf(ctx.current).map(keyOf));
+  const before = new Set(blocking(ctx.currentFindings).map(keyOf));
   return plans.map((plan) => {
     if (!writes.includes(plan)) return plan;
     const target = idKey(plan.targetId!);

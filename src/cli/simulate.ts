@@ -2,6 +2,7 @@
 import { basename } from "node:path";
 import { InputError } from "../model/errors.js";
 import type { ArmResource } from "../model/resource.js";
+import { T } from "../model/resourceTypes.js";
 import { loadSnapshotFile } from "../inventory/snapshot.js";
 import type { Policy } from "../policy/policy.js";
 import { loadTimelineFile, type TimelineOperation } from "../replay/replay.js";
@@ -50,7 +51,7 @@ export function formatSimulationTable(result: SimulationResult): string {
 export async function runSimulate(options: SimulateCliOptions): Promise<number> {
   const policy = await loadPolicyOption(options.policy);
   const estate = await loadSnapshotFile(options.snapshot);
-  if (!estate.resources.some((r) => r.type.toLowerCase() === "microsoft.network/networksecurityperimeters")) {
+  if (!estate.resources.some((r) => r.type.toLowerCase() === T.perimeter)) {
     throw new InputError(`${basename(options.snapshot)}: (root): the estate holds no network security perimeter to simulate`);
   }
   const timeline = options.timeline ? toSimOperations(await loadTimelineFile(options.timeline), policy) : undefined;

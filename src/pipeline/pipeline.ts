@@ -427,7 +427,7 @@ export class GuardrailPipeline {
         ...(current ? { current } : {}),
         ...(this.options.selfPrincipalIds ? { selfPrincipalIds: this.options.selfPrincipalIds } : {}),
       });
-      const plans = current ? vetRevertPlans(planned, { current: current.resources, perimeterId, policy: this.policy, now, previous: withLastKnownGood(previous.resources, lastKnownGood) }) : planned;
+      const plans = current ? vetRevertPlans(planned, { current: current.resources, currentFindings: findings, perimeterId, policy: this.policy, now, previous: withLastKnownGood(previous.resources, lastKnownGood) }) : planned;
       const decision: PerimeterDecision = {
         perimeterId,
         findings: diff.decided,

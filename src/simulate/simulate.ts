@@ -27,6 +27,7 @@ import { GuardrailPipeline } from "../pipeline/pipeline.js";
 import type { EvaluationMessage, EvaluationQueue, PoisonParking } from "../pipeline/ports.js";
 import type { Policy } from "../policy/policy.js";
 import { GUARDRAIL_IDENTITY } from "../replay/replay.js";
+import { ALL_RULES } from "../rules/catalog/index.js";
 import { evaluateEstate } from "../rules/engine.js";
 import type { Finding } from "../rules/types.js";
 import { MemoryStateStore } from "../state/memoryStateStore.js";
@@ -94,8 +95,8 @@ const VISIBILITY_MS = 30_000;
 const DEBOUNCE_MS = 5_000;
 const QUEUE_LEASE_MS = 10 * 60_000;
 const MAX_STEPS = 5_000;
-/** Rules that compare with the state before a change: a scan of the end state alone cannot know them. */
-const HISTORY_RULES = new Set(["storage-enforcement-downgrade"]);
+/** Rules that compare with the state before a change (their metadata says so): a scan of the end state alone cannot know them. */
+const HISTORY_RULES = new Set(ALL_RULES.filter((r) => r.meta.needsPreviousState).map((r) => r.meta.id));
 
 interface ChangeRecord {
   seq: number;
@@ -463,7 +464,7 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
 
     // liveness: a perimeter whose marker holds changes must not be wedged by a lease no message honours,
     // and the next event after the lease must get those changes evaluated.
-    const perimeters = (await store.listCachedPerimeters()).filter((id) => id.split("/").length > 3);
+    const perimeters = await listPerimeters(store);
     for (const perimeterId of perimeters) {
       const dirty = (await store.getDirty(perimeterId)).value;
       if (!dirty || dirty.changes.length === 0) continue;
@@ -500,7 +501,7 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
     const finalPerimeters = await listPerimeters(store);
 
     checkWrites(state, estate, policy, violate);
-    await checkAlerts(state, instances, store, policy, finalPerimeters, violate);
+    await checkAlerts(state, instances, store, finalPerimeters, violate);
     current = undefined;
     return state;
   }
@@ -597,7 +598,6 @@ async function checkAlerts(
   state: RunState,
   instances: Array<{ notifier: ReturnType<typeof createNotifier> }>,
   store: StateStore,
-  policy: Policy,
   perimeters: readonly string[],
   violate: (invariant: InvariantName, detail: string) => void,
 ): Promise<void> {
@@ -628,7 +628,6 @@ async function checkAlerts(
       }
     }
   }
-  void policy;
 }
 
 
