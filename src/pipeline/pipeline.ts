@@ -208,7 +208,7 @@ export class GuardrailPipeline {
     const leased = await withRetry(async () => {
       const current = await this.store.getDirty(perimeterId);
       const now = this.now();
-      const base: DirtyMarker = current.value ?? { perimeterId, changes: [], since: now.toISOString(), queued: false };
+      const base: DirtyMarker = current.value ?? { perimeterId, changes: [], since: now.toISOString() };
       const leaseValid = hasValidLease(base, now);
       // An overflowed batch is re-read whole: no change needs recording, only a message when none is due.
       const known = base.overflow === true || base.changes.some((c) => c.eventId === change.eventId);
@@ -216,7 +216,7 @@ export class GuardrailPipeline {
       const marker: DirtyMarker = {
         ...base,
         changes: known ? base.changes : withChange(base.changes, change),
-        ...(leaseValid ? {} : { queued: true, queuedUntil: new Date(now.getTime() + this.debounceMs + this.queueLeaseMs).toISOString() }),
+        ...(leaseValid ? {} : { queuedUntil: new Date(now.getTime() + this.debounceMs + this.queueLeaseMs).toISOString() }),
       };
       if (marker.changes.length > MAX_DIRTY_CHANGES) {
         // A burst: a bounded marker and one full re-read, not a growing blob rewritten per event.
@@ -241,7 +241,7 @@ export class GuardrailPipeline {
     const current = await this.store.getDirty(perimeterId);
     if (!current.value || current.etag !== etag) return; // someone moved on: their lease, not ours
     const { queuedUntil: _released, ...rest } = current.value;
-    await this.store.putDirty({ ...rest, queued: false }, current.etag);
+    await this.store.putDirty(rest, current.etag);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -271,9 +271,9 @@ export class GuardrailPipeline {
     const { claimed, overflow } = await withRetry(async () => {
       const dirty = await this.store.getDirty(perimeterId);
       if (!dirty.value) return { claimed: [], overflow: false };
-      if (dirty.value.queued || dirty.value.queuedUntil !== undefined) {
+      if (dirty.value.queuedUntil !== undefined) {
         const { queuedUntil: _taken, ...rest } = dirty.value;
-        await this.store.putDirty({ ...rest, queued: false }, dirty.etag);
+        await this.store.putDirty(rest, dirty.etag);
       }
       return { claimed: dirty.value.changes, overflow: dirty.value.overflow === true };
     });
@@ -577,8 +577,8 @@ export function withLastKnownGood(resources: readonly ArmResource[], lastKnownGo
 }
 
 /** Whether the marker's queued message is still trusted to come. */
-function hasValidLease(marker: DirtyMarker, now: Date): boolean {
-  if (!marker.queued || marker.queuedUntil === undefined) return false;
+export function hasValidLease(marker: DirtyMarker, now: Date): boolean {
+  if (marker.queuedUntil === undefined) return false;
   return Date.parse(marker.queuedUntil) > now.getTime();
 }
 

@@ -23,7 +23,7 @@ import { createNotifier, type ChannelConfig } from "../notify/index.js";
 import type { AlertPayload } from "../notify/model.js";
 import { routeMismatch } from "../notify/routing.js";
 import type { PerimeterDecision } from "../pipeline/decisions.js";
-import { GuardrailPipeline } from "../pipeline/pipeline.js";
+import { GuardrailPipeline, hasValidLease } from "../pipeline/pipeline.js";
 import type { EvaluationMessage, EvaluationQueue, PoisonParking } from "../pipeline/ports.js";
 import type { Policy } from "../policy/policy.js";
 import { GUARDRAIL_IDENTITY } from "../replay/replay.js";
@@ -469,7 +469,7 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
       const dirty = (await store.getDirty(perimeterId)).value;
       if (!dirty || dirty.changes.length === 0) continue;
       const pendingMessage = queue.pending.some((m) => idKey(m.message.perimeterId) === idKey(perimeterId));
-      const leased = dirty.queued && dirty.queuedUntil !== undefined && Date.parse(dirty.queuedUntil) > state.now;
+      const leased = hasValidLease(dirty, new Date(state.now));
       if (leased && !pendingMessage) counted("leases-awaiting-expiry");
     }
     state.now += QUEUE_LEASE_MS + DEBOUNCE_MS + 1;

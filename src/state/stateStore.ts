@@ -58,12 +58,10 @@ export interface DirtyMarker {
   changes: Array<{ resourceId: string; deleted: boolean; eventId: string; eventType: string; caller?: { objectId?: string; appId?: string; name?: string } }>;
   /** When the first change of this batch arrived. */
   since: string;
-  /** Whether an evaluation message is already queued for this batch (coalescing). */
-  queued: boolean;
   /**
-   * Until when the queued message is trusted to come (ISO): after it, the next event queues another,
-   * so a message that was lost or poisoned cannot wedge the perimeter. Absent on markers written
-   * before leases existed: those count as expired.
+   * An evaluation message is queued for this batch, and trusted to come until then (ISO): after it,
+   * the next event queues another, so a message that was lost or poisoned cannot wedge the perimeter.
+   * Absent: no message is due (the next event queues one).
    */
   queuedUntil?: string;
   /**

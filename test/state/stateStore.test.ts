@@ -87,7 +87,6 @@ function dirtyMarker(perimeterId: string, eventIds: string[]): DirtyMarker {
       caller: { objectId: "11111111-1111-1111-1111-111111111111" },
     })),
     since: "2026-01-01T00:00:00.000Z",
-    queued: false,
   };
 }
 
@@ -490,7 +489,7 @@ function describeStateStore(name: string, factory: StoreFactory): void {
         expect(await store.getDirty(differentlyCased(PERIMETER))).toEqual({ value: dirtyMarker(PERIMETER, ["e1"]), etag: created });
         await expect(store.putDirty(dirtyMarker(PERIMETER, ["e2"]), undefined)).rejects.toBeInstanceOf(ConcurrencyError);
 
-        const queued = { ...dirtyMarker(PERIMETER, ["e1", "e2"]), queued: true };
+        const queued = { ...dirtyMarker(PERIMETER, ["e1", "e2"]), queuedUntil: "2026-01-01T00:10:05.000Z" };
         const replaced = await store.putDirty(queued, created);
         await expect(store.putDirty(dirtyMarker(PERIMETER, ["e3"]), created)).rejects.toBeInstanceOf(ConcurrencyError);
         await expect(store.deleteDirty(PERIMETER, created)).rejects.toBeInstanceOf(ConcurrencyError);
