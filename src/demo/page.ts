@@ -8,7 +8,7 @@ import http from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { simpleParser } from "mailparser";
-import { escapeHtml } from "../report/html.js";
+import { escapeHtml } from "../report/escape.js";
 
 export interface DemoPageSources {
   /** The HTML report of the final state (served at /report). */

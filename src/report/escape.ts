@@ -47,3 +47,11 @@ export function markdownCode(text: string | undefined): string {
   const pad = value.startsWith("`") || value.endsWith("`") ? " " : "";
   return `${fence}${pad}${value}${pad}${fence}`;
 }
+
+/**
+ * Text for HTML (and inline SVG) content and quoted attribute values: the five characters that
+ * could open a tag, an entity or leave an attribute become entities.
+ */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { idKey } from "../model/armId.js";
-import type { AccessMode, AssociationRecord, EstateReader } from "../model/estate.js";
-import type { ArmResource } from "../model/resource.js";
-import { docUrl, SEVERITIES, severityRank, type Finding, type RuleMeta, type Severity } from "../rules/types.js";
+import type { EstateReader } from "../model/estate.js";
+import { docUrl, SEVERITIES, type Finding, type RuleMeta } from "../rules/types.js";
+import { escapeHtml } from "./escape.js";
+import { describePerimeter, drawPerimeter, pictureLegend } from "./perimeterPicture.js";
 import { shortName, type ScanReport } from "./scanReport.js";
 
 /**
@@ -12,33 +13,8 @@ import { shortName, type ScanReport } from "./scanReport.js";
  * reasons, and links to the rule docs on learn.microsoft.com.
  */
 
-const PROFILE_TYPE = "microsoft.network/networksecurityperimeters/profiles";
-
-/** What a node of the picture is coloured by: its worst finding that is not exempted. */
-export type NodeStatus = Severity | "none" | "exempted";
-export const NODE_STATUSES: readonly NodeStatus[] = [...SEVERITIES, "none", "exempted"];
-
-const FILL: Record<NodeStatus, { fill: string; text: string; label: string }> = {
-  critical: { fill: "#8b0000", text: "#ffffff", label: "critical" },
-  high: { fill: "#d32f2f", text: "#ffffff", label: "high" },
-  medium: { fill: "#f57c00", text: "#000000", label: "medium" },
-  low: { fill: "#fdd835", text: "#000000", label: "low" },
-  info: { fill: "#64b5f6", text: "#000000", label: "info" },
-  none: { fill: "#2e7d32", text: "#ffffff", label: "no findings" },
-  exempted: { fill: "#9e9e9e", text: "#000000", label: "exempted only" },
-};
-
-/** Escapes text for HTML (and inline SVG) content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
+export { escapeHtml } from "./escape.js";
 const esc = escapeHtml;
-
-/** Shortens a label to `max` characters (before escaping, so that no entity is cut). */
-export function truncate(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length <= max ? text : `${chars.slice(0, Math.max(1, max - 1)).join("")}…`;
-}
 
 /** An https link, or the plain text when the URL is anything else (no `javascript:` from data). */
 function link(url: string | undefined, text: string, attrs = ""): string {
@@ -48,148 +24,6 @@ function link(url: string | undefined, text: string, attrs = ""): string {
 
 function portalUrl(id: string): string | undefined {
   return /^\/subscriptions\//i.test(id) ? `https://portal.azure.com/#@/resource${encodeURI(id)}` : undefined;
-}
-
-function worst(findings: readonly Finding[]): NodeStatus {
-  const active = findings.filter((f) => !f.exempted);
-  if (active.length === 0) return findings.length > 0 ? "exempted" : "none";
-  return active.reduce((w, f) => (severityRank(f.severity) > severityRank(w) ? f.severity : w), active[0]!.severity);
-}
-
-function countLabel(findings: readonly Finding[]): string {
-  const active = findings.filter((f) => !f.exempted).length;
-  const exempted = findings.length - active;
-  return `${active} finding${active === 1 ? "" : "s"}${exempted ? `, ${exempted} exempted` : ""}`;
-}
-
-// --- the picture -------------------------------------------------------------------------------
-
-const PAD = 16;
-const COL_W = 210;
-const GAP = 12;
-const NODE_H = 36;
-const TOP = 48;
-const PROFILE_HEAD = 34;
-const LEGEND_W = 650;
-
-interface Column {
-  id: string;
-  name: string;
-  findings: Finding[];
-  members: { record: AssociationRecord; findings: Finding[] }[];
-}
-
-function dash(mode: AccessMode): string {
-  return mode === "Enforced" ? "" : ` stroke-dasharray="5 3"`;
-}
-
-function legend(y: number): string {
-  const out: string[] = [`<g class="legend" transform="translate(${PAD} ${y})">`];
-  NODE_STATUSES.forEach((s, i) => {
-    const x = i * 92;
-    out.push(
-      `<rect x="${x}" y="0" width="14" height="14" fill="${FILL[s].fill}" stroke="#333"/>`,
-      `<text x="${x + 18}" y="11" class="legend-label">${esc(FILL[s].label)}</text>`,
-    );
-  });
-  out.push(
-    `<rect x="0" y="22" width="28" height="14" fill="#fff" stroke="#333" stroke-width="2"/>`,
-    `<text x="34" y="33" class="legend-label">Enforced</text>`,
-    `<rect x="110" y="22" width="28" height="14" fill="#fff" stroke="#333" stroke-width="2" stroke-dasharray="5 3"/>`,
-    `<text x="144" y="33" class="legend-label">Learning / Audit (not enforced)</text>`,
-    `</g>`,
-  );
-  return out.join("");
-}
-
-function perimeterSvg(perimeter: ArmResource, index: number, estate: EstateReader, findings: readonly Finding[]): string {
-  const pKey = idKey(perimeter.id);
-  const inPerimeter = findings.filter((f) => f.perimeterId !== undefined && idKey(f.perimeterId) === pKey);
-  const records = estate.associationsOfPerimeter(perimeter.id);
-  const profiles = estate.descendants(perimeter.id, PROFILE_TYPE);
-
-  const columns: Column[] = profiles.map((p) => ({ id: p.id, name: p.name ?? shortName(p.id), findings: [], members: [] }));
-  const byKey = new Map(columns.map((c) => [idKey(c.id), c]));
-  let orphan: Column | undefined;
-  const memberKeys = new Set<string>();
-  for (const record of records) {
-    let column = record.profileId ? byKey.get(idKey(record.profileId)) : undefined;
-    if (!column) {
-      orphan ??= { id: "", name: "(no profile)", findings: [], members: [] };
-      column = orphan;
-    }
-    const assocKey = idKey(record.id);
-    const mine = inPerimeter.filter(
-      (f) => (record.memberKey !== "" && idKey(f.resourceId) === record.memberKey) || (f.associationId !== undefined && idKey(f.associationId) === assocKey),
-    );
-    if (record.memberKey) memberKeys.add(record.memberKey);
-    memberKeys.add(assocKey);
-    column.members.push({ record, findings: mine });
-  }
-  if (orphan) columns.push(orphan);
-  // Profile-level findings: the profile itself and its access rules, not its members.
-  for (const column of columns) {
-    if (!column.id) continue;
-    const key = idKey(column.id);
-    column.findings = inPerimeter.filter(
-      (f) => f.profileId !== undefined && idKey(f.profileId) === key && !memberKeys.has(idKey(f.resourceId)) && !(f.associationId && memberKeys.has(idKey(f.associationId))),
-    );
-  }
-  const own = inPerimeter.filter((f) => idKey(f.resourceId) === pKey);
-  const status = worst(own);
-
-  const rows = Math.max(1, ...columns.map((c) => c.members.length));
-  const profileH = PROFILE_HEAD + rows * (NODE_H + GAP);
-  const contentW = PAD * 2 + Math.max(1, columns.length) * (COL_W + GAP) - GAP;
-  const width = Math.max(contentW, PAD * 2 + LEGEND_W);
-  const boxH = TOP + profileH + PAD;
-  const height = boxH + 16 + 40;
-  const name = perimeter.name ?? shortName(perimeter.id);
-  const pid = `perimeter-${index + 1}`;
-
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="perimeter-svg" id="${pid}-svg" data-perimeter="${esc(perimeter.id)}" ` +
-      `width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${pid}-svg-title">`,
-    `<title id="${pid}-svg-title">${esc(`Perimeter ${perimeter.id}: ${profiles.length} profile(s), ${records.length} member(s), ${countLabel(inPerimeter)}`)}</title>`,
-    `<g class="perimeter" id="${pid}-box" data-perimeter="${esc(perimeter.id)}" data-severity="${status}">`,
-    `<title>${esc(`${perimeter.id}\n${countLabel(own)} on the perimeter itself; ${countLabel(inPerimeter)} in all`)}</title>`,
-    `<rect x="1" y="1" width="${width - 2}" height="${boxH}" rx="10" fill="#f5f7fa" stroke="${status === "none" ? "#455a64" : FILL[status].fill}" stroke-width="2"/>`,
-    `<text x="${PAD}" y="${PAD + 14}" class="perimeter-label">${esc(truncate(name, 60))}</text>`,
-    `</g>`,
-  ];
-  if (columns.length === 0) {
-    out.push(`<text x="${PAD}" y="${TOP + 20}" class="empty-label">(no profiles, no members)</text>`);
-  }
-  columns.forEach((column, ci) => {
-    const x = PAD + ci * (COL_W + GAP);
-    const cStatus = worst(column.findings);
-    const cid = `${pid}-profile-${ci + 1}`;
-    out.push(
-      `<g class="profile" id="${cid}" data-profile="${esc(column.id)}" data-severity="${cStatus}">`,
-      `<title>${esc(`${column.id || "Associations without a known profile"}\n${column.members.length} member(s); ${countLabel(column.findings)} on the profile and its access rules`)}</title>`,
-      `<rect x="${x}" y="${TOP}" width="${COL_W}" height="${profileH}" rx="6" fill="#ffffff" stroke="#607d8b"${column.id ? "" : ` stroke-dasharray="2 2"`}/>`,
-      `<rect x="${x}" y="${TOP}" width="${COL_W}" height="${PROFILE_HEAD - 8}" rx="6" fill="${FILL[cStatus].fill}"/>`,
-      `<text x="${x + 8}" y="${TOP + 17}" class="profile-label" fill="${FILL[cStatus].text}">${esc(truncate(column.name, 28))}</text>`,
-      `</g>`,
-    );
-    column.members.forEach(({ record, findings: mf }, mi) => {
-      const y = TOP + PROFILE_HEAD + mi * (NODE_H + GAP);
-      const mStatus = worst(mf);
-      const memberId = record.memberId || record.id;
-      const label = record.member?.name ?? (record.memberId ? shortName(record.memberId) : shortName(record.id));
-      out.push(
-        `<g class="member" id="${cid}-member-${mi + 1}" data-member="${esc(memberId)}" data-association="${esc(record.id)}" ` +
-          `data-severity="${mStatus}" data-access-mode="${record.mode}" data-findings="${mf.filter((f) => !f.exempted).length}">`,
-        `<title>${esc(`${memberId}\nAccess mode: ${record.mode}\n${countLabel(mf)}`)}</title>`,
-        `<rect x="${x + 8}" y="${y}" width="${COL_W - 16}" height="${NODE_H}" rx="4" fill="${FILL[mStatus].fill}" stroke="#222" stroke-width="2"${dash(record.mode)}/>`,
-        `<text x="${x + 16}" y="${y + 15}" class="member-label" fill="${FILL[mStatus].text}">${esc(truncate(label, 26))}</text>`,
-        `<text x="${x + 16}" y="${y + 29}" class="member-sub" fill="${FILL[mStatus].text}">${esc(`${record.mode} · ${countLabel(mf)}`)}</text>`,
-        `</g>`,
-      );
-    });
-  });
-  out.push(legend(boxH + 16), `</svg>`);
-  return out.join("\n");
 }
 
 // --- the tables --------------------------------------------------------------------------------
@@ -203,18 +37,21 @@ function resourceCell(id: string): string {
   return `<span class="resource" title="${esc(id)}">${link(portalUrl(id), name, ` class="portal"`)}</span>`;
 }
 
-function rowAttrs(f: Finding): string {
+/** Each finding's row anchor, in report order: what the pictures link to. */
+type Anchors = ReadonlyMap<Finding, string>;
+
+function rowAttrs(f: Finding, anchors: Anchors): string {
   return (
-    `class="finding sev-${f.severity}" data-rule="${esc(f.ruleId)}" data-severity="${f.severity}" data-exempted="${f.exempted}" ` +
+    `id="${anchors.get(f)}" class="finding sev-${f.severity}" data-rule="${esc(f.ruleId)}" data-severity="${f.severity}" data-exempted="${f.exempted}" ` +
     `data-resource="${esc(f.resourceId)}" data-perimeter="${esc(f.perimeterId ?? "")}"`
   );
 }
 
-function findingsTable(findings: readonly Finding[]): string {
+function findingsTable(findings: readonly Finding[], anchors: Anchors): string {
   if (findings.length === 0) return `<p id="no-findings">No findings.</p>`;
   const rows = findings.map(
     (f) =>
-      `<tr ${rowAttrs(f)}><td><span class="badge sev-${f.severity}">${f.severity}</span></td><td>${ruleCell(f)}</td>` +
+      `<tr ${rowAttrs(f, anchors)}><td><span class="badge sev-${f.severity}">${f.severity}</span></td><td>${ruleCell(f)}</td>` +
       `<td>${resourceCell(f.resourceId)}</td><td title="${esc(f.perimeterId ?? "")}">${esc(shortName(f.perimeterId))}</td>` +
       `<td class="message">${esc(f.message)}</td><td class="remediation">${esc(f.remediation)}</td></tr>`,
   );
@@ -227,11 +64,11 @@ function findingsTable(findings: readonly Finding[]): string {
   ].join("\n");
 }
 
-function exemptedTable(findings: readonly Finding[]): string {
+function exemptedTable(findings: readonly Finding[], anchors: Anchors): string {
   if (findings.length === 0) return `<p id="no-exempted">No exempted findings.</p>`;
   const rows = findings.map(
     (f) =>
-      `<tr ${rowAttrs(f)}><td><span class="badge sev-${f.severity}">${f.severity}</span></td><td>${ruleCell(f)}</td>` +
+      `<tr ${rowAttrs(f, anchors)}><td><span class="badge sev-${f.severity}">${f.severity}</span></td><td>${ruleCell(f)}</td>` +
       `<td>${resourceCell(f.resourceId)}</td><td title="${esc(f.perimeterId ?? "")}">${esc(shortName(f.perimeterId))}</td>` +
       `<td class="reason">${esc(f.exemptionReason ?? "")}</td><td class="message">${esc(f.message)}</td></tr>`,
   );
@@ -269,7 +106,8 @@ export const FILTER_SCRIPT = `(function () {
   "use strict";
   var form = document.getElementById("filters");
   if (!form) return;
-  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.finding"));
+  // The findings table only: the exempted ones are counted apart, as in the section headings.
+  var rows = Array.prototype.slice.call(document.querySelectorAll("#findings-table tr.finding"));
   var count = document.getElementById("filter-count");
   function apply() {
     var sevs = {};
@@ -314,7 +152,18 @@ svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif
 .profile-label { font-size: 13px; font-weight: 600; }
 .member-label { font-size: 12px; font-weight: 600; }
 .member-sub { font-size: 10px; }
-.legend-label, .empty-label { font-size: 11px; fill: #333; }
+.empty-label, .members-head, .more-rules { font-size: 11px; fill: #333; }
+.access-summary { font-size: 11px; fill: #1b1b1b; }
+.rule-label { font-size: 11px; font-weight: 600; }
+.rule-sub { font-size: 10px; }
+.target-label { font-size: 12px; font-weight: 600; fill: #1b1b1b; }
+.target-sub { font-size: 10px; fill: #333; }
+.legend { border-bottom: 1px solid #ddd; padding-bottom: .25rem; font-size: .85rem; }
+.legend-items { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; list-style: none; padding: 0; margin: .25rem 0; }
+.legend-items li { display: flex; align-items: center; gap: .35rem; }
+.legend-hint { margin: .25rem 0; color: #555; }
+svg a:hover rect, svg a:focus rect { stroke: #0d47a1; stroke-width: 3; }
+tr.finding:target { outline: 3px solid #0d47a1; }
 .filters { display: flex; flex-wrap: wrap; align-items: center; gap: .75rem; margin: .5rem 0 1rem; }
 .filters fieldset { border: 1px solid #ccc; padding: .25rem .5rem; }
 table.findings { border-collapse: collapse; width: 100%; font-size: .9rem; }
@@ -362,6 +211,13 @@ export function formatHtml(report: ScanReport, estate: EstateReader, rules: read
       ? `subscription(s) ${report.source.subscriptions.join(", ")}`
       : "unknown source";
   const perimeters = [...estate.perimeters()].sort((a, b) => idKey(a.id).localeCompare(idKey(b.id)));
+  const anchors: Anchors = new Map(report.findings.map((f, i) => [f, `finding-${i + 1}`]));
+  const figureOf = new Map(perimeters.map((p, i) => [idKey(p.id), `perimeter-${i + 1}`]));
+  const drawOptions = (i: number) => ({
+    idPrefix: `perimeter-${i + 1}`,
+    anchorOf: (f: Finding) => anchors.get(f),
+    perimeterAnchor: (id: string) => figureOf.get(idKey(id)),
+  });
   const csp = `default-src 'none'; style-src ${sha256(STYLE)}; script-src ${sha256(FILTER_SCRIPT)}; img-src data:; form-action 'none'; base-uri 'none'`;
 
   return [
@@ -387,19 +243,21 @@ export function formatHtml(report: ScanReport, estate: EstateReader, rules: read
     `</header>`,
     `<main>`,
     `<section id="perimeters"><h2>Perimeters</h2>`,
-    perimeters.length === 0 ? `<p>No perimeters.</p>` : "",
-    ...perimeters.map(
-      (p, i) =>
-        `<figure class="perimeter-figure" id="perimeter-${i + 1}" data-perimeter="${esc(p.id)}">\n${perimeterSvg(p, i, estate, report.findings)}\n` +
-        `<figcaption>${esc(p.name ?? shortName(p.id))}</figcaption></figure>`,
-    ),
+    perimeters.length === 0 ? `<p>No perimeters.</p>` : pictureLegend(),
+    ...perimeters.map((p, i) => {
+      const picture = describePerimeter(p, estate, report.findings);
+      return (
+        `<figure class="perimeter-figure sev-${picture.status}" id="perimeter-${i + 1}" data-perimeter="${esc(p.id)}" data-severity="${picture.status}">\n` +
+        `${drawPerimeter(picture, drawOptions(i))}\n<figcaption>${esc(picture.name)}</figcaption></figure>`
+      );
+    }),
     `</section>`,
     `<section id="findings"><h2>Findings (${active.length})</h2>`,
-    filterForm(report.findings),
-    findingsTable(active),
+    filterForm(active),
+    findingsTable(active, anchors),
     `</section>`,
     `<section id="exempted"><h2>Exempted (${exempted.length})</h2>`,
-    exemptedTable(exempted),
+    exemptedTable(exempted, anchors),
     `</section>`,
     `<section id="rules"><h2>Rules</h2>`,
     ruleDocs(report.findings, rules),

@@ -1,6 +1,5 @@
-import { ancestorOfType, isArmId } from "../../model/armId.js";
+import { logDestinationsOf } from "../../model/logDestinations.js";
 import { T } from "../../model/resourceTypes.js";
-import { propString } from "../../model/resource.js";
 import { idKey, listNames, nameOf, sameId } from "../helpers.js";
 import { defineRule } from "../types.js";
 
@@ -35,24 +34,17 @@ export default defineRule({
   },
   check(view) {
     const destinations = new Map<string, Destination>();
-    const add = (kind: string, id: string | undefined, setting: string) => {
-      // A value that is not an ARM id (empty, a legacy workspace GUID) cannot be looked up: skip it.
-      if (!id || !isArmId(id)) return;
-      const key = idKey(id);
-      const known = destinations.get(key);
-      if (known) {
-        if (!known.settings.includes(setting)) known.settings.push(setting);
-      } else {
-        destinations.set(key, { kind, id, settings: [setting] });
-      }
-    };
     for (const setting of view.diagnosticSettings) {
       const name = nameOf(setting.id);
-      add("Log Analytics workspace", propString(setting, "workspaceId"), name);
-      add("storage account", propString(setting, "storageAccountId"), name);
-      // The setting names an authorization rule; the namespace is what gets associated.
-      const authRule = propString(setting, "eventHubAuthorizationRuleId");
-      if (authRule) add("Event Hub namespace", ancestorOfType(authRule, T.eventHubNamespace) ?? authRule, name);
+      for (const { kind, id } of logDestinationsOf(setting)) {
+        const key = idKey(id);
+        const known = destinations.get(key);
+        if (known) {
+          if (!known.settings.includes(name)) known.settings.push(name);
+        } else {
+          destinations.set(key, { kind, id, settings: [name] });
+        }
+      }
     }
 
     const outside: string[] = [];
