@@ -7,7 +7,8 @@ import { ALL_RULES, RULE_IDS } from "../../src/rules/catalog/index.js";
 import { evaluateEstate } from "../../src/rules/engine.js";
 import { parsePolicy } from "../../src/policy/policy.js";
 import { SEVERITIES, type Finding } from "../../src/rules/types.js";
-import { escapeHtml, formatHtml, truncate } from "../../src/report/html.js";
+import { escapeHtml, formatHtml } from "../../src/report/html.js";
+import { truncate } from "../../src/report/perimeterPicture.js";
 import { buildScanReport, type ScanReport } from "../../src/report/scanReport.js";
 import { NOW, storageInPerimeter } from "../helpers/builders.js";
 import { ROOT } from "../helpers/cli.js";
@@ -67,8 +68,13 @@ describe("HTML report", () => {
     expect(html).not.toMatch(/\bsrc=/i);
     const urls = [...html.matchAll(/\b(?:href|src)="([^"]*)"/gi)].map((m) => m[1]!);
     expect(urls.length).toBeGreaterThan(0);
-    for (const url of urls) expect(url).toMatch(/^https:\/\/(learn\.microsoft\.com|portal\.azure\.com)\//);
     const doc = parse(html).document;
+    // Outside links go to the docs and the portal; the others are anchors of this page.
+    for (const url of urls) {
+      if (url.startsWith("#")) expect(doc.getElementById(url.slice(1)), url).not.toBeNull();
+      else expect(url).toMatch(/^https:\/\/(learn\.microsoft\.com|portal\.azure\.com)\//);
+    }
+    expect(urls.some((u) => u.startsWith("#"))).toBe(true);
     expect(doc.querySelectorAll("script[src], link, img, iframe, object, embed")).toHaveLength(0);
     expect(doc.querySelectorAll("script")).toHaveLength(1);
     // The content security policy allows nothing from outside.
@@ -88,8 +94,10 @@ describe("HTML report", () => {
     expect(doc.getElementById("summary-perimeters")?.textContent).toBe("4");
   });
 
-  it("draws one SVG per perimeter with its profiles, members and a legend", () => {
+  it("draws one SVG per perimeter with its profiles and members, under one legend", () => {
     const doc = parse(html).document;
+    expect(doc.querySelectorAll(".legend")).toHaveLength(1);
+    expect(doc.querySelectorAll("svg.perimeter-svg .legend")).toHaveLength(0);
     const svgs = [...doc.querySelectorAll("svg.perimeter-svg")];
     expect(svgs).toHaveLength(4);
     expect(svgs.map((s) => s.getAttribute("data-perimeter")!.split("/").pop()).sort()).toEqual(
@@ -97,7 +105,6 @@ describe("HTML report", () => {
     );
     for (const svg of svgs) {
       const id = svg.getAttribute("data-perimeter")!;
-      expect(svg.querySelectorAll("g.legend")).toHaveLength(1);
       expect(svg.querySelectorAll("g.member")).toHaveLength(estate.associationsOfPerimeter(id).length);
       expect(svg.querySelectorAll("g.profile[data-profile]:not([data-profile=''])").length).toBe(
         estate.descendants(id, "microsoft.network/networksecurityperimeters/profiles").length,
@@ -190,15 +197,17 @@ describe("HTML report", () => {
     const doc = window.document;
     const form = doc.getElementById("filters")!;
     expect(form.hasAttribute("hidden")).toBe(false);
-    const rows = [...doc.querySelectorAll("tr.finding")];
+    // The filters work on the findings table; the exempted ones are apart, as the headings count them.
+    const rows = [...doc.querySelectorAll("#findings-table tr.finding")];
+    const active = report.findings.filter((f) => !f.exempted);
     const visible = () => rows.filter((r) => !r.hasAttribute("hidden"));
-    expect(visible()).toHaveLength(report.findings.length);
-    expect(doc.getElementById("filter-count")?.textContent).toBe(`Showing ${rows.length} of ${rows.length}`);
+    expect(visible()).toHaveLength(active.length);
+    expect(doc.getElementById("filter-count")?.textContent).toBe(`Showing ${active.length} of ${active.length}`);
 
     const critical = doc.getElementById("filter-severity-critical") as unknown as { checked: boolean; dispatchEvent(e: unknown): boolean };
     critical.checked = false;
     critical.dispatchEvent(new window.Event("change", { bubbles: true }));
-    expect(visible()).toHaveLength(report.findings.filter((f) => f.severity !== "critical").length);
+    expect(visible()).toHaveLength(active.filter((f) => f.severity !== "critical").length);
     expect(visible().every((r) => r.getAttribute("data-severity") !== "critical")).toBe(true);
     critical.checked = true;
     critical.dispatchEvent(new window.Event("change", { bubbles: true }));
@@ -207,7 +216,7 @@ describe("HTML report", () => {
     const select = doc.getElementById("filter-rule") as unknown as { value: string; dispatchEvent(e: unknown): boolean };
     select.value = "storage-nfs";
     select.dispatchEvent(new window.Event("change", { bubbles: true }));
-    expect(visible().length).toBe(report.findings.filter((f) => f.ruleId === "storage-nfs").length);
+    expect(visible().length).toBe(active.filter((f) => f.ruleId === "storage-nfs").length);
     expect(visible().length).toBeGreaterThan(0);
     select.value = "";
     select.dispatchEvent(new window.Event("change", { bubbles: true }));
@@ -215,8 +224,23 @@ describe("HTML report", () => {
     const search = doc.getElementById("filter-text") as unknown as { value: string; dispatchEvent(e: unknown): boolean };
     search.value = "STHPCSCRATCH";
     search.dispatchEvent(new window.Event("input", { bubbles: true }));
-    expect(visible().length).toBe(report.findings.filter((f) => /sthpcscratch/i.test(f.resourceId + f.message)).length);
+    expect(visible().length).toBe(active.filter((f) => /sthpcscratch/i.test(f.resourceId + f.message)).length);
     expect(visible().length).toBeGreaterThan(0);
+  });
+
+  it("the headings, the tables and the filter count agree", () => {
+    const window = parse(html, true);
+    const doc = window.document;
+    const active = report.findings.filter((f) => !f.exempted).length;
+    const exempted = report.findings.length - active;
+    expect(exempted).toBeGreaterThan(0);
+    expect(doc.querySelector("#findings h2")?.textContent).toBe(`Findings (${active})`);
+    expect(doc.querySelectorAll("#findings-table tbody tr")).toHaveLength(active);
+    expect(doc.getElementById("filter-count")?.textContent).toBe(`Showing ${active} of ${active}`);
+    expect(doc.querySelector("#exempted h2")?.textContent).toBe(`Exempted (${exempted})`);
+    expect(doc.querySelectorAll("#exempted-table tbody tr")).toHaveLength(exempted);
+    const summed = SEVERITIES.reduce((n, sev) => n + Number(doc.querySelector(`#summary li[data-severity=${sev}] strong`)?.textContent), 0);
+    expect(summed).toBe(active);
   });
 
   it("escapes ids, names, messages and reasons", () => {
@@ -263,7 +287,7 @@ describe("HTML report", () => {
     // The member's label is the (truncated) evil name, as text.
     const g = doc.querySelector("g.member")!;
     expect(g.getAttribute("data-severity")).toBe("critical");
-    expect(g.querySelector(".member-label")?.textContent).toBe(truncate(evil, 26));
+    expect(g.querySelector(".member-label")?.textContent).toBe(truncate(evil, 30));
   });
 
   it("truncates long labels and escapes every special character", () => {
@@ -271,7 +295,7 @@ describe("HTML report", () => {
     expect(truncate("a-very-long-storage-account-name", 10)).toBe("a-very-lo…");
     expect(escapeHtml(`"&'<>`)).toBe("&quot;&amp;&#39;&lt;&gt;");
     const doc = parse(html).document;
-    for (const t of doc.querySelectorAll("g.member .member-label")) expect([...t.textContent].length).toBeLessThanOrEqual(26);
+    for (const t of doc.querySelectorAll("g.member .member-label")) expect([...t.textContent].length).toBeLessThanOrEqual(30);
   });
 
   it("renders an empty estate", () => {
