@@ -26,12 +26,50 @@ export interface DemoPage {
 
 const require = createRequire(import.meta.url);
 
-function cardsOf(bodies: readonly string[]): unknown[] {
-  const cards: unknown[] = [];
+/** A card and the line that stands for it while it is collapsed. */
+export interface DemoCard {
+  /** The card's kicker and title ("HIGH · NEW · storage-nfs: NFS on …"), or its fallback text. */
+  summary: string;
+  card: unknown;
+}
+
+interface CardJson {
+  type?: unknown;
+  text?: unknown;
+  style?: unknown;
+  fallbackText?: unknown;
+  body?: unknown;
+  items?: unknown;
+}
+
+/** The TextBlocks of a card in reading order (containers included). */
+function textBlocks(elements: unknown, out: CardJson[] = []): CardJson[] {
+  if (!Array.isArray(elements)) return out;
+  for (const element of elements as CardJson[]) {
+    if (element?.type === "TextBlock" && typeof element.text === "string") out.push(element);
+    else textBlocks(element?.items, out);
+  }
+  return out;
+}
+
+/** The card's heading with the line above it (its kicker), else its fallback text. */
+export function cardSummary(card: unknown): string {
+  const blocks = textBlocks((card as CardJson | null)?.body);
+  const heading = blocks.findIndex((b) => b.style === "heading");
+  if (heading >= 0) {
+    const kicker = heading > 0 ? `${String(blocks[heading - 1]!.text)}: ` : "";
+    return `${kicker}${String(blocks[heading]!.text)}`;
+  }
+  const fallback = (card as CardJson | null)?.fallbackText;
+  return typeof fallback === "string" && fallback ? fallback : "Alert card";
+}
+
+export function cardsOf(bodies: readonly string[]): DemoCard[] {
+  const cards: DemoCard[] = [];
   for (const body of bodies) {
     try {
       const message = JSON.parse(body) as { attachments?: Array<{ content?: unknown }> };
-      for (const a of message.attachments ?? []) if (a.content) cards.push(a.content);
+      for (const a of message.attachments ?? []) if (a.content) cards.push({ summary: cardSummary(a.content), card: a.content });
     } catch {
       // Not a card message: nothing to render.
     }
@@ -56,17 +94,23 @@ body{font-family:system-ui,sans-serif;margin:0;background:#f4f5f7;color:#1b1f24}
 header{background:#1f3a5f;color:#fff;padding:12px 20px}header h1{margin:0;font-size:20px}
 main{display:grid;grid-template-columns:minmax(0,3fr) minmax(320px,2fr);gap:16px;padding:16px}
 section{background:#fff;border-radius:8px;padding:12px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+header nav{margin-top:6px;font-size:14px}header nav a{color:#fff;margin-right:18px}
 h2{font-size:16px;margin:4px 0 12px}iframe.report{width:100%;height:1400px;border:0}
-.card{border:1px solid #d0d7de;border-radius:6px;margin-bottom:12px;overflow:hidden}
+section{scroll-margin-top:8px}
+.card{border:1px solid #d0d7de;border-radius:6px;margin-bottom:8px;overflow:hidden}
+.card summary{cursor:pointer;padding:8px 10px;font-weight:600;font-size:13px;background:#f6f8fa}
+.card[open] summary{border-bottom:1px solid #d0d7de}
+.toggle{float:right;font-size:12px}
 .mail{border-bottom:1px solid #e5e7eb;padding:8px 0}.mail summary{cursor:pointer;font-weight:600}
 .mail iframe{width:100%;height:420px;border:1px solid #e5e7eb}
 </style></head>
-<body><header><h1>NSP Guardrail demo: Contoso</h1></header>
+<body><header><h1>NSP Guardrail demo: Contoso</h1>
+<nav id="jump" aria-label="Sections"><a href="#inbox-section">Email inbox <span id="nav-mail-count"></span></a><a href="#teams-section">Teams cards <span id="nav-card-count"></span></a><a href="#report-section">Perimeters and findings</a></nav></header>
 <main>
-<section><h2>Perimeters and findings now</h2><iframe class="report" src="/report" title="Scan report"></iframe></section>
+<section id="report-section"><h2>Perimeters and findings now</h2><iframe class="report" src="/report" title="Scan report"></iframe></section>
 <div>
-<section><h2>Teams <span id="card-count"></span></h2><div id="cards"></div></section>
-<section><h2>Email inbox <span id="mail-count"></span></h2><div id="inbox"></div></section>
+<section id="teams-section"><h2>Teams <span id="card-count"></span> <button type="button" class="toggle" id="toggle-cards">Expand all</button></h2><div id="cards"></div></section>
+<section id="inbox-section"><h2>Email inbox <span id="mail-count"></span></h2><div id="inbox"></div></section>
 </div>
 </main>
 <script src="/adaptivecards.js"></script>
@@ -85,16 +129,28 @@ async function load() {
   const state = await (await fetch("/api/state")).json();
   const cards = document.getElementById("cards");
   document.getElementById("card-count").textContent = "(" + state.cards.length + ")";
-  for (const json of state.cards.slice().reverse()) {
+  document.getElementById("nav-card-count").textContent = "(" + state.cards.length + ")";
+  // Collapsed: one line per card, so the inbox below stays in reach.
+  for (const entry of state.cards.slice().reverse()) {
     const card = new AdaptiveCards.AdaptiveCard();
-    card.parse(json);
-    const holder = document.createElement("div");
+    card.parse(entry.card);
+    const holder = document.createElement("details");
     holder.className = "card";
+    const summary = document.createElement("summary");
+    summary.textContent = entry.summary;
+    holder.appendChild(summary);
     holder.appendChild(card.render());
     cards.appendChild(holder);
   }
+  const toggle = document.getElementById("toggle-cards");
+  toggle.addEventListener("click", function () {
+    const open = toggle.textContent === "Expand all";
+    cards.querySelectorAll("details.card").forEach(function (d) { d.open = open; });
+    toggle.textContent = open ? "Collapse all" : "Expand all";
+  });
   const inbox = document.getElementById("inbox");
   document.getElementById("mail-count").textContent = "(" + state.mails.length + ")";
+  document.getElementById("nav-mail-count").textContent = "(" + state.mails.length + ")";
   for (const m of state.mails.slice().reverse()) {
     const item = document.createElement("details");
     item.className = "mail";

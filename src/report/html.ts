@@ -163,6 +163,7 @@ svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif
 .legend-items li { display: flex; align-items: center; gap: .35rem; }
 .legend-hint { margin: .25rem 0; color: #555; }
 svg a:hover rect, svg a:focus rect { stroke: #0d47a1; stroke-width: 3; }
+tr.finding { scroll-margin-top: 3rem; }
 tr.finding:target { outline: 3px solid #0d47a1; }
 .filters { display: flex; flex-wrap: wrap; align-items: center; gap: .75rem; margin: .5rem 0 1rem; }
 .filters fieldset { border: 1px solid #ccc; padding: .25rem .5rem; }

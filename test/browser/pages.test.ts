@@ -42,8 +42,33 @@ describe("in headless Chromium", () => {
     expect(visible).toBeLessThan(total);
     expect(await page.locator("#findings-table tr.finding[data-severity=critical]:visible").count()).toBe(0);
     await page.locator("input[type=checkbox][value=critical]").check();
+    // The counts agree: the heading, the rows and the filter's count.
+    expect(await page.locator("#findings h2").textContent()).toBe(`Findings (${total})`);
+    expect(await page.locator("#filter-count").textContent()).toBe(`Showing ${total} of ${total}`);
+    // One legend for every picture.
+    expect(await page.locator(".legend").count()).toBe(1);
+    expect(await page.locator("svg.perimeter-svg .legend").count()).toBe(0);
+    // The 190-prefix profile shows its rule; the broad rules are flagged; borders follow the worst finding inside.
+    expect(await page.locator("g.access-rule[data-address-prefixes='190']").count()).toBe(1);
+    expect(await page.locator("g.access-rule[data-broad=true]").count()).toBeGreaterThan(0);
+    expect(await page.locator("svg.perimeter-svg[data-perimeter*='nsp-analytics'] rect.perimeter-border").getAttribute("class")).toBe("perimeter-border sev-critical");
+    // The CMK arrow from stpayroll reaches nsp-keys; its box links to nsp-keys's picture.
+    const arrow = page.locator("svg.perimeter-svg[data-perimeter*='nsp-prod-data'] g.arrow[data-kind=cmk][data-from$='stpayroll']");
+    expect(await arrow.getAttribute("data-target")).toMatch(/nsp-keys$/);
+    // A member box is a link to its finding: clicking it shows the row.
+    await page.locator("g.member[data-member$='sthpcscratch'] a.member-link").click();
+    const hash = await page.evaluate("location.hash");
+    expect(hash).toMatch(/^#finding-\d+$/);
+    const row = page.locator(`tr${hash}`);
+    expect(await row.getAttribute("data-rule")).toBe("storage-nfs");
+    await expect.poll(() => row.isVisible()).toBe(true);
+    const box = await row.boundingBox();
+    expect(box!.y).toBeGreaterThanOrEqual(0);
+    expect(box!.y).toBeLessThan(1000);
     await page.evaluate("window.scrollTo(0, 0)");
     await page.screenshot({ path: join(shots, "report.png"), fullPage: false });
+    await page.locator("figure.perimeter-figure[data-perimeter*='nsp-analytics']").screenshot({ path: join(shots, "report-access-rules.png") });
+    await page.locator("figure.perimeter-figure[data-perimeter*='nsp-prod-data']").screenshot({ path: join(shots, "report-arrows.png") });
     expect(errors).toEqual([]);
   });
 
@@ -51,7 +76,7 @@ describe("in headless Chromium", () => {
     let release!: () => void;
     const keepUntil = new Promise<void>((r) => (release = r));
     const lines: string[] = [];
-    let seen: { cards: number; svgs: number; mails: number; texts: string } | undefined;
+    let seen: { cards: number; svgs: number; mails: number; texts: string; open: number; summaries: string[]; inboxTop: number; inboxAfterClick: number } | undefined;
     const result = await runDemo({
       write: (l) => lines.push(l),
       keep: true,
@@ -62,14 +87,27 @@ describe("in headless Chromium", () => {
           await page.goto(url);
           await page.waitForSelector("body[data-loaded=true]", { timeout: 20_000 });
           const report = page.frameLocator("iframe.report");
+          const inboxTop = (await page.locator("#inbox-section").boundingBox())!.y;
+          // The inbox is one click away, from the top of the page.
+          await page.locator("#jump a[href='#inbox-section']").click();
+          const inboxAfterClick = (await page.locator("#inbox-section").boundingBox())!.y;
           seen = {
             cards: await page.locator("#cards .ac-adaptiveCard").count(),
             svgs: await report.locator("svg.perimeter-svg").count(),
             mails: await page.locator("#inbox details.mail").count(),
-            texts: (await page.locator("#cards").innerText()).slice(0, 20_000),
+            texts: ((await page.locator("#cards").textContent()) ?? "").slice(0, 20_000),
+            open: await page.locator("#cards details.card[open]").count(),
+            summaries: await page.locator("#cards details.card > summary").allTextContents(),
+            inboxTop,
+            inboxAfterClick,
           };
           // The cards' Markdown is rendered (links), as Teams does.
           expect(await page.locator("#cards a[href^='https://learn.microsoft.com/']").count()).toBeGreaterThan(0);
+          // A card opens on a click on its summary.
+          await page.evaluate("window.scrollTo(0, 0)");
+          await page.locator("#cards details.card > summary").first().click();
+          expect(await page.locator("#cards details.card[open]").count()).toBe(1);
+          expect(await page.locator("#cards details.card[open] .ac-adaptiveCard").isVisible()).toBe(true);
           await page.screenshot({ path: join(shots, "demo.png"), fullPage: false });
         } finally {
           release();
@@ -83,6 +121,13 @@ describe("in headless Chromium", () => {
     expect(seen!.cards).toBe(result.teamsAlerts.length);
     expect(seen!.cards).toBeGreaterThan(5);
     expect(seen!.mails).toBe(result.emailAlerts.length);
+    // Cards are collapsed to one line each, so the inbox is near the top; the link brings it into view.
+    expect(seen!.open).toBe(0);
+    expect(seen!.summaries).toHaveLength(seen!.cards);
+    for (const summary of seen!.summaries) expect(summary.trim().length).toBeGreaterThan(10);
+    expect(seen!.inboxTop).toBeLessThan(3 * 1100);
+    expect(seen!.inboxAfterClick).toBeGreaterThanOrEqual(0);
+    expect(seen!.inboxAfterClick).toBeLessThan(100);
     // The renderer drew the cards' texts: the rules' titles and the resources.
     expect(seen!.texts).toContain("NFS on a storage account in a perimeter");
     expect(seen!.texts).toContain("stgenomics");

@@ -42,7 +42,7 @@ afterEach(async () => {
   for (const w of windows.splice(0)) await w.happyDOM.close();
 });
 
-const key = (id: string | undefined) => (id ?? "").toLowerCase();
+const key = (id: string | null | undefined) => (id ?? "").toLowerCase();
 const tail = (id: string | null | undefined) => (id ?? "").split("/").pop()!;
 
 /** The worst active finding's severity, "exempted" when only exempted ones, "none" without any: computed here, apart from the code. */
