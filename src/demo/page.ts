@@ -52,12 +52,15 @@ function textBlocks(elements: unknown, out: CardJson[] = []): CardJson[] {
   return out;
 }
 
+/** Every kicker ends with the product's name: the collapsed line does without it. */
+const KICKER_SUFFIX = " · NSP Guardrail";
+
 /** The card's heading with the line above it (its kicker), else its fallback text. */
 export function cardSummary(card: unknown): string {
   const blocks = textBlocks((card as CardJson | null)?.body);
   const heading = blocks.findIndex((b) => b.style === "heading");
   if (heading >= 0) {
-    const kicker = heading > 0 ? `${String(blocks[heading - 1]!.text)}: ` : "";
+    const kicker = heading > 0 ? `${String(blocks[heading - 1]!.text).replace(KICKER_SUFFIX, "")}: ` : "";
     return `${kicker}${String(blocks[heading]!.text)}`;
   }
   const fallback = (card as CardJson | null)?.fallbackText;

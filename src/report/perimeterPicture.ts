@@ -530,7 +530,7 @@ export function drawPerimeter(picture: PerimeterPicture, options: DrawOptions): 
           anchorOf,
           "rule-link",
           `<rect x="${rx}" y="${ry}" width="${NODE_W}" height="${RULE_H}" rx="3" fill="${fill}" stroke="${rule.broad ? "#000000" : "#b0bec5"}" stroke-width="${rule.broad ? 3 : 1}"/>` +
-            `<text x="${rx + 6}" y="${ry + 12}" class="rule-label" fill="${text}">${esc(truncate(`${arrow} ${rule.direction ?? "?"} ${rule.name}`, 36))}</text>` +
+            `<text x="${rx + 6}" y="${ry + 12}" class="rule-label" fill="${text}">${esc(truncate(`${arrow} ${rule.direction ?? "?"} ${rule.name}`, 34))}</text>` +
             `<text x="${rx + 6}" y="${ry + 25}" class="rule-sub" fill="${text}">${esc(truncate(`${countsLabel(c)}${rule.broad ? " · broad" : ""}`, 42))}</text>`,
         ),
         `</g>`,
