@@ -67,8 +67,8 @@ describe("in headless Chromium", () => {
     expect(box!.y).toBeLessThan(1000);
     await page.evaluate("window.scrollTo(0, 0)");
     await page.screenshot({ path: join(shots, "report.png"), fullPage: false });
-    await page.locator("figure.perimeter-figure[data-perimeter*='nsp-analytics']").screenshot({ path: join(shots, "report-access-rules.png") });
-    await page.locator("figure.perimeter-figure[data-perimeter*='nsp-prod-data']").screenshot({ path: join(shots, "report-arrows.png") });
+    await page.locator("svg.perimeter-svg[data-perimeter*='nsp-analytics']").screenshot({ path: join(shots, "report-access-rules.png") });
+    await page.locator("svg.perimeter-svg[data-perimeter*='nsp-prod-data']").screenshot({ path: join(shots, "report-arrows.png") });
     expect(errors).toEqual([]);
   });
 
@@ -103,12 +103,12 @@ describe("in headless Chromium", () => {
           };
           // The cards' Markdown is rendered (links), as Teams does.
           expect(await page.locator("#cards a[href^='https://learn.microsoft.com/']").count()).toBeGreaterThan(0);
-          // A card opens on a click on its summary.
           await page.evaluate("window.scrollTo(0, 0)");
+          await page.screenshot({ path: join(shots, "demo.png"), fullPage: false });
+          // A card opens on a click on its summary.
           await page.locator("#cards details.card > summary").first().click();
           expect(await page.locator("#cards details.card[open]").count()).toBe(1);
           expect(await page.locator("#cards details.card[open] .ac-adaptiveCard").isVisible()).toBe(true);
-          await page.screenshot({ path: join(shots, "demo.png"), fullPage: false });
         } finally {
           release();
         }
