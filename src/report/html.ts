@@ -124,9 +124,18 @@ export const FILTER_SCRIPT = `(function () {
     });
     if (count) count.textContent = "Showing " + shown + " of " + rows.length;
   }
+  // A picture's link to a row the filters hide clears the filters, so that the link always lands.
+  function reveal() {
+    var target = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+    if (!target || !target.hidden || rows.indexOf(target) === -1) return;
+    form.reset();
+    apply();
+    target.scrollIntoView();
+  }
   form.addEventListener("change", apply);
   form.addEventListener("input", apply);
   form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
+  window.addEventListener("hashchange", reveal);
   form.hidden = false;
   apply();
 })();`;

@@ -298,7 +298,7 @@ export function describePerimeter(perimeter: ArmResource, estate: EstateReader, 
     if (!target.notes.includes(note)) target.notes.push(note);
     arrows.push({ kind, fromMemberId, viaId, target: key, title, pending });
   };
-  /** The perimeters holding `resourceId` other than this one; [] when it is in this one too. */
+  /** The other perimeters holding `resourceId` ([] for none); undefined when this one holds it too. */
   const elsewhere = (resourceId: string): string[] | undefined => {
     const perimeters = [...new Map(estate.associationsOfMember(resourceId).map((a) => [idKey(a.perimeterId), a.perimeterId])).entries()];
     if (perimeters.some(([key]) => key === pKey)) return undefined;

@@ -55,7 +55,8 @@ describe("in headless Chromium", () => {
     // The CMK arrow from stpayroll reaches nsp-keys; its box links to nsp-keys's picture.
     const arrow = page.locator("svg.perimeter-svg[data-perimeter*='nsp-prod-data'] g.arrow[data-kind=cmk][data-from$='stpayroll']");
     expect(await arrow.getAttribute("data-target")).toMatch(/nsp-keys$/);
-    // A member box is a link to its finding: clicking it shows the row.
+    // A member box is a link to its finding: clicking it shows the row, even when the filters hid it.
+    await page.locator("input[type=checkbox][value=critical]").uncheck();
     await page.locator("g.member[data-member$='sthpcscratch'] a.member-link").click();
     const hash = await page.evaluate("location.hash");
     expect(hash).toMatch(/^#finding-\d+$/);
@@ -65,6 +66,8 @@ describe("in headless Chromium", () => {
     const box = await row.boundingBox();
     expect(box!.y).toBeGreaterThanOrEqual(0);
     expect(box!.y).toBeLessThan(1000);
+    expect(await page.locator("input[type=checkbox][value=critical]").isChecked()).toBe(true);
+    expect(await page.locator("#filter-count").textContent()).toBe(`Showing ${total} of ${total}`);
     await page.evaluate("window.scrollTo(0, 0)");
     await page.screenshot({ path: join(shots, "report.png"), fullPage: false });
     await page.locator("svg.perimeter-svg[data-perimeter*='nsp-analytics']").screenshot({ path: join(shots, "report-access-rules.png") });

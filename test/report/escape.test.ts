@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { formatReplayTable } from "../../src/cli/replay.js";
 import { Estate } from "../../src/model/estate.js";
 import { parsePolicy } from "../../src/policy/policy.js";
-import { markdownCode, markdownText, terminalText } from "../../src/report/escape.js";
+import { escapeHtml, markdownCode, markdownText, terminalText } from "../../src/report/escape.js";
 import { formatMarkdown } from "../../src/report/markdown.js";
 import { buildScanReport } from "../../src/report/scanReport.js";
 import { formatTable } from "../../src/report/table.js";
@@ -81,6 +81,9 @@ describe("escaping helpers", () => {
   });
   it("markdownText escapes Markdown punctuation and HTML", () => {
     expect(markdownText("[a](b) <i> & *c*")).toBe("\\[a\\]\\(b\\) &lt;i&gt; &amp; \\*c\\*");
+  });
+  it("escapeHtml leaves no tag, entity or attribute boundary", () => {
+    expect(escapeHtml(`<img src=x onerror="a('1')"> &amp;`)).toBe("&lt;img src=x onerror=&quot;a(&#39;1&#39;)&quot;&gt; &amp;amp;");
   });
   it("markdownCode picks a fence the value cannot close", () => {
     expect(markdownCode("st1")).toBe("`st1`");
