@@ -121,12 +121,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command("emulator")
-    .description("Run the local ARM emulator (HTTPS) seeded from a snapshot; prints endpoint, certificate file and token.")
+    .description("Run the local ARM emulator (HTTPS) seeded from a snapshot; prints an export block (endpoint, certificate file, token).")
     .option("--snapshot <file>", "estate to seed the emulator with")
     .option("--port <n>", "port to listen on (default: any free port)", positiveInteger)
     .option("--page-size <n>", "items per list page", positiveInteger)
     .option("--webhook <url...>", "deliver Event Grid events to these webhooks (validation handshake first)")
     .addOption(new Option("--event-schema <schema>", "schema of delivered events").choices(["EventGridSchema", "CloudEventSchemaV1_0"]).default("EventGridSchema"))
+    .option("--env <file>", "also write the export block (endpoint, CA file, token, subscriptions) to this file")
+    .option("--verbose", "log every request (method, path, status, ARM operation, caller) on stderr")
     .exitOverride()
     .action(async (opts: EmulatorOptions) => setExit(await runEmulator(opts)));
 
