@@ -59,6 +59,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(REPLAY_FORMATS))
     .addOption(sendAlertsOption())
     .option("--max-timeline-bytes <n>", "refuse timelines larger than this (default 64 MiB)", positiveInteger)
+    .option("--seed <n>", "derive event and revert ids from this number: two runs print the same bytes", nonNegativeInteger)
     .exitOverride()
     .action(async (opts: ReplayCliOptions) => setExit(await runReplay(opts)));
 
