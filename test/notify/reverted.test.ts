@@ -14,7 +14,7 @@ import { MemoryAlertOutbox } from "../../src/state/outbox.js";
 import { ALICE, policyOf, revertEstate, startRevertPipeline, withProps } from "../helpers/revertHarness.js";
 import { SmtpReceiver } from "../helpers/smtpReceiver.js";
 import { TeamsReceiver } from "../helpers/teamsReceiver.js";
-import { cardValidator } from "./support.js";
+import { cardValidator, changeOf, Evaluations, finding } from "./support.js";
 
 const validateCard = cardValidator();
 let teams: TeamsReceiver;
@@ -68,6 +68,38 @@ async function start() {
 }
 
 describe("one alert per outcome", () => {
+  it("the same reverted decision dispatched twice (a store conflict re-runs it) is still one message; a later recurrence is news again", async () => {
+    const policy = policyOf(POLICY);
+    const notifier = createNotifier({ policy, env, outbox: new MemoryAlertOutbox() });
+    notifiers.push(notifier);
+    const e = revertEstate();
+    const evaluations = new Evaluations(policy, e.nsp.id);
+    const account = e.accounts[2]!;
+    const assoc = e.assocs[2]!;
+    const downgrade = (revertId: string) => {
+      const f = { ...finding("storage-enforcement-downgrade", account.name!, { action: "revert" }), resourceId: account.id, perimeterId: e.nsp.id, profileId: e.prof.id, associationId: assoc.id };
+      const { decision, plans } = evaluations.evaluate([f], new Date(), [{ ...changeOf(account.name!), resourceId: assoc.id }]);
+      const applied = { type: "revert" as const, ruleId: f.ruleId, resourceId: f.resourceId, operation: "restore" as const, status: "applied" as const, targetId: assoc.id, written: [{ field: "properties.accessMode", before: "Learning", after: "Enforced" }], reason: `restored ${assoc.name} to its last known good body; undo with: nsp-guardrail undo ${revertId}` };
+      return { decision: { ...decision, actions: [...decision.actions.filter((a) => a.type !== "revert"), applied] }, plans };
+    };
+    const before = teams.delivered.length;
+    const first = downgrade("rv-20261128T090000000Z-0a1b2c3d");
+    await notifier.dispatch(first.decision, first.plans);
+    const again = await notifier.dispatch(first.decision, first.plans);
+    expect(again.find((a) => a.type === "alert")?.reason).toMatch(/already told it was reverted/);
+    expect(teams.delivered.length - before).toBe(1);
+    // The revert's own evaluation resolves the finding: quiet.
+    const resolved = evaluations.evaluate([], new Date());
+    const quiet = await notifier.dispatch(resolved.decision, resolved.plans);
+    expect(quiet.find((a) => a.type === "alert")?.reason).toMatch(/already told it was reverted \(rv-20261128T090000000Z-0a1b2c3d\)/);
+    // The same change again later, reverted again: a new Reverted alert.
+    const second = downgrade("rv-20261128T100000000Z-4e5f6a7b");
+    await notifier.dispatch(second.decision, second.plans);
+    const cards = teams.delivered.slice(before).map((m) => JSON.stringify(m.attachments[0]!.content));
+    expect(cards).toHaveLength(2);
+    expect(cards[1]).toContain("nsp-guardrail undo rv-20261128T100000000Z-4e5f6a7b");
+  });
+
   it("a change the guardrail reverts is one Reverted message per channel: what changed, by whom, what was restored, how to undo", async () => {
     const h = await start();
     try {
