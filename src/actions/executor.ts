@@ -41,6 +41,7 @@ import type { Action, PerimeterDecision } from "../pipeline/decisions.js";
 import { newRevertId, type RevertLedger, type RevertRecord, type RevertStatus, type RevertSummary } from "../state/revertLedger.js";
 import { ArmWriteError, PreconditionFailedError, type ArmWriter, type DeleteCondition, type PutCondition } from "./armWriter.js";
 import type { RevertPlan } from "./planner.js";
+import { writtenFields } from "./writtenFields.js";
 import { ownWriteAt, perimeterOf, perimeterResourceKind, RECENT_MS, resourceVersion, RevertRails, sameWritableState, unchangedSince } from "./safety.js";
 
 /** Thrown by `execute` when a revert failed on a transient ARM error: retry the evaluation message. */
@@ -626,12 +627,24 @@ export function revertThenNotify(
       retry = error;
       report = error.report;
     }
-    const outcomes = new Map(plans.map((p, i) => [p.action, report?.plans[i]?.action ?? p.action]));
+    const outcomes = new Map(plans.map((p, i) => [p.action, withTarget(report?.plans[i] ?? p)]));
     const executed: PerimeterDecision = { ...decision, actions: [...decision.actions.map((a) => outcomes.get(a) ?? a), ...(report?.added ?? [])] };
     const actions = notify ? await notify(executed, report?.plans ?? plans, logger) : undefined;
     if (retry) throw retry;
     return actions ? { ...executed, actions } : executed;
   };
+}
+
+/**
+ * A revert's outcome action naming what it writes: its target and, when it wrote (or in dry run would
+ * write), the target's fields before → after. Other actions are returned as they are.
+ */
+function withTarget(plan: RevertPlan): Action {
+  const action = plan.action;
+  if (action.type !== "revert" || !plan.targetId) return action;
+  const writes = action.status === "applied" || action.status === "planned";
+  const written = writes ? writtenFields(plan.current, action.operation === "delete" ? undefined : plan.body) : [];
+  return { ...action, targetId: plan.targetId, ...(written.length ? { written } : {}) };
 }
 
 /** One change of one resource as one rule sees it: what makes two plans the same revert. */

@@ -59,6 +59,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(REPLAY_FORMATS))
     .addOption(sendAlertsOption())
     .option("--max-timeline-bytes <n>", "refuse timelines larger than this (default 64 MiB)", positiveInteger)
+    .option("--seed <n>", "derive event and revert ids from this number: two runs print the same bytes", nonNegativeInteger)
     .exitOverride()
     .action(async (opts: ReplayCliOptions) => setExit(await runReplay(opts)));
 
@@ -121,12 +122,14 @@ export function buildProgram(setExit: (code: number) => void): Command {
 
   program
     .command("emulator")
-    .description("Run the local ARM emulator (HTTPS) seeded from a snapshot; prints endpoint, certificate file and token.")
+    .description("Run the local ARM emulator (HTTPS) seeded from a snapshot; prints an export block (endpoint, certificate file, token).")
     .option("--snapshot <file>", "estate to seed the emulator with")
     .option("--port <n>", "port to listen on (default: any free port)", positiveInteger)
     .option("--page-size <n>", "items per list page", positiveInteger)
     .option("--webhook <url...>", "deliver Event Grid events to these webhooks (validation handshake first)")
     .addOption(new Option("--event-schema <schema>", "schema of delivered events").choices(["EventGridSchema", "CloudEventSchemaV1_0"]).default("EventGridSchema"))
+    .option("--env <file>", "also write the export block (endpoint, CA file, token, subscriptions) to this file")
+    .option("--verbose", "log every request (method, path, status, ARM operation, caller) on stderr")
     .exitOverride()
     .action(async (opts: EmulatorOptions) => setExit(await runEmulator(opts)));
 

@@ -84,6 +84,8 @@ export interface ArmEmulatorOptions {
    * "View valid API versions for a resource type"), and refuses others with 400 NoRegisteredProviderFound.
    */
   typeApiVersions?: Readonly<Record<string, readonly string[]>>;
+  /** Called with each request once it is answered (`nsp-guardrail emulator --verbose` logs them). */
+  onOperation?: (entry: OperationLogEntry) => void;
 }
 
 /** The caller the emulator's default token stands for. */
@@ -135,6 +137,7 @@ export class ArmEmulator {
   readonly faults: FaultInjector;
   readonly operations: OperationLogEntry[] = [];
   sink: ChangeSink | undefined;
+  private readonly onOperation: ((entry: OperationLogEntry) => void) | undefined;
   private readonly tokens = new TokenIssuer();
   /** Request/response pairs for spec conformance (NSPG_ARM_TRAFFIC_DIR; see traffic.ts). */
   private readonly traffic: TrafficRecorder;
@@ -153,6 +156,7 @@ export class ArmEmulator {
     this.store = new ResourceStore(options.seed ?? []);
     this.faults = new FaultInjector(options.random);
     this.sink = options.sink;
+    this.onOperation = options.onOperation;
     this.pageSize = options.pageSize ?? 100;
     this.lroPolls = options.lroPolls ?? 1;
     this.throttling = options.throttling ?? false;
@@ -263,6 +267,7 @@ export class ArmEmulator {
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;
       this.operations.push(entry);
+      this.onOperation?.(entry);
       const text = body === undefined ? "" : JSON.stringify(body);
       const responseHeaders = {
         "content-type": "application/json; charset=utf-8",

@@ -11,7 +11,10 @@ import {
   portalLinks,
   portalUrl,
   resourceGroupOf,
+  restoredLines,
+  revertedFacts,
   SEVERITY_LABEL,
+  UNDO_ADVICE,
   severityCounts,
   sortItems,
   type AlertItem,
@@ -40,6 +43,7 @@ export function teamsMessage(card: Json): TeamsMessage {
 /** The card for a payload: one finding, a resolution notice, or a digest. */
 export function renderCard(payload: AlertPayload, portalBase: string): Json {
   if (payload.kind === "digest") return digestCard(payload, portalBase);
+  if (payload.kind === "reverted") return revertedCard(payload, portalBase);
   const item = payload.items[0]!;
   return item.change === "resolved" ? resolvedCard(payload, item, portalBase) : findingCard(payload, item, portalBase);
 }
@@ -154,6 +158,38 @@ function findingCard(payload: AlertPayload, item: AlertItem, portalBase: string)
   return card(headline(payload), body, actions);
 }
 
+/** One change the guardrail undid: what changed, by whom, what was restored, how to undo it. */
+function revertedCard(payload: AlertPayload, portalBase: string): Json {
+  const [item, ...settled] = payload.items as [AlertItem, ...AlertItem[]];
+  const revert = item.revert!;
+  const body: Json[] = [
+    header(`REVERTED · ${SEVERITY_LABEL[item.severity]} · NSP Guardrail`, item.title, { container: "good", color: "good" }),
+    { type: "FactSet", facts: revertedFacts(item).map(([title, value]) => ({ title, value })) },
+    sectionTitle("What changed"),
+    text(armText(item.message)),
+    sectionTitle(`What the guardrail restored on ${nameOf(revert.targetId)}`),
+    codeBlock(restoredLines(revert).join("\n")),
+    ...(settled.length
+      ? [sectionTitle("Also settled by this revert"), text(settled.map((s) => `- ${s.ruleId}: ${armText(s.message)}`).join("\n"))]
+      : []),
+    sectionTitle("Why it matters"),
+    text(item.explanation || "See the rule documentation."),
+    sectionTitle("Undo"),
+    codeBlock(revert.undo),
+    text(UNDO_ADVICE, { isSubtle: true, size: "small" }),
+    codeBlock(item.exemption.yaml),
+    sectionTitle("Documentation"),
+    text(docLinks(item)),
+    sectionTitle("Resource id"),
+    text(item.resourceId, { fontType: "monospace", size: "small" }),
+  ];
+  const actions: Json[] = [
+    ...portalLinks(portalBase, item).map((l) => ({ type: "Action.OpenUrl", title: l.title, url: l.url })),
+    { type: "Action.OpenUrl", title: "Rule documentation", url: item.docUrl },
+  ];
+  return card(headline(payload), body, actions);
+}
+
 function resolvedCard(payload: AlertPayload, item: AlertItem, portalBase: string): Json {
   const body: Json[] = [
     header(`RESOLVED · was ${SEVERITY_LABEL[item.severity]} · NSP Guardrail`, item.title, { container: "good", color: "good" }),
@@ -178,7 +214,8 @@ function resolvedCard(payload: AlertPayload, item: AlertItem, portalBase: string
 }
 
 function digestEntry(item: AlertItem, portalBase: string): Json {
-  const kicker = item.change === "resolved" ? `RESOLVED · ${item.ruleId}` : `${SEVERITY_LABEL[item.severity].toUpperCase()} · ${changeLabel(item)} · ${item.ruleId}`;
+  const kicker =
+    item.change === "resolved" ? `RESOLVED · ${item.ruleId}` : item.change === "reverted" ? `REVERTED · ${item.ruleId}` : `${SEVERITY_LABEL[item.severity].toUpperCase()} · ${changeLabel(item)} · ${item.ruleId}`;
   return {
     type: "Container",
     separator: true,
@@ -187,7 +224,7 @@ function digestEntry(item: AlertItem, portalBase: string): Json {
       text(`[${linkText(nameOf(item.resourceId))}](${portalUrl(portalBase, item.resourceId)}): ${armText(item.message)}`, { spacing: "none" }),
       ...(item.change === "resolved"
         ? []
-        : [text(`${item.guardrail.text} Changed by: ${callerLabel(item)}. [Rule documentation](${item.docUrl})`, { isSubtle: true, size: "small", spacing: "none" })]),
+        : [text(`${item.guardrail.text} Changed by: ${callerLabel(item)}.${item.revert ? ` Undo: ${item.revert.undo}.` : ""} [Rule documentation](${item.docUrl})`, { isSubtle: true, size: "small", spacing: "none" })]),
     ],
   };
 }

@@ -11,15 +11,22 @@ import type { AlertItem } from "./model.js";
 /** Why a channel should not hear about this item again, or undefined when it should. */
 export function alreadyNotified(item: AlertItem, prior: NotifiedState | undefined): string | undefined {
   if (item.change === "resolved") {
-    // A resolution is news only to a channel that was told the finding was open.
-    if (prior?.state !== "open") return prior ? "already told it is resolved" : "never told about this finding";
+    // A resolution is news only to a channel that was told the finding was open. A channel told
+    // that the change was reverted knows it is over: the resolution the revert brings stays quiet.
+    if (prior?.state !== "open") return prior?.revertId ? `already told it was reverted (${prior.revertId})` : prior ? "already told it is resolved" : "never told about this finding";
+    return undefined;
+  }
+  if (item.change === "reverted") {
+    if (prior?.state === "resolved" && prior.revertId === item.revert?.revertId) return "already told it was reverted";
     return undefined;
   }
   if (prior?.state === "open" && prior.severity === item.severity) return "already notified: unchanged since the last alert";
   return undefined;
 }
 
+/** What a channel knows after an alert: a reverted change is over, as a resolved finding is. */
 export function ledgerEntry(item: AlertItem, at: string): NotifiedState {
+  if (item.change === "reverted") return { state: "resolved", severity: item.severity, at, ...(item.revert ? { revertId: item.revert.revertId } : {}) };
   return { state: item.change === "resolved" ? "resolved" : "open", severity: item.severity, at };
 }
 

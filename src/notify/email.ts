@@ -10,7 +10,10 @@ import {
   portalLinks,
   portalUrl,
   resourceGroupOf,
+  restoredLines,
+  revertedFacts,
   SEVERITY_LABEL,
+  UNDO_ADVICE,
   severityCounts,
   sortItems,
   type AlertItem,
@@ -30,6 +33,7 @@ const RESOLVED_COLOUR = "#107c10";
 export function renderEmail(payload: AlertPayload, portalBase: string): RenderedEmail {
   const subject = `[NSP Guardrail] ${headline(payload)}`;
   if (payload.kind === "digest") return { subject, html: digestHtml(payload, portalBase), text: digestText(payload, portalBase) };
+  if (payload.kind === "reverted") return { subject, html: page(subject, revertedHtml(payload, portalBase)), text: revertedText(payload, portalBase) };
   const item = payload.items[0]!;
   return { subject, html: page(subject, itemHtml(item, payload, portalBase)), text: itemText(item, payload, portalBase) };
 }
@@ -117,6 +121,46 @@ function itemHtml(item: AlertItem, payload: AlertPayload, portalBase: string): s
   return parts.join("\n");
 }
 
+const REVERTED_COLOUR = RESOLVED_COLOUR;
+
+/** One change the guardrail undid, as the Teams card tells it. */
+function revertedHtml(payload: AlertPayload, portalBase: string): string {
+  const [item, ...settled] = payload.items as [AlertItem, ...AlertItem[]];
+  const revert = item.revert!;
+  const parts: string[] = [
+    `<div style="border-left:6px solid ${REVERTED_COLOUR};padding:8px 12px;background:#f3f2f1">`,
+    `<div style="color:${REVERTED_COLOUR};font-weight:bold;font-size:12px">${escapeHtml(`REVERTED · ${SEVERITY_LABEL[item.severity]}`)} · NSP Guardrail</div>`,
+    `<h1 style="font-size:20px;margin:4px 0">${escapeHtml(item.title)}</h1>`,
+    "</div>",
+    factTable(revertedFacts(item)),
+    `<h2 style="font-size:15px">What changed</h2><p>${prose(item.message)}</p>`,
+    `<h2 style="font-size:15px">What the guardrail restored on ${escapeHtml(nameOf(revert.targetId))}</h2>`,
+    `<pre style="background:#f3f2f1;padding:8px;font-size:12px;white-space:pre-wrap">${escapeHtml(restoredLines(revert).join("\n"))}</pre>`,
+  ];
+  if (settled.length) parts.push(`<h2 style="font-size:15px">Also settled by this revert</h2><ul>${settled.map((s) => `<li>${escapeHtml(s.ruleId)}: ${prose(s.message)}</li>`).join("")}</ul>`);
+  parts.push(`<h2 style="font-size:15px">Why it matters</h2><p>${prose(item.explanation || "See the rule documentation.")}</p>`);
+  parts.push(`<h2 style="font-size:15px">Undo</h2><pre style="background:#f3f2f1;padding:8px;font-size:12px">${escapeHtml(revert.undo)}</pre>`);
+  parts.push(`<p style="font-size:12px">${escapeHtml(UNDO_ADVICE)}</p>`);
+  parts.push(`<pre style="background:#f3f2f1;padding:8px;font-size:12px;white-space:pre-wrap">${escapeHtml(item.exemption.yaml)}</pre>`);
+  parts.push(`<h2 style="font-size:15px">Documentation</h2><ul>${sourcesOf(item).map((s) => `<li>${link(s.url, s.title)}</li>`).join("")}</ul>`);
+  parts.push(`<h2 style="font-size:15px">Resource id</h2><p><code>${escapeHtml(item.resourceId)}</code></p>`);
+  parts.push(`<h2 style="font-size:15px">Azure portal</h2><ul>${portalLinks(portalBase, item).map((l) => `<li>${link(l.url, l.title)}</li>`).join("")}</ul>`);
+  return parts.join("\n");
+}
+
+function revertedText(payload: AlertPayload, portalBase: string): string {
+  const [item, ...settled] = payload.items as [AlertItem, ...AlertItem[]];
+  const revert = item.revert!;
+  const lines: string[] = [`REVERTED · ${SEVERITY_LABEL[item.severity]} · NSP Guardrail`, item.title, ""];
+  for (const [k, v] of revertedFacts(item)) lines.push(`${k}: ${v}`);
+  lines.push("", "What changed", item.message, "", `What the guardrail restored on ${nameOf(revert.targetId)}`, ...restoredLines(revert).map((l) => `  ${l}`));
+  if (settled.length) lines.push("", "Also settled by this revert", ...settled.map((s) => `- ${s.ruleId}: ${s.message}`));
+  lines.push("", "Why it matters", item.explanation || "See the rule documentation.", "", "Undo", `  ${revert.undo}`, UNDO_ADVICE, item.exemption.yaml);
+  lines.push("", "Documentation", ...sourcesOf(item).map((s) => `- ${s.title}: ${s.url}`));
+  lines.push("", "Resource id", item.resourceId, "", "Azure portal", ...portalLinks(portalBase, item).map((l) => `- ${l.title}: ${l.url}`));
+  return `${lines.join("\n")}\n`;
+}
+
 function factTable(rows: Array<[string, string]>): string {
   const cells = rows
     .map(([k, v]) => `<tr><th style="text-align:left;padding:2px 12px 2px 0;vertical-align:top">${escapeHtml(k)}</th><td style="padding:2px 0">${prose(v)}</td></tr>`)
@@ -164,12 +208,12 @@ function digestHtml(payload: AlertPayload, portalBase: string): string {
   for (const item of items) {
     const resolved = item.change === "resolved";
     const colour = resolved ? RESOLVED_COLOUR : SEVERITY_COLOUR[item.severity];
-    const kicker = resolved ? `RESOLVED · ${item.ruleId}` : `${SEVERITY_LABEL[item.severity].toUpperCase()} · ${changeLabel(item)} · ${item.ruleId}`;
+    const kicker = resolved ? `RESOLVED · ${item.ruleId}` : item.change === "reverted" ? `REVERTED · ${item.ruleId}` : `${SEVERITY_LABEL[item.severity].toUpperCase()} · ${changeLabel(item)} · ${item.ruleId}`;
     parts.push(`<div style="border-top:1px solid #edebe9;padding:6px 0">`);
     parts.push(`<div style="color:${colour};font-weight:bold;font-size:12px">${escapeHtml(kicker)}</div>`);
     parts.push(`<div>${link(portalUrl(portalBase, item.resourceId), nameOf(item.resourceId))}: ${prose(item.message)}</div>`);
     if (!resolved) {
-      parts.push(`<div style="font-size:12px;color:#605e5c">${prose(item.guardrail.text)} Changed by: ${escapeHtml(callerLabel(item))}. ${link(item.docUrl, "Rule documentation")}</div>`);
+      parts.push(`<div style="font-size:12px;color:#605e5c">${prose(item.guardrail.text)} Changed by: ${escapeHtml(callerLabel(item))}.${item.revert ? ` Undo: <code>${escapeHtml(item.revert.undo)}</code>.` : ""} ${link(item.docUrl, "Rule documentation")}</div>`);
     }
     parts.push("</div>");
   }
@@ -187,9 +231,9 @@ function digestText(payload: AlertPayload, portalBase: string): string {
   ];
   for (const item of items) {
     const resolved = item.change === "resolved";
-    lines.push("", resolved ? `RESOLVED · ${item.ruleId}` : `${SEVERITY_LABEL[item.severity].toUpperCase()} · ${changeLabel(item)} · ${item.ruleId}`);
+    lines.push("", resolved ? `RESOLVED · ${item.ruleId}` : item.change === "reverted" ? `REVERTED · ${item.ruleId}` : `${SEVERITY_LABEL[item.severity].toUpperCase()} · ${changeLabel(item)} · ${item.ruleId}`);
     lines.push(`${nameOf(item.resourceId)}: ${item.message}`, `  ${portalUrl(portalBase, item.resourceId)}`);
-    if (!resolved) lines.push(`  ${item.guardrail.text} Changed by: ${callerLabel(item)}. Rule documentation: ${item.docUrl}`);
+    if (!resolved) lines.push(`  ${item.guardrail.text} Changed by: ${callerLabel(item)}.${item.revert ? ` Undo: ${item.revert.undo}.` : ""} Rule documentation: ${item.docUrl}`);
   }
   if (payload.dryRun) lines.push("", "The guardrail runs in dry run: nothing is reverted.");
   return `${lines.join("\n")}\n`;

@@ -10,8 +10,13 @@ import { findingKey, type Action, type DecidedFinding, type PerimeterDecision } 
 import { EXEMPT_REASON_TAG, EXEMPT_TAG } from "../policy/policy.js";
 import { ALL_RULES } from "../rules/catalog/index.js";
 import { docUrl, SOURCES, type RuleMeta, type Severity } from "../rules/types.js";
+import { fieldChangeText, type FieldChange } from "../actions/writtenFields.js";
 
-export type AlertChange = "new" | "severity-increase" | "resolved";
+/**
+ * What the alert announces. `reverted`: a new finding the guardrail undid at once (its revert was
+ * applied), told as one alert instead of a "new" alert followed by a "resolved" one.
+ */
+export type AlertChange = "new" | "severity-increase" | "resolved" | "reverted";
 
 /** What the guardrail did about the finding. */
 export type GuardrailOutcome = "reverted" | "revert-planned" | "revert-failed" | "alert-only" | "none";
@@ -40,15 +45,37 @@ export interface AlertItem {
   caller?: { objectId?: string; appId?: string };
   eventId?: string;
   guardrail: { outcome: GuardrailOutcome; text: string };
+  /** For a `reverted` item: the revert that undid the change. */
+  revert?: RevertSummary;
   /** Policy snippet (YAML) and resource tag that would exempt the finding. */
   exemption: { yaml: string; tag: string };
   detectedAt: string;
 }
 
+/** A revert an alert reports: what it wrote and how to undo it. */
+export interface RevertSummary {
+  /** The revert's ledger id (`rv-…`): what `nsp-guardrail undo` takes. */
+  revertId: string;
+  /** The rule whose policy action reverted the change. */
+  ruleId: string;
+  /** The association or access rule written. */
+  targetId: string;
+  operation: "restore" | "delete" | "none";
+  /** The target's writable fields before → after the revert. */
+  written: FieldChange[];
+  /** The change's author as ARM's systemData names it (a UPN, a client id), when established. */
+  changedBy?: string;
+  /** The command that puts the change back. */
+  undo: string;
+}
+
 export interface AlertPayload {
   version: 1;
-  /** One finding, or a digest of many from one evaluation. */
-  kind: "single" | "digest";
+  /**
+   * One finding; a digest of many from one evaluation; or a change the guardrail reverted (its
+   * finding first, then the other findings of the same change the revert settled).
+   */
+  kind: "single" | "digest" | "reverted";
   /** The perimeter (or subscription) the evaluation was about. */
   perimeterId: string;
   dryRun: boolean;
@@ -93,7 +120,48 @@ export function prepareAlerts(
     used.add(finding);
     alerts.push({ action, item: describe(finding, action, decision, plans, options) });
   }
-  return { alerts, unmatched };
+  return { alerts: withRevertCompanions(alerts), unmatched };
+}
+
+/**
+ * New findings on a reverted target (the transition-mode finding of a downgraded association, say)
+ * are settled by the same write, which restores the target's last known good body: they are told
+ * in the same "reverted" alert, not as new findings whose resolution follows.
+ */
+function withRevertCompanions(alerts: PreparedAlert[]): PreparedAlert[] {
+  const reverts = alerts.filter((a) => a.item.change === "reverted" && a.item.revert).map((a) => a.item);
+  if (reverts.length === 0) return alerts;
+  return alerts.map((a) => {
+    if (a.item.change !== "new") return a;
+    const on = [a.item.associationId, a.item.resourceId].filter((id): id is string => !!id).map(idKey);
+    const by = reverts.find((r) => on.includes(idKey(r.revert!.targetId)));
+    if (!by) return a;
+    const item: AlertItem = {
+      ...a.item,
+      change: "reverted",
+      revert: by.revert!,
+      guardrail: { outcome: "reverted", text: `Reverted with ${by.ruleId}, which restored ${nameOf(by.revert!.targetId)}` },
+    };
+    return { action: a.action, item };
+  });
+}
+
+const UNDO_COMMAND = /nsp-guardrail undo ((?:rv|un)-[0-9A-Za-z-]+)/;
+
+/** The revert behind an applied revert action: its id comes from the undo command the executor names. */
+function revertSummary(revert: Action, plan: RevertPlan | undefined): RevertSummary | undefined {
+  const revertId = UNDO_COMMAND.exec(revert.reason)?.[1];
+  const targetId = revert.targetId ?? plan?.targetId;
+  if (revert.status !== "applied" || !revertId || !targetId) return undefined;
+  return {
+    revertId,
+    ruleId: revert.ruleId,
+    targetId,
+    operation: revert.operation,
+    written: revert.written ?? [],
+    ...(plan?.author?.by ? { changedBy: plan.author.by } : {}),
+    undo: `nsp-guardrail undo ${revertId}`,
+  };
 }
 
 function describe(
@@ -108,7 +176,9 @@ function describe(
   // The alert's own plan may carry the cause; otherwise the revert plan of the same finding does.
   const cause = plans.find((p) => p.action === action)?.cause ?? plans.find((p) => p.action.type === "revert" && sameFinding(p.action) && p.cause)?.cause;
   const meta = ruleMeta(finding.ruleId);
-  const change: AlertChange = finding.status === "resolved" ? "resolved" : finding.status === "new" ? "new" : "severity-increase";
+  const revertPlan = plans.find((p) => p.action.type === "revert" && sameFinding(p.action));
+  const reverted = finding.status === "new" && revert ? revertSummary(revert, revertPlan) : undefined;
+  const change: AlertChange = finding.status === "resolved" ? "resolved" : reverted ? "reverted" : finding.status === "new" ? "new" : "severity-increase";
   return {
     key: findingKey(finding),
     change,
@@ -129,6 +199,7 @@ function describe(
     ...(cause?.caller && (cause.caller.objectId || cause.caller.appId) ? { caller: { ...cause.caller } } : {}),
     ...(cause?.eventId ? { eventId: cause.eventId } : {}),
     guardrail: guardrailOutcome(finding, change, revert),
+    ...(reverted ? { revert: reverted } : {}),
     exemption: exemptionFor(finding.ruleId, finding.resourceId, options.now),
     detectedAt: options.now.toISOString(),
   };
@@ -196,14 +267,16 @@ export function resourceGroupOf(id: string): string | undefined {
 
 export function changeLabel(item: AlertItem): string {
   if (item.change === "resolved") return "Resolved";
+  if (item.change === "reverted") return "Reverted by the guardrail";
   if (item.change === "severity-increase") return `Severity rose from ${item.previousSeverity ?? "?"} to ${item.severity}`;
   return "New finding";
 }
 
 export function callerLabel(item: AlertItem): string {
   const c = item.caller;
-  if (!c) return "not recorded (no resource event names a caller for this finding)";
-  const parts = [c.objectId ? `object id ${c.objectId}` : "", c.appId ? `app id ${c.appId}` : ""].filter(Boolean);
+  const by = item.revert?.changedBy;
+  if (!c && !by) return "not recorded (no resource event names a caller for this finding)";
+  const parts = [by ?? "", c?.objectId ? `object id ${c.objectId}` : "", c?.appId ? `app id ${c.appId}` : ""].filter(Boolean);
   return parts.join(", ");
 }
 
@@ -228,12 +301,14 @@ export function portalLinks(portalBase: string, item: AlertItem): LabelledLink[]
 export function headline(payload: AlertPayload): string {
   if (payload.kind === "digest") {
     const resolved = payload.items.filter((i) => i.change === "resolved").length;
-    const raised = payload.items.length - resolved;
-    const parts = [raised ? `${raised} finding${raised === 1 ? "" : "s"}` : "", resolved ? `${resolved} resolved` : ""].filter(Boolean).join(", ");
+    const reverted = payload.items.filter((i) => i.change === "reverted").length;
+    const raised = payload.items.length - resolved - reverted;
+    const parts = [raised ? `${raised} finding${raised === 1 ? "" : "s"}` : "", reverted ? `${reverted} reverted` : "", resolved ? `${resolved} resolved` : ""].filter(Boolean).join(", ");
     return `NSP Guardrail digest: ${parts} on ${nameOf(payload.perimeterId)}`;
   }
   const item = payload.items[0]!;
   if (item.change === "resolved") return `Resolved: ${item.title} (${nameOf(item.resourceId)})`;
+  if (item.change === "reverted") return `Reverted: ${item.title} (${nameOf(item.resourceId)})`;
   const what = item.change === "new" ? "new finding" : `severity rose to ${item.severity}`;
   return `${SEVERITY_LABEL[item.severity]} ${what}: ${item.title} (${nameOf(item.resourceId)})`;
 }
@@ -248,8 +323,34 @@ export function severityCounts(items: readonly AlertItem[]): string {
     .join(", ");
 }
 
-/** Items worst first, then resolved ones. */
+/** Items worst first, then reverted, then resolved ones. */
 export function sortItems(items: readonly AlertItem[]): AlertItem[] {
-  const rank = (i: AlertItem) => (i.change === "resolved" ? 10 : ["critical", "high", "medium", "low", "info"].indexOf(i.severity));
+  const rank = (i: AlertItem) => (i.change === "resolved" ? 20 : (i.change === "reverted" ? 10 : 0) + ["critical", "high", "medium", "low", "info"].indexOf(i.severity));
   return [...items].sort((a, b) => rank(a) - rank(b) || a.ruleId.localeCompare(b.ruleId) || a.resourceId.localeCompare(b.resourceId));
 }
+
+/** What a revert put back, one line per field: `accessMode: Learning → Enforced`. */
+export function restoredLines(revert: RevertSummary): string[] {
+  if (revert.operation === "delete") return [`deleted ${nameOf(revert.targetId)}, which did not exist before the change`];
+  if (revert.written.length === 0) return [`restored ${nameOf(revert.targetId)} to its last known good body`];
+  return revert.written.map(fieldChangeText);
+}
+
+/** The facts of a reverted change: what, who, which write, how to undo. */
+export function revertedFacts(item: AlertItem): Array<[string, string]> {
+  const revert = item.revert!;
+  const rows: Array<[string, string | undefined]> = [
+    ["Severity", SEVERITY_LABEL[item.severity]],
+    ["Rule", `${item.ruleId} (${item.category})`],
+    ["Resource", nameOf(item.resourceId)],
+    ["Resource group", resourceGroupOf(item.resourceId)],
+    ["Perimeter", item.perimeterId ? nameOf(item.perimeterId) : undefined],
+    ["Changed by", callerLabel(item)],
+    ["Event", item.eventId],
+    ["Restored", nameOf(revert.targetId)],
+    ["Revert", revert.revertId],
+  ];
+  return rows.filter((r): r is [string, string] => Boolean(r[1]));
+}
+
+export const UNDO_ADVICE = "If the change was intended, undo puts it back; exempt it too, or the guardrail reverts it again.";

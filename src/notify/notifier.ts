@@ -228,7 +228,8 @@ class OutboxNotifier implements Notifier {
     const byMessage = new Map(outcomes.map((o) => [o.messageId, o]));
     for (const p of planned) {
       const outcome = byMessage.get(p.message.id);
-      const where = p.items.length > 1 || (p.message.payload as AlertPayload).kind === "digest" ? `${p.channel.config.label} (digest)` : p.channel.config.label;
+      const kind = (p.message.payload as AlertPayload).kind;
+      const where = kind === "single" ? p.channel.config.label : `${p.channel.config.label} (${kind})`;
       for (const { action, item } of alerts) {
         if (!p.items.includes(item)) continue;
         const note = notes.get(action)!;
@@ -281,12 +282,16 @@ class OutboxNotifier implements Notifier {
         chosen.push({ item, prior: before });
       }
       if (chosen.length === 0) continue;
-      const groups = chosen.length > this.deps.policy.notify.digestThreshold ? [chosen] : chosen.map((c) => [c]);
+      // One message per reverted change (its findings together), one per other finding; a digest
+      // when that is more than the threshold.
+      const units = messageUnits(chosen);
+      const groups = units.length > this.deps.policy.notify.digestThreshold ? [chosen] : units;
       for (const group of groups) {
         const items = group.map((g) => g.item);
+        const kind: AlertPayload["kind"] = group === chosen && units.length > 1 ? "digest" : items[0]!.change === "reverted" ? "reverted" : group.length > 1 ? "digest" : "single";
         const payload: AlertPayload = {
           version: 1,
-          kind: group.length > 1 ? "digest" : "single",
+          kind,
           perimeterId: decision.perimeterId,
           dryRun: this.deps.policy.dryRun,
           items,
@@ -433,6 +438,31 @@ class OutboxNotifier implements Notifier {
   async close(): Promise<void> {
     await this.emailTransport?.close?.();
   }
+}
+
+/** The findings told in one message each: a reverted change's findings together (the reverted rule's first). */
+function messageUnits<T extends { item: AlertItem }>(chosen: readonly T[]): T[][] {
+  const units: T[][] = [];
+  const byRevert = new Map<string, T[]>();
+  for (const entry of chosen) {
+    const revertId = entry.item.change === "reverted" ? entry.item.revert?.revertId : undefined;
+    if (!revertId) {
+      units.push([entry]);
+      continue;
+    }
+    const unit = byRevert.get(revertId);
+    if (unit) {
+      unit.push(entry);
+      continue;
+    }
+    const fresh = [entry];
+    byRevert.set(revertId, fresh);
+    units.push(fresh);
+  }
+  // The finding whose rule asked for the revert first, then those the same write settled.
+  const companion = (item: AlertItem) => Number(item.revert?.ruleId !== item.ruleId);
+  for (const unit of byRevert.values()) unit.sort((a, b) => companion(a.item) - companion(b.item));
+  return units;
 }
 
 function setStatus(action: Action, status: Action["status"], reason: string): void {

@@ -3,6 +3,7 @@ import { idKey } from "../model/armId.js";
 import type { Finding } from "../rules/types.js";
 import { severityRank } from "../rules/types.js";
 import type { StoredFinding } from "../state/stateStore.js";
+import type { FieldChange } from "../actions/writtenFields.js";
 
 export type FindingChange = "new" | "existing" | "resolved";
 
@@ -19,6 +20,10 @@ export interface Action {
   operation: "restore" | "delete" | "none";
   status: "planned" | "applied" | "skipped" | "failed";
   reason: string;
+  /** A revert's target: the association or access rule it writes (contracts.md Revision 2). */
+  targetId?: string;
+  /** What a revert applied (or, planned, would write): its target's writable fields before → after. */
+  written?: FieldChange[];
 }
 
 /** One evaluation of one perimeter. */

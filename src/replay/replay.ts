@@ -3,6 +3,7 @@
  * estate, the guardrail reconciling it as on first deployment, then each timeline operation applied
  * to the emulator, whose Event Grid event the guardrail handles exactly as in production.
  */
+import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { z } from "zod";
 import { EventGridPublisher } from "../emulator/eventGrid.js";
@@ -15,12 +16,12 @@ import { InputError } from "../model/errors.js";
 import type { ArmResource } from "../model/resource.js";
 import { DEFAULT_POLICY, type Policy } from "../policy/policy.js";
 import { compareFindings } from "../rules/engine.js";
-import type { Finding } from "../rules/types.js";
+import { SEVERITIES, type Finding, type Severity } from "../rules/types.js";
 import type { Logger } from "../logging.js";
 import { silentLogger } from "../logging.js";
 import { GuardrailPipeline, type EventOutcome } from "../pipeline/pipeline.js";
 import { InMemoryPoison, InProcessQueue } from "../pipeline/inProcessQueue.js";
-import type { DecidedFinding, EventDecision, PerimeterDecision } from "../pipeline/decisions.js";
+import { findingKey, type DecidedFinding, type EventDecision, type PerimeterDecision } from "../pipeline/decisions.js";
 import type { RevertPlan } from "../actions/planner.js";
 import { SdkArmWriter } from "../actions/armWriter.js";
 import { RevertExecutor, revertThenNotify } from "../actions/executor.js";
@@ -82,8 +83,31 @@ export async function loadTimelineFile(path: string, maxBytes: number = TIMELINE
   return parseTimeline(await readTextBounded(path, label, "timeline", maxBytes, "--max-timeline-bytes"), label);
 }
 
+/** Open findings at one point of a replay, by severity. */
+export interface ReplayState {
+  openFindings: number;
+  bySeverity: Record<Severity, number>;
+}
+
+/** The replay at a glance: the state before the first change and after the last, and what happened between. */
+export interface ReplaySummary {
+  start: ReplayState;
+  end: ReplayState;
+  events: number;
+  new: number;
+  resolved: number;
+  /** Findings whose severity went up or down (they carry `previousSeverity`). */
+  severityChanged: number;
+  reverts: Record<"applied" | "planned" | "skipped" | "failed", number>;
+  alerts: number;
+}
+
 export interface ReplayResult {
   version: 1;
+  /** The `--seed` the ids were derived from (absent: the run's own random ids). */
+  seed?: number;
+  summary: ReplaySummary;
+  /** Per event, only the findings it changed: new, resolved, or a severity up or down (`previousSeverity`). */
   decisions: EventDecision[];
   /** Findings of the final state (the guardrail's open findings), scan format. */
   findings: Finding[];
@@ -107,6 +131,8 @@ export interface ReplayOptions {
   sendAlerts?: boolean;
   /** The guardrail's state (default: in memory; the demo uses Azurite). */
   store?: StateStore;
+  /** Derive event and revert ids from this number, so that two runs print the same bytes. */
+  seed?: number;
 }
 
 /** A running replay: the emulator and the guardrail, for callers that drive operations themselves (the demo). */
@@ -172,7 +198,10 @@ export class ReplaySession {
     return this.pipeline.reconcile();
   }
 
-  /** Applies one operation and lets the guardrail handle its event; returns the event's decision. */
+  /**
+   * Applies one operation and lets the guardrail handle its event; returns the event's decision with
+   * every finding the evaluations saw (`changedFindings` keeps only what the event changed).
+   */
   async apply(operation: TimelineOperation): Promise<EventDecision | undefined> {
     const caller: Caller = operation.caller ?? DEFAULT_CALLER;
     const before = this.outcomes.length;
@@ -213,6 +242,11 @@ export class ReplaySession {
     return out.sort(compareFindings);
   }
 
+  /** The severity of each open finding now, by `findingKey`. */
+  async openSeverities(): Promise<Map<string, Severity>> {
+    return new Map((await this.openFindings()).map((f) => [findingKey(f), f.severity]));
+  }
+
   async close(): Promise<void> {
     await this.events.close();
     await this.emulator.close();
@@ -223,20 +257,96 @@ export async function replay(seed: readonly ArmResource[], timeline: readonly Ti
   const session = await ReplaySession.start(seed, options);
   try {
     await session.reconcile();
+    const start = await session.openFindings();
     const decisions: EventDecision[] = [];
     for (const [index, operation] of timeline.entries()) {
       if (operation.op === "delete" && !session.emulator.store.get(operation.id)) {
         throw new InputError(`${options.timelineLabel ?? "timeline"}: [${index}].id: no such resource in the estate at that point`);
       }
-      const decision = await session.apply(operation);
-      if (!decision) continue;
+      const before = await session.openSeverities();
+      const seen = await session.apply(operation);
+      if (!seen) continue;
+      const decision = { ...seen, findings: changedFindings(seen.findings, before) };
       decisions.push(decision);
       await options.onDecision?.(decision, operation);
     }
-    return { version: 1, decisions, findings: await session.openFindings() };
+    const end = await session.openFindings();
+    const result: ReplayResult = { version: 1, summary: summarise(start, end, decisions), decisions, findings: end };
+    return options.seed === undefined ? result : withSeededIds(result, options.seed);
   } finally {
     await session.close();
   }
+}
+
+/**
+ * What one event changed: its new and resolved findings, and the findings whose severity differs
+ * from before the event (up or down), with `previousSeverity`. Unchanged findings are left out;
+ * each finding is listed once per status (an event's evaluations may each see it).
+ */
+export function changedFindings(seen: readonly DecidedFinding[], before: ReadonlyMap<string, Severity>): DecidedFinding[] {
+  const out: DecidedFinding[] = [];
+  const listed = new Set<string>();
+  for (const f of seen) {
+    const key = findingKey(f);
+    if (f.status === "existing") {
+      const previous = before.get(key);
+      if (previous === undefined || previous === f.severity || listed.has(`changed|${key}`)) continue;
+      listed.add(`changed|${key}`);
+      out.push({ ...f, previousSeverity: previous });
+      continue;
+    }
+    if (listed.has(`${f.status}|${key}`)) continue;
+    listed.add(`${f.status}|${key}`);
+    out.push(f);
+  }
+  return out;
+}
+
+function stateOf(findings: readonly Finding[]): ReplayState {
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of findings) bySeverity[f.severity]++;
+  return { openFindings: findings.length, bySeverity };
+}
+
+function summarise(start: readonly Finding[], end: readonly Finding[], decisions: readonly EventDecision[]): ReplaySummary {
+  const findings = decisions.flatMap((d) => d.findings);
+  const actions = decisions.flatMap((d) => d.actions);
+  const reverts = { applied: 0, planned: 0, skipped: 0, failed: 0 };
+  for (const a of actions) if (a.type === "revert") reverts[a.status]++;
+  return {
+    start: stateOf(start),
+    end: stateOf(end),
+    events: decisions.length,
+    new: findings.filter((f) => f.status === "new").length,
+    resolved: findings.filter((f) => f.status === "resolved").length,
+    severityChanged: findings.filter((f) => f.status === "existing" && f.previousSeverity !== undefined).length,
+    reverts,
+    alerts: actions.filter((a) => a.type === "alert").length,
+  };
+}
+
+/** Revert and undo ids as the ledger makes them (`rv-20261128T093000123Z-1a2b3c4d`). */
+const LEDGER_ID = /\b(?:rv|un)-\d{8}T\d{9}Z-[0-9a-f]{8}\b/g;
+
+/**
+ * The result with the run's random ids (event ids, revert ids) replaced, everywhere they appear, by
+ * ids derived from `seed` in order of appearance: the same seed, estate, policy and timeline give
+ * the same bytes, so two runs can be diffed.
+ */
+export function withSeededIds(result: ReplayResult, seed: number): ReplayResult {
+  const derive = (kind: string, n: number) => createHash("sha256").update(`${seed}|${kind}|${n}`).digest("hex");
+  const renames = new Map<string, string>();
+  result.decisions.forEach((d) => {
+    if (renames.has(d.eventId)) return;
+    const h = derive("event", renames.size);
+    renames.set(d.eventId, `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`);
+  });
+  let text = JSON.stringify(result);
+  let reverts = 0;
+  for (const id of new Set(text.match(LEDGER_ID) ?? [])) renames.set(id, `${id.slice(0, 2)}-seed${seed}-${String(++reverts).padStart(4, "0")}`);
+  for (const [from, to] of renames) text = text.split(from).join(to);
+  const renamed = JSON.parse(text) as ReplayResult;
+  return { version: 1, seed, summary: renamed.summary, decisions: renamed.decisions, findings: renamed.findings };
 }
 
 export type { DecidedFinding };

@@ -52,6 +52,8 @@ export interface NotifiedState {
   state: "open" | "resolved";
   severity: string;
   at: string;
+  /** The channel was told the guardrail reverted the change (resolved by that revert). */
+  revertId?: string;
 }
 
 /** Health and rate window of one channel. */
@@ -272,6 +274,7 @@ interface NotifiedEntity {
   state: NotifiedState["state"];
   severity: string;
   at: string;
+  revertId?: string;
 }
 
 interface ChannelEntity {
@@ -475,7 +478,7 @@ export class TableAlertOutbox implements AlertOutbox {
     await forEachLimited([...new Set(findingKeys)], POINT_READ_CONCURRENCY, async (key) => {
       try {
         const row = await this.notified.getEntity<NotifiedEntity>(channelId, ledgerRowKey(key));
-        out.set(key, { state: row.state, severity: row.severity, at: row.at });
+        out.set(key, { state: row.state, severity: row.severity, at: row.at, ...(row.revertId ? { revertId: row.revertId } : {}) });
       } catch (error) {
         if (statusOf(error) !== 404) throw error;
       }
@@ -485,7 +488,7 @@ export class TableAlertOutbox implements AlertOutbox {
 
   async putNotified(channelId: string, entries: ReadonlyMap<string, NotifiedState>): Promise<void> {
     const rows = [...entries].map(
-      ([key, state]): NotifiedEntity => ({ partitionKey: channelId, rowKey: ledgerRowKey(key), findingKey: key, state: state.state, severity: state.severity, at: state.at }),
+      ([key, state]): NotifiedEntity => ({ partitionKey: channelId, rowKey: ledgerRowKey(key), findingKey: key, state: state.state, severity: state.severity, at: state.at, ...(state.revertId ? { revertId: state.revertId } : {}) }),
     );
     // One partition per channel: transactions of up to 100 upserts.
     for (let i = 0; i < rows.length; i += TRANSACTION_SIZE) {

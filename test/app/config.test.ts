@@ -4,13 +4,15 @@
  * setting the app reads.
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSettings, type Settings } from "../../src/app/config.js";
 import { InputError } from "../../src/model/errors.js";
-import { CONTRACT_SETTINGS, settingsReadBy } from "../helpers/settingsReads.js";
+import { appSettingsReadBy, CONTRACT_SETTINGS, settingsReadBy } from "../helpers/settingsReads.js";
+import { loadNotifySettings } from "../../src/notify/settings.js";
+import { parseSnapshot } from "../../src/inventory/snapshot.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy.js";
 import { ROOT } from "../helpers/cli.js";
 
@@ -245,6 +247,16 @@ function settingsRead(): string[] {
   return settingsReadBy(MINIMAL);
 }
 
+/** Every setting name the Functions app reads: config.ts, the alert settings, the credential, the functions' bindings. */
+function appSettingsRead(): string[] {
+  const dir = join(ROOT, "functions");
+  const sources = readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => readFileSync(join(dir, f), "utf8"));
+  return appSettingsReadBy(MINIMAL, sources);
+}
+
+/** Settings the Functions host itself reads from local.settings.json. */
+const HOST_SETTINGS = ["FUNCTIONS_WORKER_RUNTIME"];
+
 const sample = JSON.parse(readFileSync(join(ROOT, "local.settings.sample.json"), "utf8")) as { IsEncrypted?: boolean; Values: Record<string, string> };
 const sampleNames = Object.keys(sample.Values);
 const covers = (names: readonly string[], setting: string) =>
@@ -259,6 +271,25 @@ describe("local.settings.sample.json and the README", () => {
   it("the sample lists every setting config.ts reads", () => {
     const missing = settingsRead().filter((name) => !sampleNames.includes(name));
     expect(missing, "settings config.ts reads that local.settings.sample.json lacks").toEqual([]);
+  });
+
+  it("the sample lists every setting the app reads (alerts, credential, timer bindings too), and nothing else", () => {
+    const read = appSettingsRead();
+    // Before: the alert settings (ACS connection string, SMTP security/CA/sender, transport, timeouts, portal) were missing.
+    expect(read).toEqual(expect.arrayContaining(["NSPG_EMAIL_ACS_CONNECTION_STRING", "NSPG_EMAIL_SMTP_SECURE", "NSPG_NOTIFY_TIMEOUT_SECONDS", "NSPG_PORTAL_URL", "NSPG_RECONCILE_SCHEDULE", "NSPG_ARM_TOKEN"]));
+    expect(read.filter((name) => !sampleNames.includes(name)), "settings the app reads that local.settings.sample.json lacks").toEqual([]);
+    const unread = sampleNames.filter((name) => !read.includes(name) && !HOST_SETTINGS.includes(name) && !CONTRACT_SETTINGS.some((c) => covers([name], c)));
+    expect(unread, "settings in local.settings.sample.json that nothing reads").toEqual([]);
+  });
+
+  it("the sample watches the demo estate's subscription (what `nsp-guardrail emulator --snapshot demo/estate.json` serves)", () => {
+    const estate = parseSnapshot(readFileSync(join(ROOT, "demo", "estate.json"), "utf8"), "estate.json");
+    const subscriptions = [...new Set(estate.map((r) => r.id.split("/")[2]!.toLowerCase()))];
+    expect(sample.Values["NSPG_SUBSCRIPTION_IDS"]!.split(",").map((s) => s.trim().toLowerCase())).toEqual(subscriptions);
+  });
+
+  it("the sample's alert settings load", () => {
+    expect(() => loadNotifySettings(sample.Values)).not.toThrow();
   });
 
   it("the sample lists every setting contracts.md §4 names", () => {
@@ -278,10 +309,10 @@ describe("local.settings.sample.json and the README", () => {
     expect(() => load(values)).not.toThrow();
   });
 
-  it("the README documents every setting config.ts reads and contracts.md §4 names", () => {
+  it("the README documents every setting the app reads and contracts.md §4 names", () => {
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     const documented = [...readme.matchAll(/`([A-Za-z][A-Za-z0-9_]*\*?)`/g)].map((m) => m[1]!);
-    const missing = [...settingsRead(), ...CONTRACT_SETTINGS].filter((name) => !documented.includes(name) && !covers(documented, name));
+    const missing = [...appSettingsRead(), ...CONTRACT_SETTINGS].filter((name) => !documented.includes(name) && !covers(documented, name));
     expect(missing).toEqual([]);
   });
 });

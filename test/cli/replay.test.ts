@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -58,13 +58,85 @@ describe("nsp-guardrail replay", () => {
     expect(vaultMoved.findings.find((f) => f.ruleId === "storage-cmk-key-vault")).toMatchObject({ status: "existing", severity: "critical" });
     expect(vaultMoved.actions.find((a) => a.ruleId === "storage-cmk-key-vault")?.reason).toMatch(/severity rose from medium to critical/);
     expect(result.findings.some((f) => f.ruleId === "storage-enforcement-downgrade")).toBe(true);
+    // Per event only what it changed (before: every open finding of the perimeter, repeated per event).
+    for (const d of result.decisions) for (const f of d.findings) if (f.status === "existing") expect(f).toHaveProperty("previousSeverity");
+    expect(vaultMoved.findings.map((f) => `${f.ruleId} ${f.status}`)).toEqual(["storage-cmk-key-vault existing"]);
+    expect(vaultMoved.findings[0]).toMatchObject({ previousSeverity: "medium", severity: "critical" });
+  });
+
+  it("shows a severity drop, a revert's fields before → after, and a start/end summary", async () => {
+    const mistakes = JSON.parse(readFileSync(join(fixtures, "contoso-mistakes.json"), "utf8")) as Array<{ op: string; resource?: { id: string; properties: Record<string, unknown> } }>;
+    const vaultPut = mistakes[5]!;
+    const vaultLearning = { ...vaultPut, resource: { ...vaultPut.resource!, properties: { ...vaultPut.resource!.properties, accessMode: "Learning" } } };
+    const timeline = file("drop.json", JSON.stringify([mistakes[0], mistakes[4], vaultPut, vaultLearning]));
+    const policy = file("revert-now.yaml", "dryRun: false\nrules:\n  storage-enforcement-downgrade: { action: revert }\n");
+    const r = await cliAsync(["replay", "--snapshot", join(fixtures, "contoso.json"), "--timeline", timeline, "--policy", policy, "--format", "json", "--seed", "3"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const result = JSON.parse(r.stdout) as {
+      seed: number;
+      summary: { start: { openFindings: number; bySeverity: Record<string, number> }; end: { openFindings: number }; events: number; severityChanged: number; reverts: Record<string, number> };
+      decisions: Array<Decision & { actions: Array<{ type: string; status: string; targetId?: string; written?: unknown[]; reason: string }> }>;
+      findings: unknown[];
+    };
+    expect(result.seed).toBe(3);
+    const [flip, , raised, lowered] = result.decisions;
+    // The revert: its target and the fields it wrote, before → after.
+    expect(flip!.actions.find((a) => a.type === "revert")).toMatchObject({
+      status: "applied",
+      targetId: expect.stringMatching(/\/resourceAssociations\/assoc-stwebassets$/),
+      written: [{ field: "properties.accessMode", before: "Learning", after: "Enforced" }],
+      reason: expect.stringMatching(/undo with: nsp-guardrail undo rv-seed3-0001$/),
+    });
+    // Before: the drop stayed "existing" without previousSeverity, and the event showed every open finding.
+    expect(raised!.findings).toEqual([expect.objectContaining({ ruleId: "storage-cmk-key-vault", status: "existing", severity: "critical", previousSeverity: "medium" })]);
+    expect(lowered!.findings).toEqual([expect.objectContaining({ ruleId: "storage-cmk-key-vault", status: "existing", severity: "medium", previousSeverity: "critical" })]);
+    expect(result.summary).toMatchObject({ events: 4, severityChanged: 2, reverts: { applied: 1, planned: 0, skipped: 0, failed: 0 } });
+    expect(result.summary.start.openFindings).toBe(Object.values(result.summary.start.bySeverity).reduce((a, b) => a + b, 0));
+    expect(result.summary.end.openFindings).toBe(result.findings.length);
+
+    const table = await cliAsync(["replay", "--snapshot", join(fixtures, "contoso.json"), "--timeline", timeline, "--policy", policy, "--format", "table", "--seed", "3"]);
+    expect(table.status).toBe(0);
+    expect(table.stdout).toMatch(/^start: \d+ open finding\(s\): /);
+    expect(table.stdout).toMatch(/REVERT\s+applied\s+storage-enforcement-downgrade\s+assoc-stwebassets\s+accessMode: Learning → Enforced\n\s+undo: nsp-guardrail undo rv-seed3-0001/);
+    expect(table.stdout).toMatch(/RAISED\s+medium → critical\s+storage-cmk-key-vault\s+stledger/);
+    expect(table.stdout).toMatch(/LOWERED\s+critical → medium\s+storage-cmk-key-vault\s+stledger/);
+    expect(table.stdout).toMatch(/\nend: \d+ open finding\(s\)[^\n]*\n4 event\(s\): \d+ new, \d+ resolved, 2 severity change\(s\); reverts: 1 applied; alerts: \d+\n$/);
+  }, 120_000);
+
+  it("--seed: two runs print the same bytes (event and revert ids derived from the seed)", async () => {
+    const args = ["replay", "--snapshot", join(fixtures, "contoso.json"), "--timeline", join(fixtures, "contoso-mistakes.json"), "--policy", join(ROOT, "demo", "policy.yaml"), "--format", "json"];
+    const first = await cliAsync([...args, "--seed", "42"]);
+    const second = await cliAsync([...args, "--seed", "42"]);
+    const other = await cliAsync([...args, "--seed", "43"]);
+    expect(first.stderr).toBe("");
+    expect(first.status).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    expect(other.stdout).not.toBe(first.stdout); // the ids come from the seed
+    expect(other.stdout.replace(/seed43/g, "seed42").replace(/"seed": 43/, '"seed": 42').replace(/"eventId": "[^"]+"/g, "")).toBe(first.stdout.replace(/"eventId": "[^"]+"/g, ""));
+    expect(first.stdout).toContain("nsp-guardrail undo rv-seed42-0001");
+  }, 120_000);
+
+  it("the README's replay example runs and shows a revert", async () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const block = /### Replay[\s\S]*?```bash\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const command = block!.replace(/\\\n\s*/g, " ").trim();
+    expect(command).toMatch(/^npx nsp-guardrail replay /);
+    const args = command.replace(/^npx nsp-guardrail /, "").split(/\s+/);
+    expect(args).toContain("--policy"); // before: no policy, so no revert could ever show
+    const r = await cliAsync(args);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/REVERT\s+applied\s+storage-enforcement-downgrade\s+assoc-stwebassets\s+accessMode: Learning → Enforced/);
+    expect(r.stdout).toMatch(/undo: nsp-guardrail undo rv-/);
   });
 
   it("prints a table", async () => {
     const r = await cliAsync(["replay", "--snapshot", join(fixtures, "contoso.json"), "--timeline", join(fixtures, "contoso-mistakes.json"), "--format", "table"]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/#2 ResourceWriteSuccess assoc-stgenomics\s+→\s+nsp-prod-data/);
-    expect(r.stdout).toMatch(/NEW\s+critical storage-nfs\s+stgenomics/);
+    expect(r.stdout).toMatch(/NEW\s+critical\s+storage-nfs\s+stgenomics/);
   });
 
   it.each([
@@ -112,5 +184,5 @@ describe("nsp-guardrail replay", () => {
     } finally {
       await teams.close();
     }
-  });
+  }, 120_000);
 });

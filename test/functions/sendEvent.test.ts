@@ -2,6 +2,7 @@
  * `npm run send-event`: the compiled script (dist/scripts/send-event.js, built by `npm run build`)
  * against a local node:http server standing in for the Functions host's Event Grid endpoint.
  */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,6 +12,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildEvents } from "../../src/emulator/eventGrid.js";
 import type { ResourceChange } from "../../src/emulator/changes.js";
 import { ROOT, runScript } from "../helpers/cli.js";
+import { parseEventFile } from "../../scripts/send-event.js";
+import { parseResourceEvent } from "../../src/events/resourceEvent.js";
+import { classify } from "../../src/events/routing.js";
+import { parseSnapshot } from "../../src/inventory/snapshot.js";
 
 const SCRIPT = join(ROOT, "dist", "scripts", "send-event.js");
 const WEBHOOK_PATH = "/runtime/webhooks/EventGrid";
@@ -197,5 +202,40 @@ describe("send-event: an unreachable host exits 3", () => {
     expect(run.stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(run.stderr).toMatch(new RegExp(`^send-event: cannot reach http://127\\.0\\.0\\.1:${port}${WEBHOOK_PATH}\\?functionName=onResourceEvent: .*ECONNREFUSED`));
     expect(run.stdout).toBe("");
+  });
+});
+
+describe("the sample events the README sends", () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const referenced = [...readme.matchAll(/npm run send-event -- (\S+)/g)].map((m) => m[1]!);
+
+  it("the README names sample files inside the repository (a bare clone has no ../shared)", () => {
+    expect(referenced.length).toBeGreaterThan(0);
+    for (const file of referenced) {
+      expect(file.startsWith("../"), file).toBe(false); // before: ../shared/docs/examples/..., not in the repository
+      expect(existsSync(join(ROOT, file)), file).toBe(true);
+    }
+  });
+
+  it("each sample file parses as the events send-event posts and the guardrail accepts, about the demo estate", async () => {
+    const estate = new Set(parseSnapshot(readFileSync(join(ROOT, "demo", "estate.json"), "utf8"), "estate.json").map((r) => r.id.toLowerCase()));
+    const samples = readdirSync(join(ROOT, "samples", "events")).filter((f) => f.endsWith(".json"));
+    expect(samples.length).toBeGreaterThan(0);
+    for (const file of samples) {
+      const { events } = parseEventFile(readFileSync(join(ROOT, "samples", "events", file), "utf8"), file);
+      expect(events.length, file).toBeGreaterThan(0);
+      for (const raw of events) {
+        const event = await parseResourceEvent(raw, file);
+        expect(estate.has(event.resourceId.toLowerCase()), `${file}: ${event.resourceId} is in demo/estate.json`).toBe(true);
+        expect(classify(event.resourceId), `${file}: a resource the guardrail watches`).toBeDefined();
+      }
+    }
+  });
+
+  it("the README's sample reaches the host", async () => {
+    const run = await sendEvent([join(ROOT, referenced[0]!), "--url", hostUrl]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(received).toHaveLength(1);
   });
 });

@@ -48,6 +48,8 @@ export interface RevertHarnessOptions {
   wrapWriter?: (writer: ArmWriter, emulator: ArmEmulator) => ArmWriter;
   /** The executor's clock (default: now). */
   now?: () => Date;
+  /** Alert channels, after the reverts (the notifier's `dispatch`, as the Functions app wires it). */
+  notify?: Parameters<typeof revertThenNotify>[1];
 }
 
 export async function startRevertPipeline(seed: ArmResource[], options: RevertHarnessOptions) {
@@ -55,7 +57,7 @@ export async function startRevertPipeline(seed: ArmResource[], options: RevertHa
   const h = await startPipeline(seed, {
     policy: options.policy,
     selfPrincipalIds: [GUARDRAIL.objectId],
-    onDecision: (decision, plans, logger) => revertThenNotify(executor!)(decision, plans, logger),
+    onDecision: (decision, plans, logger) => revertThenNotify(executor!, options.notify)(decision, plans, logger),
   });
   const sdkWriter = new SdkArmWriter({
     credential: h.emulator.credential(GUARDRAIL),

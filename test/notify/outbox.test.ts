@@ -114,6 +114,12 @@ describe.each(adapters)("AlertOutbox contract: %s", (_name, make) => {
     await outbox.putNotified("teams-1111111111111111", new Map([[key, { state: "open", severity: "high", at: iso(0) }]]));
     expect(await outbox.getNotified("teams-1111111111111111", [key, "other"])).toEqual(new Map([[key, { state: "open", severity: "high", at: iso(0) }]]));
     expect((await outbox.getNotified("teams-2222222222222222", [key])).size).toBe(0);
+    // A reverted change: over, and by which revert (what keeps a re-dispatched Reverted alert from repeating).
+    const reverted = { state: "resolved" as const, severity: "high", at: iso(1), revertId: "rv-20261128T090000000Z-0a1b2c3d" };
+    await outbox.putNotified("teams-1111111111111111", new Map([[key, reverted]]));
+    expect(await outbox.getNotified("teams-1111111111111111", [key])).toEqual(new Map([[key, reverted]]));
+    await outbox.putNotified("teams-1111111111111111", new Map([[key, { state: "open", severity: "high", at: iso(2) }]]));
+    expect(await outbox.getNotified("teams-1111111111111111", [key])).toEqual(new Map([[key, { state: "open", severity: "high", at: iso(2) }]]));
     // Many entries at once (transactions of 100).
     const many = new Map(Array.from({ length: 230 }, (_, i) => [`key-${i}`, { state: "open" as const, severity: "medium", at: iso(i) }]));
     await outbox.putNotified("teams-1111111111111111", many);
