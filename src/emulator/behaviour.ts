@@ -5,7 +5,7 @@
  * list limits. Anything no spec settles says UNCONFIRMED, and the server's default for it is the
  * plain synchronous ARM answer.
  */
-import { ETAG_SUPPORT, SPECS, T } from "../model/resourceTypes.js";
+import { hasEtag, SPECS, T } from "../model/resourceTypes.js";
 
 const NSP_SPEC = SPECS.nsp;
 const STORAGE_SPEC = SPECS.storage;
@@ -80,8 +80,8 @@ export const BEHAVIOUR: readonly TypeBehaviour[] = [
     actions: { reconcile: { status: 200, spec: NSP_SPEC } },
     ...NSP_LIST,
   },
-  { type: "microsoft.network/networksecurityperimeters/links", spec: NSP_SPEC, delete: { status: 202, via: "location" }, ...NSP_LIST },
-  { type: "microsoft.network/networksecurityperimeters/linkreferences", spec: NSP_SPEC, delete: { status: 202, via: "location" }, ...NSP_LIST },
+  { type: T.link, spec: NSP_SPEC, delete: { status: 202, via: "location" }, ...NSP_LIST },
+  { type: T.linkReference, spec: NSP_SPEC, delete: { status: 202, via: "location" }, ...NSP_LIST },
   { type: "microsoft.network/networksecurityperimeters/loggingconfigurations", spec: NSP_SPEC },
   // `FileShareProperties` declare no provisioningState (oav rejects one in FileShares_Create's answer).
   { type: T.fileShare, spec: STORAGE_SPEC, provisioningState: false },
@@ -112,7 +112,6 @@ export const BEHAVIOUR: readonly TypeBehaviour[] = [
 ];
 
 const byType = new Map(BEHAVIOUR.map((b) => [b.type, b]));
-const etags = new Map(ETAG_SUPPORT.map((row) => [row.type, row.etag]));
 
 /** Whether ARM's answers for `type` carry `properties.provisioningState` (UNCONFIRMED outside the table: yes). */
 export function carriesProvisioningState(type: string): boolean {
@@ -125,11 +124,11 @@ export function behaviourOf(type: string): TypeBehaviour | undefined {
 
 /**
  * Whether the emulator stamps an `etag` on `type` and honours If-Match / If-None-Match for it: only
- * where the spec defines `etag` (src/model/resourceTypes.ts ETAG_SUPPORT). Types outside the pinned
+ * where the spec defines `etag` (src/model/resourceTypes.ts RESOURCE_TYPES). Types outside the pinned
  * spec subset are UNCONFIRMED and get none.
  */
 export function emulatesEtag(type: string): boolean {
-  return etags.get(type.toLowerCase()) ?? false;
+  return hasEtag(type);
 }
 
 /**
