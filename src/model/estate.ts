@@ -62,9 +62,9 @@ export interface EstateReader {
   associationsOfPerimeter(perimeterId: string): readonly AssociationRecord[];
   storageRelations(accountId: string): StorageRelations;
   /** Sources of the relation (src/model/relations.ts) that point at `target` (a resource, or an id). */
-  referrers(relationName: string, target: ArmResource | string): readonly ArmResource[];
+  referrers(relationName: string | Relation, target: ArmResource | string): readonly ArmResource[];
   /** Targets in the estate that a source points at through the relation. */
-  targetsOf(relationName: string, source: ArmResource): readonly ArmResource[];
+  targetsOf(relationName: string | Relation, source: ArmResource): readonly ArmResource[];
   /** Key vault whose name or `vaultUri` host matches the host of a key vault URI. */
   keyVaultByHost(host: string): ArmResource | undefined;
   /** VMs with an OS or data disk VHD whose host's first label is `accountName`. */
@@ -264,8 +264,8 @@ export class Estate implements EstateReader {
     return { protectedItems, backupInstances, cloudEndpoints };
   }
 
-  referrers(relationName: string, target: ArmResource | string): readonly ArmResource[] {
-    const r = relation(relationName);
+  referrers(relationName: string | Relation, target: ArmResource | string): readonly ArmResource[] {
+    const r = typeof relationName === "string" ? relation(relationName) : relationName;
     const index = this.referrersByKey.get(r.name);
     if (!index) return EMPTY;
     const keys = typeof target === "string" ? [this.keyOf(target)] : targetKeysOf(r, target);
@@ -275,8 +275,8 @@ export class Estate implements EstateReader {
     return [...out.values()];
   }
 
-  targetsOf(relationName: string, source: ArmResource): readonly ArmResource[] {
-    const r = relation(relationName);
+  targetsOf(relationName: string | Relation, source: ArmResource): readonly ArmResource[] {
+    const r = typeof relationName === "string" ? relation(relationName) : relationName;
     const byKey = r.targetKeys ? this.targetsByKey.get(r.name) : undefined;
     const out = new Map<string, ArmResource>();
     for (const k of r.keys(source)) {

@@ -74,6 +74,8 @@ export interface ClosureStep {
    * `reverse`: when the target is a member in the closure, so are the sources pointing at it.
    */
   readonly direction: "forward" | "reverse";
+  /** forward: the target is a perimeter member: its children (type table) and what points at it (`reverse` relations) come too. */
+  readonly member?: true;
   /** forward: false = only the target's key and what `alsoRead` names, not the target itself. */
   readonly addTarget?: false;
   /**
@@ -122,7 +124,7 @@ export const RELATIONS: readonly Relation[] = [
     to: "*",
     path: "properties.privateLinkResource.id",
     keys: (a) => ids(propString(a, "privateLinkResource", "id")),
-    closure: { direction: "forward" },
+    closure: { direction: "forward", member: true },
     // An association is a perimeter resource: its route finds its perimeter; the pipeline reads it to find other perimeters of its member.
     routing: false,
   },
