@@ -12,12 +12,16 @@ import type { TokenCredential } from "@azure/core-auth";
 import { createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
 import { CognitiveServicesManagementClient } from "@azure/arm-cognitiveservices";
 import { ComputeManagementClient } from "@azure/arm-compute";
+import { CosmosDBManagementClient } from "@azure/arm-cosmosdb";
+import { EventHubManagementClient } from "@azure/arm-eventhub";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import { MonitorClient } from "@azure/arm-monitor";
 import { NetworkManagementClient } from "@azure/arm-network";
 import { RecoveryServicesClient } from "@azure/arm-recoveryservices";
 import { RecoveryServicesBackupClient } from "@azure/arm-recoveryservicesbackup";
 import { ResourceManagementClient } from "@azure/arm-resources";
+import { ServiceBusManagementClient } from "@azure/arm-servicebus";
+import { SqlManagementClient } from "@azure/arm-sql";
 import { StorageManagementClient } from "@azure/arm-storage";
 import { MicrosoftStorageSync } from "@azure/arm-storagesync";
 import { InputError } from "../model/errors.js";
@@ -193,6 +197,22 @@ export class ArmClients {
 
   storageSync(subscriptionId: string): MicrosoftStorageSync {
     return this.client("storagesync", subscriptionId, () => new MicrosoftStorageSync(this.settings.credential, subscriptionId, this.options));
+  }
+
+  serviceBus(subscriptionId: string): ServiceBusManagementClient {
+    return this.client("servicebus", subscriptionId, () => new ServiceBusManagementClient(this.settings.credential, subscriptionId, this.options));
+  }
+
+  eventHub(subscriptionId: string): EventHubManagementClient {
+    return this.client("eventhub", subscriptionId, () => new EventHubManagementClient(this.settings.credential, subscriptionId, this.options));
+  }
+
+  cosmos(subscriptionId: string): CosmosDBManagementClient {
+    return this.client("cosmosdb", subscriptionId, () => new CosmosDBManagementClient(this.settings.credential, subscriptionId, this.options));
+  }
+
+  sql(subscriptionId: string): SqlManagementClient {
+    return this.client("sql", subscriptionId, () => new SqlManagementClient(this.settings.credential, subscriptionId, this.options));
   }
 
   resources(subscriptionId: string): ResourceManagementClient {

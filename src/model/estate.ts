@@ -83,13 +83,24 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-/** The relations the estate indexes (associations have an index of their own), by source and by keyed target type. */
-const INDEXED = RELATIONS.filter((r) => r.from !== T.association);
-const RELATIONS_FROM = new Map<string, Relation[]>();
-const KEYED_RELATIONS_TO = new Map<string, Relation[]>();
-for (const r of INDEXED) {
-  push(RELATIONS_FROM, r.from, r);
-  if (r.targetKeys) push(KEYED_RELATIONS_TO, r.to, r);
+/** The relations an estate indexes (associations have an index of their own), by source type and by keyed target type. */
+interface RelationIndex {
+  readonly from: Map<string, Relation[]>;
+  readonly keyedTo: Map<string, Relation[]>;
+}
+const relationIndexes = new WeakMap<readonly Relation[], RelationIndex>();
+function relationIndex(relations: readonly Relation[]): RelationIndex {
+  let index = relationIndexes.get(relations);
+  if (!index) {
+    index = { from: new Map(), keyedTo: new Map() };
+    for (const r of relations) {
+      if (r.from === T.association) continue;
+      push(index.from, r.from, r);
+      if (r.targetKeys) push(index.keyedTo, r.to, r);
+    }
+    relationIndexes.set(relations, index);
+  }
+  return index;
 }
 const NO_RELATIONS: readonly Relation[] = [];
 const PROTECTED_ITEMS = relation("backup-protected-item");
@@ -124,8 +135,17 @@ export class Estate implements EstateReader {
   private readonly perimetersBySubscription = new Map<string, ArmResource[]>();
   private finished = false;
 
-  /** Resources must carry valid ARM ids (the snapshot loader checks); duplicates: the last one wins. */
-  constructor(resources: Iterable<ArmResource> = []) {
+  private readonly relationIndex: RelationIndex;
+
+  /**
+   * Resources must carry valid ARM ids (the snapshot loader checks); duplicates: the last one wins.
+   * `relations`: the registry to index (tests add made-up ones).
+   */
+  constructor(
+    resources: Iterable<ArmResource> = [],
+    private readonly relations: readonly Relation[] = RELATIONS,
+  ) {
+    this.relationIndex = relationIndex(relations);
     for (const resource of resources) this.add(resource);
   }
 
@@ -181,7 +201,7 @@ export class Estate implements EstateReader {
         break;
       }
     }
-    for (const r of RELATIONS_FROM.get(type) ?? NO_RELATIONS) {
+    for (const r of this.relationIndex.from.get(type) ?? NO_RELATIONS) {
       const keys = r.keys(resource);
       if (keys.length === 0) continue;
       let index = this.referrersByKey.get(r.name);
@@ -192,7 +212,7 @@ export class Estate implements EstateReader {
         for (const label of labels) if (label) push(this.vmsByAccountName, label, resource);
       }
     }
-    for (const r of KEYED_RELATIONS_TO.get(type) ?? NO_RELATIONS) {
+    for (const r of this.relationIndex.keyedTo.get(type) ?? NO_RELATIONS) {
       let index = this.targetsByKey.get(r.name);
       if (!index) this.targetsByKey.set(r.name, (index = new Map()));
       for (const k of targetKeysOf(r, resource)) index.set(k, resource);
@@ -264,8 +284,12 @@ export class Estate implements EstateReader {
     return { protectedItems, backupInstances, cloudEndpoints };
   }
 
+  private relationNamed(name: string): Relation {
+    return this.relations.find((r) => r.name === name) ?? relation(name);
+  }
+
   referrers(relationName: string | Relation, target: ArmResource | string): readonly ArmResource[] {
-    const r = typeof relationName === "string" ? relation(relationName) : relationName;
+    const r = typeof relationName === "string" ? this.relationNamed(relationName) : relationName;
     const index = this.referrersByKey.get(r.name);
     if (!index) return EMPTY;
     const keys = typeof target === "string" ? [this.keyOf(target)] : targetKeysOf(r, target);
@@ -276,7 +300,7 @@ export class Estate implements EstateReader {
   }
 
   targetsOf(relationName: string | Relation, source: ArmResource): readonly ArmResource[] {
-    const r = typeof relationName === "string" ? relation(relationName) : relationName;
+    const r = typeof relationName === "string" ? this.relationNamed(relationName) : relationName;
     const byKey = r.targetKeys ? this.targetsByKey.get(r.name) : undefined;
     const out = new Map<string, ArmResource>();
     for (const k of r.keys(source)) {
