@@ -641,7 +641,8 @@ export class LiveReader {
     const cmkHosts = new Set(accounts.filter(isKeyVaultEncrypted).map((a) => uriHost(keyVaultUriOf(a))).filter((h): h is string => !!h));
 
     const steps: Array<() => Promise<void>> = [];
-    const vaultsListed = this.plan.has(T.keyVault) && cmkHosts.size > 0;
+    // Listing vaults serves the CMK relation: only when a rule reads vaults themselves, not only their NSP configurations.
+    const vaultsListed = this.plan.declared.has(T.keyVault) && cmkHosts.size > 0;
     steps.push(() => this.readKeyVaults(vaultsListed ? subscriptions : [], cmkHosts, keyVaultMembers));
     if (haveStorage && this.plan.has(T.virtualMachine)) for (const sub of subscriptions) steps.push(() => this.readVirtualMachines(sub));
     if (haveStorage && this.plan.has(T.protectedItem)) for (const sub of subscriptions) steps.push(() => this.readProtectedItems(sub));

@@ -15,6 +15,8 @@ export const ALWAYS_READ: readonly string[] = [T.perimeter, T.profile, T.associa
 export interface ReadPlan {
   /** Lower-case ARM types to read. */
   readonly types: ReadonlySet<string>;
+  /** The types rules declare (with ALWAYS_READ), before the members of declared children are added. */
+  readonly declared: ReadonlySet<string>;
   /**
    * Some enabled rule reports on associated resources: every member is then read (one GET), since
    * the engine reads the finding's resource for its exemption tags and the id's display casing.
@@ -34,6 +36,7 @@ export interface ReadPlan {
 export function readPlanFor(rules: readonly Rule[]): ReadPlan {
   const types = new Set<string>(ALWAYS_READ);
   for (const rule of rules) for (const type of rule.meta.reads) types.add(type.toLowerCase());
+  const declared = new Set(types);
   // A member's child is reached through the member (the type table's parent chain), and rules find it there too.
   for (const type of [...types]) {
     const member = memberTypeOf(type);
@@ -43,6 +46,7 @@ export function readPlanFor(rules: readonly Rule[]): ReadPlan {
   const memberDiagnosticSettings = rules.some((r) => r.scope === "association" && r.meta.reads.some((t) => t.toLowerCase() === T.diagnosticSetting));
   return {
     types,
+    declared,
     readAllMembers,
     memberDiagnosticSettings,
     ruleIds: rules.map((r) => r.meta.id),

@@ -13,28 +13,20 @@ import { classify } from "../../src/events/routing.js";
 import { TYPE_READERS } from "../../src/inventory/typeReaders.js";
 import { perimeterClosure } from "../../src/pipeline/closure.js";
 import { ALL_RULES } from "../../src/rules/catalog/index.js";
-import { defineRule } from "../../src/rules/types.js";
+import type { AssociationRule } from "../../src/rules/types.js";
+
+/** A made-up association rule reading `reads` (metadata borrowed from a real rule, so it stays a valid Rule). */
+function madeUpRule(id: string, reads: readonly string[]): AssociationRule {
+  const base = ALL_RULES.find((r): r is AssociationRule => r.scope === "association")!;
+  return { ...base, meta: { ...base.meta, id, reads }, check: () => undefined };
+}
 import { association, perimeter, profile, storageAccount, SUB } from "../helpers/builders.js";
 
 const SDK_READERS = new Set(Object.keys(TYPE_READERS).filter((type) => TYPE_READERS[type]!.get !== undefined || TYPE_READERS[type]!.list !== undefined));
 
 /** A made-up rule on a made-up type: gadgets that point at a storage account from elsewhere. */
 const GADGET = "contoso.widgets/gadgets";
-const gadgetRule = defineRule({
-  scope: "association",
-  meta: {
-    id: "storage-gadget",
-    title: "A gadget points at a member account",
-    severity: "low",
-    category: "hygiene",
-    resource: "the storage account",
-    sources: [],
-    explanation: "A made-up rule for the completeness test.",
-    remediation: "None.",
-    reads: [T.association, T.storageAccount, GADGET],
-  },
-  check: () => undefined,
-} as Parameters<typeof defineRule>[0]);
+const gadgetRule = madeUpRule("storage-gadget", [T.association, T.storageAccount, GADGET]);
 const gadgetRow: ResourceTypeRow = {
   type: GADGET,
   armType: "Contoso.Widgets/gadgets",
