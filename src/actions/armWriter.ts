@@ -23,6 +23,7 @@ import { liveClientSettings } from "../inventory/liveInventory.js";
 import type { ArmConnectionOptions, ArmRetryOptions } from "../inventory/armClients.js";
 import { TOOL_NAME, VERSION } from "../version.js";
 import { assertPerimeterResource, writableProperties } from "./safety.js";
+import { statusOf } from "../model/errors.js";
 
 /**
  * The condition of a write, for types with ETags: the ETag the target must still have, or "must not
@@ -98,10 +99,6 @@ const capturePolicy: PipelinePolicy = {
 
 const CREDENTIAL_ERRORS = new Set(["CredentialUnavailableError", "AuthenticationError", "AggregateAuthenticationError", "AuthenticationRequiredError"]);
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
 
 /** ARM's `{ error: { code, message } }` from an SDK error. */
 function armErrorOf(error: unknown): { code?: string; message?: string } {

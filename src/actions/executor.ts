@@ -32,7 +32,7 @@
  * - Other 4xx (403: the role lacks the permission, 400...) are final at once, and alerted.
  */
 import { idKey, lastSegment, parseArmId } from "../model/armId.js";
-import { InputError } from "../model/errors.js";
+import { InputError, statusOf } from "../model/errors.js";
 import type { ArmResource } from "../model/resource.js";
 import { hasEtag, T } from "../model/resourceTypes.js";
 import { silentLogger, type Logger } from "../logging.js";
@@ -690,10 +690,6 @@ function isPerimeterId(id: string): boolean {
   }
 }
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
 
 function summaryForLog(r: RevertRecord) {
   return { id: r.revertId, ruleId: r.ruleId, targetId: r.targetId, operation: r.operation, status: r.status, reason: r.reason, attempts: r.attempts };

@@ -16,10 +16,15 @@ export const SUPPORTED_API_VERSIONS: Readonly<Record<string, readonly string[]>>
   // 2023-*: the live inventory's GET of onboarded Insights members (action groups, data collection endpoints, scheduled query rules).
   "microsoft.insights": ["2017-05-01-preview", "2021-05-01-preview", "2023-01-01", "2023-03-11", "2023-12-01"],
   "microsoft.operationalinsights": ["2022-10-01", "2023-09-01", "2025-02-01"],
-  "microsoft.eventhub": ["2024-01-01", "2025-05-01-preview"],
+  // 2026-01-01: @azure/arm-eventhub 6 (namespaces, disasterRecoveryConfigs).
+  "microsoft.eventhub": ["2024-01-01", "2025-05-01-preview", "2026-01-01"],
+  // 2021-11-01: @azure/arm-servicebus 6 (namespaces, disasterRecoveryConfigs).
+  "microsoft.servicebus": ["2021-11-01", "2024-01-01"],
   "microsoft.web": ["2023-12-01", "2024-04-01"],
-  "microsoft.documentdb": ["2024-11-15", "2025-04-15"],
-  "microsoft.sql": ["2023-08-01", "2024-05-01-preview"],
+  // 2026-03-15: @azure/arm-cosmosdb 17 (databaseAccounts).
+  "microsoft.documentdb": ["2024-11-15", "2025-04-15", "2026-03-15"],
+  // 2022-08-01-preview: @azure/arm-sql 10 (servers, databases).
+  "microsoft.sql": ["2022-08-01-preview", "2023-08-01", "2024-05-01-preview"],
   "microsoft.search": ["2023-11-01", "2025-05-01"],
   /** Generic resource lists (`/subscriptions/{id}/resources`). */
   "microsoft.resources": ["2015-11-01", "2021-04-01", "2022-09-01", "2024-03-01", "2025-04-01"],

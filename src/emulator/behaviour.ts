@@ -5,7 +5,7 @@
  * list limits. Anything no spec settles says UNCONFIRMED, and the server's default for it is the
  * plain synchronous ARM answer.
  */
-import { ETAG_SUPPORT, SPECS, T } from "../model/resourceTypes.js";
+import { hasEtag, SPECS, T } from "../model/resourceTypes.js";
 
 const NSP_SPEC = SPECS.nsp;
 const STORAGE_SPEC = SPECS.storage;
@@ -80,9 +80,25 @@ export const BEHAVIOUR: readonly TypeBehaviour[] = [
     actions: { reconcile: { status: 200, spec: NSP_SPEC } },
     ...NSP_LIST,
   },
-  { type: "microsoft.network/networksecurityperimeters/links", spec: NSP_SPEC, delete: { status: 202, via: "location" }, ...NSP_LIST },
-  { type: "microsoft.network/networksecurityperimeters/linkreferences", spec: NSP_SPEC, delete: { status: 202, via: "location" }, ...NSP_LIST },
+  { type: T.link, spec: NSP_SPEC, delete: { status: 202, via: "location" }, ...NSP_LIST },
+  { type: T.linkReference, spec: NSP_SPEC, delete: { status: 202, via: "location" }, ...NSP_LIST },
   { type: "microsoft.network/networksecurityperimeters/loggingconfigurations", spec: NSP_SPEC },
+  // `PerimeterAssociableResourceProperties`: displayName, resourceType, publicDnsZones, serviceTags,
+  // readinessState, outboundSupported, description; no provisioningState. Listed only (no GET, no PUT).
+  { type: T.perimeterAssociableType, spec: NSP_SPEC, provisioningState: false },
+  // The guardrail only reads the types below (GET and list, synchronous in every spec). Their write
+  // answers (long-running or not) are UNCONFIRMED here, their specs being outside the pinned subset:
+  // the server's synchronous default serves the tests' seeding writes. Sources, in Azure/azure-rest-api-specs:
+  // servicebus/.../stable/2021-11-01 (namespace-preview.json, DisasterRecoveryConfig.json),
+  // eventhub/.../stable/2026-01-01 (disasterRecoveryConfigs.json), cosmos-db/.../stable/2026-03-15,
+  // sql/.../preview/2022-08-01-preview (Servers.json, Databases.json). UNCONFIRMED: whether SQL's
+  // ServerProperties / DatabaseProperties carry provisioningState (kept, the server's default).
+  { type: T.serviceBusNamespace, spec: "UNCONFIRMED (servicebus 2021-11-01, outside the pinned subset)" },
+  { type: T.serviceBusDisasterRecoveryConfig, spec: "UNCONFIRMED (servicebus 2021-11-01, outside the pinned subset)" },
+  { type: T.eventHubDisasterRecoveryConfig, spec: "UNCONFIRMED (eventhub 2026-01-01, outside the pinned subset)" },
+  { type: T.cosmosAccount, spec: "UNCONFIRMED (cosmos-db 2026-03-15, outside the pinned subset)" },
+  { type: T.sqlServer, spec: "UNCONFIRMED (sql 2022-08-01-preview, outside the pinned subset)" },
+  { type: T.sqlDatabase, spec: "UNCONFIRMED (sql 2022-08-01-preview, outside the pinned subset)" },
   // `FileShareProperties` declare no provisioningState (oav rejects one in FileShares_Create's answer).
   { type: T.fileShare, spec: STORAGE_SPEC, provisioningState: false },
   // `StorageAccounts_ListKeys`: synchronous 200 with `StorageAccountListKeysResult` (`keys`: keyName,
@@ -112,7 +128,6 @@ export const BEHAVIOUR: readonly TypeBehaviour[] = [
 ];
 
 const byType = new Map(BEHAVIOUR.map((b) => [b.type, b]));
-const etags = new Map(ETAG_SUPPORT.map((row) => [row.type, row.etag]));
 
 /** Whether ARM's answers for `type` carry `properties.provisioningState` (UNCONFIRMED outside the table: yes). */
 export function carriesProvisioningState(type: string): boolean {
@@ -125,11 +140,11 @@ export function behaviourOf(type: string): TypeBehaviour | undefined {
 
 /**
  * Whether the emulator stamps an `etag` on `type` and honours If-Match / If-None-Match for it: only
- * where the spec defines `etag` (src/model/resourceTypes.ts ETAG_SUPPORT). Types outside the pinned
+ * where the spec defines `etag` (src/model/resourceTypes.ts RESOURCE_TYPES). Types outside the pinned
  * spec subset are UNCONFIRMED and get none.
  */
 export function emulatesEtag(type: string): boolean {
-  return etags.get(type.toLowerCase()) ?? false;
+  return hasEtag(type);
 }
 
 /**

@@ -415,6 +415,20 @@ export class ArmEmulator {
       return this.operationResult(result[2]!);
     }
 
+    // The onboarded-types catalog of a location (`NetworkSecurityPerimeterAssociableResourceTypes_List`,
+    // NSP spec): what the store holds under that path (src/model/resourceTypes.ts documents the shape).
+    // UNCONFIRMED: the RBAC action ARM checks for it; this is the operation-name pattern of the path.
+    if (/^\/subscriptions\/[^/]+\/providers\/Microsoft\.Network\/locations\/[^/]+\/perimeterAssociableResourceTypes$/i.test(path) && method === "GET") {
+      this.checkApiVersion(apiVersion, "microsoft.network");
+      entry.operation = "Microsoft.Network/locations/perimeterAssociableResourceTypes/read";
+      this.authorize(claims, entry, path);
+      const items = this.store
+        .all()
+        .filter((e) => idKey(e.parsed.id).startsWith(`${idKey(path)}/`))
+        .map((e) => e.resource);
+      return this.page(items, url);
+    }
+
     // Generic resource list: /subscriptions/{s}[/resourceGroups/{rg}]/resources?$filter=resourceType eq '...'
     if (/^\/subscriptions\/[^/]+(\/resourcegroups\/[^/]+)?\/resources$/i.test(path) && method === "GET") {
       this.checkApiVersion(apiVersion, "microsoft.resources");

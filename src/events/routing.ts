@@ -3,12 +3,15 @@
  * the guardrail listens to: the Event Grid filters of the deployment are generated from it.
  */
 import { parseArmId, type ParsedArmId } from "../model/armId.js";
-import { ONBOARDED_TYPES, T } from "../model/resourceTypes.js";
+import { blobHostKey, RELATIONS } from "../model/relations.js";
+import { RESOURCE_TYPES, T, typeRow, type ResourceTypeRow } from "../model/resourceTypes.js";
+
+export { blobHostKey };
 
 /**
  * - `perimeter`: an NSP resource or a diagnostic setting on a perimeter; the perimeter is in the id.
- * - `member`: a resource that may be associated with a perimeter, or a child of one; found through
- *   the reverse index by the top-level resource.
+ * - `member`: a resource that may be associated with a perimeter, or a child of one (a diagnostic
+ *   setting on one too); found through the reverse index by the top-level resource.
  * - `dependency`: a resource that points at a member from elsewhere (VM disks, backups, File Sync,
  *   backup policies); found through the reverse index, or by reading it once to see what it points at.
  */
@@ -21,35 +24,23 @@ export interface Route {
   why: string;
 }
 
-/** Children of members that rules read (their parent member routes them). */
-const MEMBER_CHILDREN: readonly string[] = [
-  T.fileShare,
-  "microsoft.storage/storageaccounts/fileservices",
-  T.objectReplicationPolicy,
-  T.managementPolicy,
-  T.inventoryPolicy,
-  "microsoft.storage/storageaccounts/privateendpointconnections",
-  T.storageNspConfiguration,
-  T.keyVaultNspConfiguration,
-  T.cognitiveNspConfiguration,
-];
+/** Types that point at something a perimeter's rules read (the relations registry), or are read through one. */
+const DEPENDENCY_TYPES = new Set(RELATIONS.filter((r) => r.closure !== undefined).flatMap((r) => [r.from, ...(r.to !== "*" ? [r.to] : [])]));
 
-export const ROUTES: readonly Route[] = [
-  { type: T.perimeter, via: "perimeter", why: "the perimeter itself" },
-  { type: T.profile, via: "perimeter", why: "profiles hold the access rules" },
-  { type: T.accessRule, via: "perimeter", why: "inbound and outbound access rules" },
-  { type: T.association, via: "perimeter", why: "membership and access mode" },
-  { type: T.diagnosticSetting, via: "perimeter", why: "access logs of a perimeter" },
-  ...ONBOARDED_TYPES.map((type) => ({ type, via: "member" as const, why: "onboarded resource type (possible member)" })),
-  ...MEMBER_CHILDREN.map((type) => ({ type, via: "member" as const, why: "member child that rules read" })),
-  { type: T.virtualMachine, via: "dependency", why: "unmanaged disks on member accounts" },
-  { type: T.protectedItem, via: "dependency", why: "Azure Files backup of a member" },
-  { type: T.backupInstance, via: "dependency", why: "blob backup of a member" },
-  { type: T.backupPolicy, via: "dependency", why: "vaulted blob backup policy" },
-  { type: T.storageSyncService, via: "dependency", why: "File Sync managed identity" },
-  { type: T.syncCloudEndpoint, via: "dependency", why: "File Sync of a member share" },
-];
+function routeOf(row: ResourceTypeRow): Route | undefined {
+  if (row.events === false) return undefined;
+  if (row.type === T.diagnosticSetting) return { type: row.type, via: "perimeter", why: "access logs of a perimeter, resource logs of a member" };
+  if (row.reach === "perimeter" || row.reach === "perimeter-child") return { type: row.type, via: "perimeter", why: "perimeter resource" };
+  if (row.reach === "member") return { type: row.type, via: "member", why: "associable resource type (possible member)" };
+  if (row.reach === "member-child") return { type: row.type, via: "member", why: "member child that rules read" };
+  if (row.reach === "related" && DEPENDENCY_TYPES.has(row.type)) return { type: row.type, via: "dependency", why: "points at a member, or is read through what does" };
+  return undefined;
+}
 
+/** The routing table, derived from the resource-type table and the relations registry. */
+export const ROUTES: readonly Route[] = RESOURCE_TYPES.map(routeOf).filter((r): r is Route => r !== undefined);
+
+const MEMBER_DIAGNOSTIC_SETTING: Route = { type: T.diagnosticSetting, via: "member", why: "resource logs of a possible member" };
 const ROUTE_BY_TYPE = new Map(ROUTES.map((r) => [r.type, r]));
 
 export interface Classified {
@@ -85,16 +76,14 @@ export function classify(resourceId: string): Classified | undefined {
       } catch {
         return undefined;
       }
-      if (scope.type.toLowerCase() !== T.perimeter) return undefined;
-      return { route, parsed, perimeterId: scope.id };
+      if (scope.type.toLowerCase() === T.perimeter) return { route, parsed, perimeterId: scope.id };
+      // A member's own resource logs: routed by the member, as its children are.
+      const scopeRow = typeRow(parseArmId(scope.rootId).type);
+      if (scopeRow?.reach === "member") return { route: MEMBER_DIAGNOSTIC_SETTING, parsed, memberId: scope.rootId };
+      return undefined;
     }
     return { route, parsed, perimeterId: parsed.rootId };
   }
   if (route.via === "member") return { route, parsed, memberId: parsed.rootId };
   return { route, parsed };
-}
-
-/** Index key under which a storage account is found by the host of a VHD URI on it. */
-export function blobHostKey(host: string): string {
-  return `blobhost:${host.toLowerCase()}`;
 }

@@ -4,6 +4,7 @@
  * filters, 25 values in all, 512 characters a value).
  */
 import { ROUTES } from "../events/routing.js";
+import { RESOURCE_TYPES } from "../model/resourceTypes.js";
 
 export const EVENT_TYPES = ["Microsoft.Resources.ResourceWriteSuccess", "Microsoft.Resources.ResourceDeleteSuccess"] as const;
 
@@ -20,47 +21,18 @@ export const ACTION_EVENT_TYPE = "Microsoft.Resources.ResourceActionSuccess";
  */
 export const ROUTED_ACTIONS: readonly string[] = [];
 
-/** ARM spells provider namespaces and types in camelCase; operation names carry that spelling. */
-const CANONICAL: Record<string, string> = {
-  "microsoft.network": "Microsoft.Network",
-  "microsoft.storage": "Microsoft.Storage",
-  "microsoft.keyvault": "Microsoft.KeyVault",
-  "microsoft.cognitiveservices": "Microsoft.CognitiveServices",
-  "microsoft.insights": "Microsoft.Insights",
-  "microsoft.operationalinsights": "Microsoft.OperationalInsights",
-  "microsoft.search": "Microsoft.Search",
-  "microsoft.documentdb": "Microsoft.DocumentDB",
-  "microsoft.eventhub": "Microsoft.EventHub",
-  "microsoft.sql": "Microsoft.Sql",
-  "microsoft.compute": "Microsoft.Compute",
-  "microsoft.recoveryservices": "Microsoft.RecoveryServices",
-  "microsoft.dataprotection": "Microsoft.DataProtection",
-  "microsoft.storagesync": "Microsoft.StorageSync",
-  networksecurityperimeters: "networkSecurityPerimeters",
-  storageaccounts: "storageAccounts",
-  vaults: "vaults",
-  accounts: "accounts",
-  diagnosticsettings: "diagnosticSettings",
-  datacollectionendpoints: "dataCollectionEndpoints",
-  scheduledqueryrules: "scheduledQueryRules",
-  actiongroups: "actionGroups",
-  workspaces: "workspaces",
-  searchservices: "searchServices",
-  databaseaccounts: "databaseAccounts",
-  namespaces: "namespaces",
-  servers: "servers",
-  virtualmachines: "virtualMachines",
-  backupvaults: "backupVaults",
-  storagesyncservices: "storageSyncServices",
-  backupfabrics: "backupFabrics",
-  protectioncontainers: "protectionContainers",
-  protecteditems: "protectedItems",
-};
+/** ARM spells provider namespaces and types in camelCase; operation names carry that spelling (the type table's `armType`). */
+const CANONICAL = new Map<string, string>();
+for (const row of RESOURCE_TYPES) {
+  const lower = row.type.split("/");
+  const arm = row.armType.split("/");
+  lower.forEach((segment, i) => CANONICAL.set(segment, arm[i] ?? segment));
+}
 
 function canonical(lowerType: string): string {
   return lowerType
     .split("/")
-    .map((segment) => CANONICAL[segment] ?? segment)
+    .map((segment) => CANONICAL.get(segment) ?? segment)
     .join("/");
 }
 

@@ -14,7 +14,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { RestError, type PipelinePolicy, type PipelineRequest, type PipelineResponse } from "@azure/core-rest-pipeline";
-import { ArmUnavailableError } from "../model/errors.js";
+import { ArmUnavailableError, statusOf } from "../model/errors.js";
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -133,11 +133,6 @@ function describeRequest(request: PipelineRequest | undefined): string {
 
 const CREDENTIAL_ERRORS = new Set(["CredentialUnavailableError", "AuthenticationError", "AggregateAuthenticationError", "AuthenticationRequiredError"]);
 
-/** HTTP status of an SDK error, when it carries one. */
-export function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
 
 /**
  * One line naming the failed call, its request, the HTTP status and ARM error code, for errors that

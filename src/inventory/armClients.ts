@@ -8,22 +8,37 @@
  * arm-resources client's own pipeline (same credential, TLS, retries, capture and timeouts).
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { TokenCredential } from "@azure/core-auth";
 import { createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
 import { CognitiveServicesManagementClient } from "@azure/arm-cognitiveservices";
 import { ComputeManagementClient } from "@azure/arm-compute";
+import type { CosmosDBManagementClient } from "@azure/arm-cosmosdb";
+import type { EventHubManagementClient } from "@azure/arm-eventhub";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import { MonitorClient } from "@azure/arm-monitor";
 import { NetworkManagementClient } from "@azure/arm-network";
 import { RecoveryServicesClient } from "@azure/arm-recoveryservices";
 import { RecoveryServicesBackupClient } from "@azure/arm-recoveryservicesbackup";
 import { ResourceManagementClient } from "@azure/arm-resources";
+import type { ServiceBusManagementClient } from "@azure/arm-servicebus";
+import type { SqlManagementClient } from "@azure/arm-sql";
 import { StorageManagementClient } from "@azure/arm-storage";
 import { MicrosoftStorageSync } from "@azure/arm-storagesync";
 import { InputError } from "../model/errors.js";
 import { TOOL_NAME, VERSION } from "../version.js";
 import type { CallSession, SdkCallOptions } from "./armCalls.js";
 import { cloudOfHost, CLOUDS, isLoopbackHost, parseCloud, trustedHosts, type AzureCloud } from "./cloud.js";
+
+/**
+ * Clients of member types only some estates have, loaded on first use: every command would otherwise
+ * pay for parsing them at start (arm-sql alone is some 60,000 lines).
+ */
+const requireLazily = createRequire(import.meta.url);
+type ClientClass<C> = new (credential: TokenCredential, subscriptionId: string, options: Record<string, unknown>) => C;
+function lazyClient<C>(pkg: string, name: string): ClientClass<C> {
+  return (requireLazily(pkg) as Record<string, ClientClass<C>>)[name]!;
+}
 
 export const PUBLIC_ARM_ENDPOINT = CLOUDS.AzureCloud.armEndpoint;
 
@@ -193,6 +208,22 @@ export class ArmClients {
 
   storageSync(subscriptionId: string): MicrosoftStorageSync {
     return this.client("storagesync", subscriptionId, () => new MicrosoftStorageSync(this.settings.credential, subscriptionId, this.options));
+  }
+
+  serviceBus(subscriptionId: string): ServiceBusManagementClient {
+    return this.client("servicebus", subscriptionId, () => new (lazyClient<ServiceBusManagementClient>("@azure/arm-servicebus", "ServiceBusManagementClient"))(this.settings.credential, subscriptionId, this.options));
+  }
+
+  eventHub(subscriptionId: string): EventHubManagementClient {
+    return this.client("eventhub", subscriptionId, () => new (lazyClient<EventHubManagementClient>("@azure/arm-eventhub", "EventHubManagementClient"))(this.settings.credential, subscriptionId, this.options));
+  }
+
+  cosmos(subscriptionId: string): CosmosDBManagementClient {
+    return this.client("cosmosdb", subscriptionId, () => new (lazyClient<CosmosDBManagementClient>("@azure/arm-cosmosdb", "CosmosDBManagementClient"))(this.settings.credential, subscriptionId, this.options));
+  }
+
+  sql(subscriptionId: string): SqlManagementClient {
+    return this.client("sql", subscriptionId, () => new (lazyClient<SqlManagementClient>("@azure/arm-sql", "SqlManagementClient"))(this.settings.credential, subscriptionId, this.options));
   }
 
   resources(subscriptionId: string): ResourceManagementClient {

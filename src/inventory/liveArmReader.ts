@@ -15,11 +15,11 @@
  * configurations, so that an incremental evaluation sees exactly the perimeters the reconcile pass
  * (a whole read of the same subscriptions) sees.
  */
-import { ancestorOfType, idKey, parseArmId, type ParsedArmId } from "../model/armId.js";
-import { Estate, uriHost } from "../model/estate.js";
+import { idKey, parseArmId, type ParsedArmId } from "../model/armId.js";
+import { Estate } from "../model/estate.js";
 import { propString, type ArmResource } from "../model/resource.js";
 import { T } from "../model/resourceTypes.js";
-import { isKeyVaultEncrypted, keyVaultUriOf } from "../rules/helpers.js";
+import { RELATIONS } from "../model/relations.js";
 import type { ArmReader } from "../pipeline/ports.js";
 import { CallSession, DEFAULT_CONCURRENCY, Semaphore, type SdkCallOptions, type SessionOptions } from "./armCalls.js";
 import { ArmClients, type RawPage } from "./armClients.js";
@@ -40,6 +40,7 @@ import {
   type Paged,
 } from "./liveInventory.js";
 import type { ReadPlan } from "./readPlan.js";
+import { TYPE_READERS } from "./typeReaders.js";
 
 /**
  * api-version of the raw GETs of Key Vault NSP configurations: arm-keyvault 5 has no operation for
@@ -72,8 +73,6 @@ export interface UnavailableInput {
   readonly reason: string;
 }
 
-const FILE_SERVICES = "microsoft.storage/storageaccounts/fileservices";
-const STORAGE_PRIVATE_ENDPOINT_CONNECTION = "microsoft.storage/storageaccounts/privateendpointconnections";
 
 export interface LiveArmReaderOptions extends Omit<LiveInventoryOptions, "onProgress"> {
   /** What `readPerimeters` looks through for CMK vaults' and log destinations' other perimeters (with the perimeters' own). */
@@ -328,54 +327,9 @@ export class LiveArmReader implements ArmReader {
     throw new Error(`cannot read ${resourceId}: no SDK operation or api-version is known for type ${parsed.type}`);
   }
 
-  /** The dedicated SDK GET of `type`; `names` are those along the id's type path. */
+  /** The dedicated SDK GET of `type` (src/inventory/typeReaders.ts); `names` are those along the id's type path. */
   private sdkRead(type: string, sub: string, rg: string, names: readonly string[]): Read["operation"] | undefined {
-    const [n0 = "", n1 = "", n2 = "", n3 = ""] = names;
-    const c = this.clients;
-    switch (type) {
-      case T.perimeter:
-        return (o) => c.network(sub).networkSecurityPerimeters.get(rg, n0, o);
-      case T.profile:
-        return (o) => c.network(sub).networkSecurityPerimeterProfiles.get(rg, n0, n1, o);
-      case T.accessRule:
-        return (o) => c.network(sub).networkSecurityPerimeterAccessRules.get(rg, n0, n1, n2, o);
-      case T.association:
-        return (o) => c.network(sub).networkSecurityPerimeterAssociations.get(rg, n0, n1, o);
-      case T.storageAccount:
-        return (o) => c.storage(sub).storageAccounts.getProperties(rg, n0, o);
-      case FILE_SERVICES:
-        // The file service is the account's `default` singleton.
-        return (o) => c.storage(sub).fileServices.getServiceProperties(rg, n0, o);
-      case T.fileShare:
-        return (o) => c.storage(sub).fileShares.get(rg, n0, n2, o);
-      case T.objectReplicationPolicy:
-        return (o) => c.storage(sub).objectReplicationPolicies.get(rg, n0, n1, o);
-      case T.managementPolicy:
-        return (o) => c.storage(sub).managementPolicies.get(rg, n0, n1, o);
-      case T.inventoryPolicy:
-        return (o) => c.storage(sub).blobInventoryPolicies.get(rg, n0, n1, o);
-      case STORAGE_PRIVATE_ENDPOINT_CONNECTION:
-        return (o) => c.storage(sub).privateEndpointConnections.get(rg, n0, n1, o);
-      case T.storageNspConfiguration:
-        return (o) => c.storage(sub).networkSecurityPerimeterConfigurations.get(rg, n0, n1, o);
-      case T.keyVault:
-        return (o) => c.keyVault(sub).vaults.get(rg, n0, o);
-      case T.cognitiveAccount:
-        return (o) => c.cognitive(sub).accounts.get(rg, n0, o);
-      case T.cognitiveNspConfiguration:
-        return (o) => c.cognitive(sub).networkSecurityPerimeterConfigurations.get(rg, n0, n1, o);
-      case T.virtualMachine:
-        return (o) => c.compute(sub).virtualMachines.get(rg, n0, o);
-      case T.protectedItem:
-        // vaults/{n0}/backupFabrics/{n1}/protectionContainers/{n2}/protectedItems/{n3}
-        return (o) => c.backup(sub).protectedItems.get(n0, rg, n1, n2, n3, o);
-      case T.storageSyncService:
-        return (o) => c.storageSync(sub).storageSyncServices.get(rg, n0, o);
-      case T.syncCloudEndpoint:
-        return (o) => c.storageSync(sub).cloudEndpoints.get(rg, n0, n1, n2, o);
-      default:
-        return undefined;
-    }
+    return TYPE_READERS[type]?.get?.(this.clients, sub, rg, names);
   }
 
   // --- readPerimeters: what a whole read finds outside the perimeters ----------------------------
@@ -391,22 +345,16 @@ export class LiveArmReader implements ArmReader {
     requested: ReadonlySet<string>,
     scope: readonly string[],
   ): Promise<ArmResource[]> {
+    // What the closure reads around (relations with `alsoRead`): vaults with their perimeters, log destinations' associations.
     const estate = new Estate(read);
     const vaults = new Set<string>();
-    for (const account of estate.ofType(T.storageAccount)) {
-      if (!isKeyVaultEncrypted(account)) continue;
-      const host = uriHost(keyVaultUriOf(account));
-      const vault = host ? estate.keyVaultByHost(host) : undefined;
-      if (vault) vaults.add(idKey(vault.id));
-    }
     const destinations = new Set<string>();
-    for (const setting of estate.ofType(T.diagnosticSetting)) {
-      for (const key of ["workspaceId", "storageAccountId", "eventHubAuthorizationRuleId"]) {
-        const destination = propString(setting, key);
-        if (!destination) continue;
-        // A setting names an Event Hub authorization rule; the namespace is what gets associated.
-        const namespace = key === "eventHubAuthorizationRuleId" ? (ancestorOfType(destination, T.eventHubNamespace) ?? destination) : destination;
-        destinations.add(idKey(namespace));
+    for (const r of RELATIONS) {
+      const around = r.closure?.direction === "forward" ? r.closure.alsoRead : undefined;
+      if (!around) continue;
+      for (const source of estate.ofType(r.from)) {
+        if (around === "perimeters") for (const target of estate.targetsOf(r, source)) vaults.add(idKey(target.id));
+        else for (const key of r.keys(source)) destinations.add(key);
       }
     }
     if (vaults.size === 0 && destinations.size === 0) return [];

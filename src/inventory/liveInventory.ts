@@ -18,36 +18,29 @@
  */
 import type { TokenCredential } from "@azure/core-auth";
 import { idKey, lastSegment, parseArmId, type ParsedArmId } from "../model/armId.js";
-import { uriHost, vhdUrisOf } from "../model/estate.js";
+import { backupInstanceSource, isKeyVaultEncrypted, keyVaultUriOf, uriHost, vhdUrisOf } from "../model/relations.js";
 import { equalsIgnoreCase, isTrue, prop, propArray, propString, type ArmResource } from "../model/resource.js";
-import { T } from "../model/resourceTypes.js";
+import { RESOURCE_TYPES, T, typesUnder } from "../model/resourceTypes.js";
 import { DEFAULT_POLICY, type Policy } from "../policy/policy.js";
 import { ALL_RULES } from "../rules/catalog/index.js";
-import { isKeyVaultEncrypted, keyVaultUriOf } from "../rules/helpers.js";
 import type { Rule } from "../rules/types.js";
 import { CallSession, DEFAULT_CONCURRENCY, type SdkCallOptions, type SessionOptions } from "./armCalls.js";
 import { ArmClients, resolveArmConnection, type ArmClientSettings, type ArmConnectionOptions, type ArmRetryOptions, type RawPage } from "./armClients.js";
 import { sharedArmCredential } from "./credential.js";
 import { readPlanForPolicy, type ReadPlan } from "./readPlan.js";
+import { TYPE_READERS } from "./typeReaders.js";
 
 /** Data Protection REST api-version for backup instances and policies (no SDK package: see armClients.ts). */
 export const DATA_PROTECTION_API_VERSION = "2024-04-01";
 
 /**
- * api-versions for the generic GET of members that have no dedicated client here; a member of a
- * type missing from this table is not read (listed in `unreadMembers`), its association still is.
+ * api-versions for the generic GET of members that have no dedicated client here (the type table's
+ * `arm-resources` rows); a member of a type the table does not know is not read (listed in
+ * `unreadMembers`), its association still is.
  */
-export const MEMBER_API_VERSIONS: Readonly<Record<string, string>> = {
-  "microsoft.operationalinsights/workspaces": "2023-09-01",
-  "microsoft.eventhub/namespaces": "2024-01-01",
-  "microsoft.web/sites": "2023-12-01",
-  "microsoft.documentdb/databaseaccounts": "2024-11-15",
-  "microsoft.sql/servers": "2023-08-01",
-  "microsoft.search/searchservices": "2023-11-01",
-  "microsoft.insights/datacollectionendpoints": "2023-03-11",
-  "microsoft.insights/scheduledqueryrules": "2023-12-01",
-  "microsoft.insights/actiongroups": "2023-01-01",
-};
+export const MEMBER_API_VERSIONS: Readonly<Record<string, string>> = Object.fromEntries(
+  RESOURCE_TYPES.filter((row) => row.reach === "member" && row.client === "arm-resources").map((row) => [row.type, row.apiVersion]),
+);
 
 export type LivePhase = "perimeters" | "members" | "related" | "done";
 
@@ -214,20 +207,41 @@ export async function drain(paged: Paged): Promise<void> {
   }
 }
 
-/** Where a Data Protection backup instance's data source lives. */
-function backupInstanceSource(instance: ArmResource): string | undefined {
-  return (
-    propString(instance, "dataSourceInfo", "resourceID") ??
-    propString(instance, "dataSourceInfo", "resourceId") ??
-    propString(instance, "dataSourceInfo", "resourceUri")
-  );
-}
-
 /** Same test as the storage-azure-backup rule: vaulted by its parameters, else the policy decides. */
 function needsBackupPolicy(instance: ArmResource): boolean {
   const parameters = propArray(instance, "policyInfo", "policyParameters", "backupDatasourceParametersList");
   const vaultedByParameters = parameters.some((p) => equalsIgnoreCase((p as { objectType?: unknown } | null)?.objectType, "BlobBackupDatasourceParameters"));
   return !vaultedByParameters && propString(instance, "policyInfo", "policyId") !== undefined;
+}
+
+/**
+ * Items of `perimeterAssociableResourceTypes` list pages as estate resources (the shape the type
+ * table documents): type `Microsoft.Network/perimeterAssociableResourceTypes`, an id under the
+ * location the list was read for, `location` set, `properties` as ARM returned them. ARM's own `id`
+ * and `type` for these items are UNCONFIRMED (the spec marks both read-only strings, with no
+ * example in the pinned subset), so the reader does not rely on them.
+ */
+export function associableTypeResources(bodies: readonly unknown[], subscriptionId: string, location: string): ArmResource[] {
+  const out: ArmResource[] = [];
+  for (const body of bodies) {
+    const value = (body as RawPage | null)?.value;
+    if (!Array.isArray(value)) continue;
+    for (const item of value) {
+      if (item === null || typeof item !== "object") continue;
+      const { name, properties } = item as { name?: unknown; properties?: unknown };
+      const resourceType = (properties as { resourceType?: unknown } | null)?.resourceType;
+      const itemName = typeof name === "string" && name ? name : typeof resourceType === "string" ? resourceType.replace("/", ".") : undefined;
+      if (!itemName) continue;
+      out.push({
+        id: `/subscriptions/${subscriptionId}/providers/Microsoft.Network/locations/${location}/perimeterAssociableResourceTypes/${itemName}`,
+        name: itemName,
+        type: "Microsoft.Network/perimeterAssociableResourceTypes",
+        location,
+        properties: properties !== null && typeof properties === "object" ? (properties as Record<string, unknown>) : {},
+      });
+    }
+  }
+  return out;
 }
 
 export function uniqueSubscriptions(ids: Iterable<string>): string[] {
@@ -365,7 +379,10 @@ export class LiveReader {
   async readFrom(perimeters: readonly ArmResource[], subscriptions: readonly string[]): Promise<void> {
     this.add(perimeters);
     this.startPhase("perimeters", perimeters.length);
-    const associations = (await Promise.all(perimeters.map((p) => this.readPerimeter(p)))).flat();
+    const [associations] = await Promise.all([
+      Promise.all(perimeters.map((p) => this.readPerimeter(p))).then((lists) => lists.flat()),
+      this.readAssociableTypes(perimeters),
+    ]);
 
     const members = this.membersOf(associations);
     this.startPhase("members", members.length);
@@ -409,6 +426,12 @@ export class LiveReader {
       network.networkSecurityPerimeterAssociations.list(at.resourceGroup, at.name, o),
     );
     reads.push(associations.then((list) => this.add(list)));
+    for (const type of [T.link, T.linkReference]) {
+      const list = TYPE_READERS[type]?.list;
+      if (!this.plan.has(type) || !list) continue;
+      const what = type === T.link ? "links" : "link references";
+      reads.push(this.list(this.areaTally(what === "links" ? "links" : "linkReferences"), `list ${what} of perimeter ${at.name}`, list(this.clients, at.subscriptionId, at.resourceGroup, [at.name])).then((l) => this.add(l)));
+    }
     if (this.plan.has(T.diagnosticSetting)) {
       const monitor = this.clients.monitor(at.subscriptionId);
       reads.push(
@@ -484,22 +507,77 @@ export class LiveReader {
     if (!this.wantsMember(member.type)) return;
     switch (member.type) {
       case T.storageAccount:
-        return this.countedMember(member.type, (tally) => this.readStorageMember(member, tally));
+        return this.countedMember(member.type, (tally) => this.withDiagnostics(member, tally, this.readStorageMember(member, tally)));
       case T.cognitiveAccount:
-        return this.countedMember(member.type, (tally) => this.readCognitiveMember(member, tally));
+        return this.countedMember(member.type, (tally) => this.withDiagnostics(member, tally, this.readCognitiveMember(member, tally)));
       default: {
+        if (TYPE_READERS[member.type]?.get) return this.countedMember(member.type, (tally) => this.withDiagnostics(member, tally, this.readSdkMember(member, tally)));
         const apiVersion = MEMBER_API_VERSIONS[member.type];
         if (!apiVersion) {
           this.unread.push(member.id);
           return;
         }
         const resources = this.clients.resources(member.subscriptionId);
-        return this.countedMember(member.type, async (tally) => {
-          const resource = await this.get(tally, `read ${member.type} ${member.name}`, (o) => resources.resources.getById(member.id.replace(/^\/+/, ""), apiVersion, o));
-          if (resource) this.add([resource]);
-        });
+        return this.countedMember(member.type, (tally) =>
+          this.withDiagnostics(
+            member,
+            tally,
+            this.get(tally, `read ${member.type} ${member.name}`, (o) => resources.resources.getById(member.id.replace(/^\/+/, ""), apiVersion, o)).then((resource) => {
+              if (resource) this.add([resource]);
+            }),
+          ),
+        );
       }
     }
+  }
+
+  /**
+   * A member through its official client (src/inventory/typeReaders.ts): one GET, then one list per
+   * child type of the type table the plan reads (Service Bus and Event Hubs Geo-DR configs, SQL databases).
+   */
+  private async readSdkMember(member: Located, tally: Tally): Promise<void> {
+    const { subscriptionId: sub, resourceGroup: rg, name } = member;
+    const resource = await this.get(tally, `read ${member.type} ${name}`, TYPE_READERS[member.type]!.get!(this.clients, sub, rg, [name]));
+    if (!resource) return;
+    this.add([resource]);
+    const reads: Array<Promise<ArmResource[]>> = [];
+    for (const row of typesUnder(member.type)) {
+      const list = TYPE_READERS[row.type]?.list;
+      if (row.parent !== member.type || !list || !this.plan.has(row.type)) continue;
+      reads.push(this.list(tally, `list ${lastSegment(row.armType)} of ${name}`, list(this.clients, sub, rg, [name])));
+    }
+    for (const list of await Promise.all(reads)) this.add(list);
+  }
+
+  /** A member's read, then its own diagnostic settings when a member rule reads them (one call). */
+  private async withDiagnostics(member: Located, tally: Tally, read: Promise<void>): Promise<void> {
+    await read;
+    if (!this.plan.memberDiagnosticSettings || !this.resources.has(idKey(member.id))) return;
+    const monitor = this.clients.monitor(member.subscriptionId);
+    this.add(await this.list(tally, `list diagnostic settings of ${member.name}`, (o) => monitor.diagnosticSettings.list(member.id.replace(/^\/+/, ""), o)));
+  }
+
+  /**
+   * The onboarded-types catalog, once per location of the perimeters read (through the first
+   * subscription seen there), stored as the type table documents for `T.perimeterAssociableType`.
+   */
+  private async readAssociableTypes(perimeters: readonly ArmResource[]): Promise<void> {
+    const list = TYPE_READERS[T.perimeterAssociableType]?.list;
+    if (!this.plan.has(T.perimeterAssociableType) || !list) return;
+    const locations = new Map<string, string>();
+    for (const perimeter of perimeters) {
+      const location = typeof perimeter.location === "string" ? perimeter.location.toLowerCase().replace(/\s+/g, "") : "";
+      if (location && !locations.has(location)) locations.set(location, parseArmId(perimeter.id).subscriptionId);
+    }
+    await Promise.all(
+      [...locations].map(async ([location, sub]) => {
+        const result = await this.session.call(`list perimeter associable resource types of ${location}`, (o) => drain(list(this.clients, sub, "", [location])(o)), { absentOn404: true });
+        const tally = this.areaTally("perimeterAssociableResourceTypes");
+        tally.calls++;
+        tally.requests += result.requests;
+        this.add(associableTypeResources(result.bodies, sub, location));
+      }),
+    );
   }
 
   /** GET, then at most five child reads, skipping those the account's kind cannot have. */
@@ -563,7 +641,8 @@ export class LiveReader {
     const cmkHosts = new Set(accounts.filter(isKeyVaultEncrypted).map((a) => uriHost(keyVaultUriOf(a))).filter((h): h is string => !!h));
 
     const steps: Array<() => Promise<void>> = [];
-    const vaultsListed = this.plan.has(T.keyVault) && cmkHosts.size > 0;
+    // Listing vaults serves the CMK relation: only when a rule reads vaults themselves, not only their NSP configurations.
+    const vaultsListed = this.plan.declared.has(T.keyVault) && cmkHosts.size > 0;
     steps.push(() => this.readKeyVaults(vaultsListed ? subscriptions : [], cmkHosts, keyVaultMembers));
     if (haveStorage && this.plan.has(T.virtualMachine)) for (const sub of subscriptions) steps.push(() => this.readVirtualMachines(sub));
     if (haveStorage && this.plan.has(T.protectedItem)) for (const sub of subscriptions) steps.push(() => this.readProtectedItems(sub));
@@ -611,8 +690,10 @@ export class LiveReader {
     if (!this.wantsMember(member.type)) return;
     const keyVault = this.clients.keyVault(member.subscriptionId);
     await this.countedMember(member.type, async (tally) => {
-      const vault = await this.get(tally, `read key vault ${member.name}`, (o) => keyVault.vaults.get(member.resourceGroup, member.name, o));
-      if (vault) this.add([vault]);
+      const read = this.get(tally, `read key vault ${member.name}`, (o) => keyVault.vaults.get(member.resourceGroup, member.name, o)).then((vault) => {
+        if (vault) this.add([vault]);
+      });
+      await this.withDiagnostics(member, tally, read);
     });
   }
 

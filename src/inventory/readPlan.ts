@@ -7,28 +7,26 @@ import type { Policy } from "../policy/policy.js";
 import { enabledRules } from "../rules/engine.js";
 import { ALL_RULES } from "../rules/catalog/index.js";
 import type { Rule } from "../rules/types.js";
-import { T } from "../model/resourceTypes.js";
+import { memberTypeOf, T } from "../model/resourceTypes.js";
 
 /** Read whatever the rules say: the skeleton of every perimeter view. */
 export const ALWAYS_READ: readonly string[] = [T.perimeter, T.profile, T.association];
 
-/** Storage account children read per member, each one call (a list, or a GET of the `default` singleton). */
-export const STORAGE_CHILD_TYPES: readonly string[] = [
-  T.fileShare,
-  T.objectReplicationPolicy,
-  T.managementPolicy,
-  T.inventoryPolicy,
-  T.storageNspConfiguration,
-];
-
 export interface ReadPlan {
   /** Lower-case ARM types to read. */
   readonly types: ReadonlySet<string>;
+  /** The types rules declare (with ALWAYS_READ), before the members of declared children are added. */
+  readonly declared: ReadonlySet<string>;
   /**
    * Some enabled rule reports on associated resources: every member is then read (one GET), since
    * the engine reads the finding's resource for its exemption tags and the id's display casing.
    */
   readonly readAllMembers: boolean;
+  /**
+   * Some enabled rule that reports on associated resources reads diagnostic settings: the members'
+   * own settings are then listed too (one call per member), not only the perimeters'.
+   */
+  readonly memberDiagnosticSettings: boolean;
   /** Ids of the rules the plan was made for. */
   readonly ruleIds: readonly string[];
   has(type: string): boolean;
@@ -38,12 +36,19 @@ export interface ReadPlan {
 export function readPlanFor(rules: readonly Rule[]): ReadPlan {
   const types = new Set<string>(ALWAYS_READ);
   for (const rule of rules) for (const type of rule.meta.reads) types.add(type.toLowerCase());
-  // A storage child is reached through its account, and rules find it through the account too.
-  if (STORAGE_CHILD_TYPES.some((t) => types.has(t))) types.add(T.storageAccount);
+  const declared = new Set(types);
+  // A member's child is reached through the member (the type table's parent chain), and rules find it there too.
+  for (const type of [...types]) {
+    const member = memberTypeOf(type);
+    if (member) types.add(member);
+  }
   const readAllMembers = rules.some((r) => r.scope === "association");
+  const memberDiagnosticSettings = rules.some((r) => r.scope === "association" && r.meta.reads.some((t) => t.toLowerCase() === T.diagnosticSetting));
   return {
     types,
+    declared,
     readAllMembers,
+    memberDiagnosticSettings,
     ruleIds: rules.map((r) => r.meta.id),
     has: (type: string) => types.has(type.toLowerCase()),
   };

@@ -10,3 +10,9 @@ export class InputError extends Error {
 export class ArmUnavailableError extends Error {
   override readonly name = "ArmUnavailableError";
 }
+
+/** HTTP status of an Azure SDK error (`RestError.statusCode`), when it carries one. */
+export function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}

@@ -1,6 +1,9 @@
 import { idKey, lastSegment, parseArmId, type ParsedArmId } from "./armId.js";
-import { prop, propString, type ArmResource } from "./resource.js";
+import { blobHostKey, relation, RELATIONS, targetKeysOf, uriHost, vaultHostKeys, vhdUrisOf, type Relation } from "./relations.js";
+import { propString, type ArmResource } from "./resource.js";
 import { T } from "./resourceTypes.js";
+
+export { uriHost, vhdUrisOf };
 
 export type AccessMode = "Learning" | "Audit" | "Enforced";
 
@@ -58,6 +61,10 @@ export interface EstateReader {
   associationsOfMember(memberId: string): readonly AssociationRecord[];
   associationsOfPerimeter(perimeterId: string): readonly AssociationRecord[];
   storageRelations(accountId: string): StorageRelations;
+  /** Sources of the relation (src/model/relations.ts) that point at `target` (a resource, or an id). */
+  referrers(relationName: string | Relation, target: ArmResource | string): readonly ArmResource[];
+  /** Targets in the estate that a source points at through the relation. */
+  targetsOf(relationName: string | Relation, source: ArmResource): readonly ArmResource[];
   /** Key vault whose name or `vaultUri` host matches the host of a key vault URI. */
   keyVaultByHost(host: string): ArmResource | undefined;
   /** VMs with an OS or data disk VHD whose host's first label is `accountName`. */
@@ -76,26 +83,32 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-/** Host of a URI (lower-cased), or the input itself when it has no scheme. */
-export function uriHost(uri: unknown): string | undefined {
-  if (typeof uri !== "string" || uri.length === 0) return undefined;
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/:?#]+)/i.exec(uri);
-  return (m ? m[1]! : uri.split("/")[0]!).toLowerCase();
+/** The relations an estate indexes (associations have an index of their own), by source type and by keyed target type. */
+interface RelationIndex {
+  readonly from: Map<string, Relation[]>;
+  readonly keyedTo: Map<string, Relation[]>;
 }
-
-export function vhdUrisOf(vm: ArmResource): string[] {
-  const uris: string[] = [];
-  const os = prop(vm, "storageProfile", "osDisk", "vhd", "uri");
-  if (typeof os === "string") uris.push(os);
-  const data = prop(vm, "storageProfile", "dataDisks");
-  if (Array.isArray(data)) {
-    for (const disk of data) {
-      const uri = (disk as { vhd?: { uri?: unknown } } | null)?.vhd?.uri;
-      if (typeof uri === "string") uris.push(uri);
+const relationIndexes = new WeakMap<readonly Relation[], RelationIndex>();
+function relationIndex(relations: readonly Relation[]): RelationIndex {
+  let index = relationIndexes.get(relations);
+  if (!index) {
+    index = { from: new Map(), keyedTo: new Map() };
+    for (const r of relations) {
+      if (r.from === T.association) continue;
+      push(index.from, r.from, r);
+      if (r.targetKeys) push(index.keyedTo, r.to, r);
     }
+    relationIndexes.set(relations, index);
   }
-  return uris;
+  return index;
 }
+const NO_RELATIONS: readonly Relation[] = [];
+const PROTECTED_ITEMS = relation("backup-protected-item");
+const BACKUP_INSTANCES = relation("backup-instance");
+const CLOUD_ENDPOINTS = relation("file-sync-cloud-endpoint");
+const CMK_VAULTS = relation("cmk-key-vault");
+const VM_DISKS = relation("vm-disk-vhd");
+const BLOB_HOST_PREFIX = blobHostKey("");
 
 type MutableRecord = { -readonly [K in keyof AssociationRecord]: AssociationRecord[K] };
 
@@ -113,14 +126,26 @@ export class Estate implements EstateReader {
   private readonly associationList: MutableRecord[] = [];
   private readonly associationsByMember = new Map<string, AssociationRecord[]>();
   private readonly associationsByPerimeter = new Map<string, AssociationRecord[]>();
-  private readonly relations = new Map<string, { protectedItems: ArmResource[]; backupInstances: ArmResource[]; cloudEndpoints: ArmResource[] }>();
-  private readonly vaultsByHost = new Map<string, ArmResource>();
+  /** Per relation name: index key of a target -> sources pointing at it. */
+  private readonly referrersByKey = new Map<string, Map<string, ArmResource[]>>();
+  /** Per relation name with `targetKeys`: key -> target (the last one added wins). */
+  private readonly targetsByKey = new Map<string, Map<string, ArmResource>>();
+  /** VMs by the first label of a VHD host (the account name), derived from the vm-disk-vhd relation's keys. */
   private readonly vmsByAccountName = new Map<string, ArmResource[]>();
   private readonly perimetersBySubscription = new Map<string, ArmResource[]>();
   private finished = false;
 
-  /** Resources must carry valid ARM ids (the snapshot loader checks); duplicates: the last one wins. */
-  constructor(resources: Iterable<ArmResource> = []) {
+  private readonly relationIndex: RelationIndex;
+
+  /**
+   * Resources must carry valid ARM ids (the snapshot loader checks); duplicates: the last one wins.
+   * `relations`: the registry to index (tests add made-up ones).
+   */
+  constructor(
+    resources: Iterable<ArmResource> = [],
+    private readonly relations: readonly Relation[] = RELATIONS,
+  ) {
+    this.relationIndex = relationIndex(relations);
     for (const resource of resources) this.add(resource);
   }
 
@@ -175,35 +200,22 @@ export class Estate implements EstateReader {
         push(this.associationsByPerimeter, rootKey, record);
         break;
       }
-      case T.protectedItem: {
-        const source = propString(resource, "sourceResourceId");
-        if (source) this.relationsOf(source).protectedItems.push(resource);
-        break;
-      }
-      case T.backupInstance: {
-        const source =
-          propString(resource, "dataSourceInfo", "resourceID") ??
-          propString(resource, "dataSourceInfo", "resourceId") ??
-          propString(resource, "dataSourceInfo", "resourceUri");
-        if (source) this.relationsOf(source).backupInstances.push(resource);
-        break;
-      }
-      case T.syncCloudEndpoint: {
-        const account = propString(resource, "storageAccountResourceId");
-        if (account) this.relationsOf(account).cloudEndpoints.push(resource);
-        break;
-      }
-      case T.keyVault: {
-        this.vaultsByHost.set((resource.name ?? parsed.name).toLowerCase(), resource);
-        const host = uriHost(propString(resource, "vaultUri"));
-        if (host) this.vaultsByHost.set(host, resource);
-        break;
-      }
-      case T.virtualMachine: {
-        const labels = new Set(vhdUrisOf(resource).map((uri) => uriHost(uri)?.split(".")[0]));
+    }
+    for (const r of this.relationIndex.from.get(type) ?? NO_RELATIONS) {
+      const keys = r.keys(resource);
+      if (keys.length === 0) continue;
+      let index = this.referrersByKey.get(r.name);
+      if (!index) this.referrersByKey.set(r.name, (index = new Map()));
+      for (const k of keys) push(index, k, resource);
+      if (r === VM_DISKS) {
+        const labels = new Set(keys.map((k) => k.slice(BLOB_HOST_PREFIX.length).split(".")[0]));
         for (const label of labels) if (label) push(this.vmsByAccountName, label, resource);
-        break;
       }
+    }
+    for (const r of this.relationIndex.keyedTo.get(type) ?? NO_RELATIONS) {
+      let index = this.targetsByKey.get(r.name);
+      if (!index) this.targetsByKey.set(r.name, (index = new Map()));
+      for (const k of targetKeysOf(r, resource)) index.set(k, resource);
     }
     return undefined;
   }
@@ -225,16 +237,6 @@ export class Estate implements EstateReader {
       }
       push(this.perimetersBySubscription, parseArmId(perimeter.id).subscriptionId.toLowerCase(), perimeter);
     }
-  }
-
-  private relationsOf(accountId: string) {
-    const key = idKey(accountId);
-    let entry = this.relations.get(key);
-    if (!entry) {
-      entry = { protectedItems: [], backupInstances: [], cloudEndpoints: [] };
-      this.relations.set(key, entry);
-    }
-    return entry;
   }
 
   private keyOf(id: string): string {
@@ -274,13 +276,48 @@ export class Estate implements EstateReader {
   }
 
   storageRelations(accountId: string): StorageRelations {
-    return this.relations.get(this.keyOf(accountId)) ?? EMPTY_RELATIONS;
+    const key = this.keyOf(accountId);
+    const protectedItems = this.referrersByKey.get(PROTECTED_ITEMS.name)?.get(key) ?? EMPTY;
+    const backupInstances = this.referrersByKey.get(BACKUP_INSTANCES.name)?.get(key) ?? EMPTY;
+    const cloudEndpoints = this.referrersByKey.get(CLOUD_ENDPOINTS.name)?.get(key) ?? EMPTY;
+    if (protectedItems === EMPTY && backupInstances === EMPTY && cloudEndpoints === EMPTY) return EMPTY_RELATIONS;
+    return { protectedItems, backupInstances, cloudEndpoints };
+  }
+
+  private relationNamed(name: string): Relation {
+    return this.relations.find((r) => r.name === name) ?? relation(name);
+  }
+
+  referrers(relationName: string | Relation, target: ArmResource | string): readonly ArmResource[] {
+    const r = typeof relationName === "string" ? this.relationNamed(relationName) : relationName;
+    const index = this.referrersByKey.get(r.name);
+    if (!index) return EMPTY;
+    const keys = typeof target === "string" ? [this.keyOf(target)] : targetKeysOf(r, target);
+    if (keys.length === 1) return index.get(keys[0]!) ?? EMPTY;
+    const out = new Map<string, ArmResource>();
+    for (const k of keys) for (const source of index.get(k) ?? EMPTY) out.set(idKey(source.id), source);
+    return [...out.values()];
+  }
+
+  targetsOf(relationName: string | Relation, source: ArmResource): readonly ArmResource[] {
+    const r = typeof relationName === "string" ? this.relationNamed(relationName) : relationName;
+    const byKey = r.targetKeys ? this.targetsByKey.get(r.name) : undefined;
+    const out = new Map<string, ArmResource>();
+    for (const k of r.keys(source)) {
+      const target = r.targetKeys ? byKey?.get(k) : this.byId.get(k);
+      if (target) out.set(idKey(target.id), target);
+    }
+    return [...out.values()];
   }
 
   keyVaultByHost(host: string): ArmResource | undefined {
-    const h = host.toLowerCase();
-    // Vault names are unique per cloud; fall back to the name for vault hosts of any cloud suffix.
-    return this.vaultsByHost.get(h) ?? (h.includes(".vault.") ? this.vaultsByHost.get(h.split(".")[0]!) : undefined);
+    // Vault names are unique per cloud: a vault host of any cloud suffix also finds the vault by name.
+    const byKey = this.targetsByKey.get(CMK_VAULTS.name);
+    for (const k of vaultHostKeys(host)) {
+      const vault = byKey?.get(k);
+      if (vault) return vault;
+    }
+    return undefined;
   }
 
   vmsWithDisksOnAccount(accountName: string): readonly ArmResource[] {

@@ -7,7 +7,8 @@
 import { randomUUID } from "node:crypto";
 import { idKey, parseArmId } from "../model/armId.js";
 import { InputError } from "../model/errors.js";
-import { Estate, uriHost, vhdUrisOf } from "../model/estate.js";
+import { Estate } from "../model/estate.js";
+import { routingKeysOf } from "../model/relations.js";
 import type { ArmResource } from "../model/resource.js";
 import { T } from "../model/resourceTypes.js";
 import { DEFAULT_POLICY, type Policy } from "../policy/policy.js";
@@ -15,7 +16,7 @@ import { evaluateEstate, evaluatePerimeter } from "../rules/engine.js";
 import type { Finding } from "../rules/types.js";
 import { planActions, type RevertPlan } from "../actions/planner.js";
 import { vetRevertPlans } from "../actions/revertCheck.js";
-import { blobHostKey, classify } from "../events/routing.js";
+import { classify } from "../events/routing.js";
 import { isResourceChangeEventType, parseResourceEvent, type ResourceEvent } from "../events/resourceEvent.js";
 import { ConcurrencyError, MAX_DIRTY_CHANGES, type DirtyMarker, type PerimeterCache, type StateStore, type StoredFinding, type Versioned } from "../state/stateStore.js";
 import { silentLogger, type Logger } from "../logging.js";
@@ -588,21 +589,9 @@ function logged(action: Action, log: Logger): Action {
   return { ...action, status: "applied", reason: `${action.reason}; logged (no alert channel configured)` };
 }
 
-/** Member ids (and blob host keys) a dependency resource points at. */
+/** Member ids (and blob host keys) a dependency resource points at: the routed relations from its type (src/model/relations.ts). */
 export function dependencyTargets(body: ArmResource | undefined): string[] {
-  if (!body) return [];
-  const p = body.properties ?? {};
-  const out: string[] = [];
-  const push = (v: unknown) => typeof v === "string" && v && out.push(v);
-  push(p["sourceResourceId"]);
-  push((p["dataSourceInfo"] as Record<string, unknown> | undefined)?.["resourceID"]);
-  push((p["dataSourceInfo"] as Record<string, unknown> | undefined)?.["resourceId"]);
-  push(p["storageAccountResourceId"]);
-  for (const uri of vhdUrisOf(body)) {
-    const host = uriHost(uri);
-    if (host) out.push(blobHostKey(host));
-  }
-  return out;
+  return routingKeysOf(body);
 }
 
 export function parseEvaluationMessage(raw: unknown): EvaluationMessage {

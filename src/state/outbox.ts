@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { odata, TableClient, TableTransaction, type TableEntityResult } from "@azure/data-tables";
 import type { TokenCredential } from "@azure/core-auth";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { statusOf } from "../model/errors.js";
 
 export class OutboxConflictError extends Error {
   override readonly name = "OutboxConflictError";
@@ -541,10 +542,6 @@ function ledgerRowKey(findingKey: string): string {
   return createHash("sha256").update(findingKey, "utf8").digest("hex");
 }
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
 
 function requireEtag(etag: string | undefined): string {
   if (!etag) throw new Error("storage returned no ETag");

@@ -15,6 +15,7 @@ import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { idKey } from "../model/armId.js";
 import type { ArmResource } from "../model/resource.js";
 import { assertValidPrefix, DEFAULT_PREFIX, resourceKey } from "./keys.js";
+import { statusOf } from "../model/errors.js";
 
 export type RevertStatus = "planned" | "applied" | "skipped" | "failed";
 export type RevertKind = "revert" | "undo";
@@ -483,7 +484,3 @@ function blobRetry(options: TableRevertLedgerOptions) {
   return { retryOptions: { ...delays, ...(maxRetries === undefined ? {} : { maxTries: maxRetries + 1 }) } };
 }
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}

@@ -38,6 +38,7 @@ import {
   resourceKey,
   tableNames,
 } from "./keys.js";
+import { statusOf } from "../model/errors.js";
 
 export interface TableStateStoreOptions {
   /** Prefix of the table names and the container (`nspg` → tables `nspg…`, container `nspg-state`). */
@@ -553,10 +554,6 @@ function blobRetryOptions(retry: RetryOptions | undefined) {
 }
 
 /** HTTP status of an Azure SDK error (RestError and friends), without depending on the class. */
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
 
 /** 412 (ETag mismatch), 409 (already exists, lease held) or 404 (gone) on a conditional write. */
 function isConditionFailure(error: unknown): boolean {

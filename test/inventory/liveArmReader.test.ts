@@ -46,6 +46,12 @@ const EXTRA: ArmResource[] = [
   resource(`${SUB}/resourceGroups/rg-search/providers/Microsoft.Search/searchServices/srch-docs`),
   resource(`${SUB}/resourceGroups/rg-events/providers/Microsoft.EventHub/namespaces/evh-telemetry`),
   resource(`${SUB}/resourceGroups/rg-sql/providers/Microsoft.Sql/servers/sql-orders`),
+  resource(`${SUB}/resourceGroups/rg-sql/providers/Microsoft.Sql/servers/sql-orders/databases/dw1`, { location: "westeurope", sku: { name: "DW100c", tier: "DataWarehouse" } }),
+  resource(`${SUB}/resourceGroups/rg-events/providers/Microsoft.EventHub/namespaces/evh-telemetry/disasterRecoveryConfigs/evh-alias`),
+  resource(`${SUB}/resourceGroups/rg-bus/providers/Microsoft.ServiceBus/namespaces/sb-orders`),
+  resource(`${SUB}/resourceGroups/rg-bus/providers/Microsoft.ServiceBus/namespaces/sb-orders/disasterRecoveryConfigs/sb-alias`),
+  resource(`${PROD}/links/to-partner`, { properties: { autoApprovedRemotePerimeterResourceId: `${SUB}/resourceGroups/rg-nsp/providers/Microsoft.Network/networkSecurityPerimeters/nsp-partner`, status: "Approved" } }),
+  resource(`${PROD}/linkReferences/from-partner`, { properties: { remotePerimeterResourceId: `${SUB}/resourceGroups/rg-nsp/providers/Microsoft.Network/networkSecurityPerimeters/nsp-partner`, status: "Approved" } }),
 ];
 
 const keys = (resources: readonly ArmResource[]) => [...new Set(resources.map((r) => idKey(r.id)))].sort();

@@ -1,5 +1,5 @@
 /** Shared by the live inventory tests: fixture estates as ARM holds them, and findings to compare. */
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { idKey, parseArmId } from "../../src/model/armId.js";
 import type { ArmResource } from "../../src/model/resource.js";
@@ -8,7 +8,23 @@ import type { Finding } from "../../src/rules/types.js";
 import type { LiveInventoryOptions } from "../../src/inventory/liveInventory.js";
 
 export const ESTATES_DIR = join(import.meta.dirname, "../fixtures/estates");
-export const FIXTURE_FILES = ["contoso.json", "clean.json", "fabrikam-resource-graph.json"] as const;
+/**
+ * Every fixture estate: the snapshot documents of test/fixtures/estates (`{resources}`, `{value}` or
+ * `{data}`), not the golden files (`*.expected.json`) nor the replay timelines (arrays).
+ */
+export const FIXTURE_FILES: readonly string[] = readdirSync(ESTATES_DIR)
+  .filter((file) => file.endsWith(".json") && !file.endsWith(".expected.json"))
+  .filter((file) => {
+    const doc = JSON.parse(readFileSync(join(ESTATES_DIR, file), "utf8")) as unknown;
+    return doc !== null && typeof doc === "object" && !Array.isArray(doc) && ["resources", "value", "data"].some((k) => Array.isArray((doc as Record<string, unknown>)[k]));
+  })
+  .sort();
+
+/** The policy a fixture estate is scanned with: `{name}.policy.yaml` beside it, when there is one. */
+export function fixturePolicyFile(file: string): string | undefined {
+  const path = join(ESTATES_DIR, file.replace(/\.json$/, ".policy.yaml"));
+  return existsSync(path) ? path : undefined;
+}
 
 /** The resources of a fixture estate file (`{resources}`, `{value}` or `{data}`). */
 export function fixtureResources(file: string): { doc: unknown; resources: ArmResource[] } {

@@ -10,13 +10,14 @@ import type { Finding } from "../../src/rules/types.js";
 import { NOW } from "../helpers/builders.js";
 import { ROOT } from "../helpers/cli.js";
 import { FIXTURE_POLICY } from "../fixtures/estates.js";
+import { FIXTURE_FILES } from "../inventory/liveSupport.js";
 
 const policy = parsePolicy(FIXTURE_POLICY, "policy.yaml", RULE_IDS);
 const summary = (findings: Finding[]) =>
   findings.filter((f) => f.perimeterId !== undefined).map((f) => `${f.ruleId} ${f.resourceId.toLowerCase()} ${f.severity} ${f.exempted}`).sort();
 
 describe("perimeter closure", () => {
-  for (const file of ["contoso.json", "clean.json", "fabrikam-resource-graph.json"]) {
+  for (const file of FIXTURE_FILES) {
     it(`${file}: each perimeter evaluated on its closure alone gives the findings it has in the whole estate`, async () => {
       const estate = await loadSnapshotFile(join(ROOT, "test", "fixtures", "estates", file));
       for (const perimeter of estate.perimeters()) {

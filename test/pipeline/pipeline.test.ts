@@ -4,7 +4,7 @@ import { MAX_DIRTY_CHANGES } from "../../src/state/stateStore.js";
 import type { ArmResource } from "../../src/model/resource.js";
 import { parsePolicy } from "../../src/policy/policy.js";
 import { RULE_IDS } from "../../src/rules/catalog/index.js";
-import { accessRule, association, cmkEncryption, fileShare, keyVault, perimeter, profile, storageAccount, SUB, virtualMachine } from "../helpers/builders.js";
+import { accessRule, association, backupVault, blobBackupInstance, cmkEncryption, fileShare, keyVault, perimeter, profile, storageAccount, SUB, virtualMachine } from "../helpers/builders.js";
 import { startPipeline } from "../helpers/pipelineHarness.js";
 
 const ALICE = { objectId: "0000000a-0000-0000-0000-000000000001", name: "alice@contoso.example" };
@@ -112,6 +112,20 @@ describe("event pipeline over the emulator", () => {
     expect(decisions[0]!.findings.filter((f) => f.status === "new").map((f) => `${f.ruleId} ${f.resourceId.split("/").pop()}`)).toEqual([
       "storage-unmanaged-disks stalpha",
     ]);
+  });
+
+  it("a new backup instance naming its member only by dataSourceInfo.resourceUri reaches that member's perimeter", async () => {
+    // The estate index always read `resourceUri`; event routing's dependency targets did not (the relations registry is now their one source).
+    const e = estate();
+    const h = await startPipeline([...e.resources, backupVault()]);
+    await h.pipeline.reconcile();
+    const alpha = e.accounts[0]!;
+    const instance = blobBackupInstance(alpha, "vaulted");
+    const { resourceID: _id, ...info } = instance.properties!["dataSourceInfo"] as Record<string, unknown>;
+    h.emulator.put({ ...instance, properties: { ...instance.properties, dataSourceInfo: { ...info, resourceUri: alpha.id } } }, ALICE);
+    const decisions = await h.settle();
+    expect(decisions.map((d) => d.perimeterId)).toEqual([e.nsp.id]);
+    expect(decisions[0]!.findings.filter((f) => f.status === "new").map((f) => `${f.ruleId} ${f.resourceId.split("/").pop()}`)).toEqual(["storage-azure-backup stalpha"]);
   });
 
   it("deleting an association resolves its member's findings", async () => {
