@@ -22,7 +22,7 @@ export async function runExport(options: ExportOptions): Promise<number> {
     ...(options.cloud ? { cloud: options.cloud } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
-  await emit(formatSnapshot(live.resources), options.output);
+  await emit(formatSnapshot(live.resources, live.plan.types), options.output);
   if (options.output) process.stderr.write(`exported ${live.resources.length} resource(s) in ${live.calls} ARM call(s) to ${options.output}\n`);
   return 0;
 }

@@ -4,6 +4,7 @@ import type { AccessMode, AssociationRecord, EstateReader } from "../model/estat
 import type { ArmResource } from "../model/resource.js";
 import { docUrl, SEVERITIES, severityRank, type Finding, type RuleMeta, type Severity } from "../rules/types.js";
 import { shortName, type ScanReport } from "./scanReport.js";
+import { notEvaluatedHtml } from "./notEvaluatedSection.js";
 
 /**
  * A self-contained HTML report (issue 8 §2): one file with no external resources, a picture (inline
@@ -398,6 +399,7 @@ export function formatHtml(report: ScanReport, estate: EstateReader, rules: read
     filterForm(report.findings),
     findingsTable(active),
     `</section>`,
+    notEvaluatedHtml(report),
     `<section id="exempted"><h2>Exempted (${exempted.length})</h2>`,
     exemptedTable(exempted),
     `</section>`,
