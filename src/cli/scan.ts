@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { InputError } from "../model/errors.js";
 import { DEFAULT_SNAPSHOT_LIMIT_BYTES, loadSnapshotSource } from "../inventory/snapshot.js";
-import { readLiveEstate, type LiveProgress } from "../inventory/liveInventory.js";
+import type { LiveProgress } from "../inventory/liveInventory.js";
 import { Estate } from "../model/estate.js";
 import { DEFAULT_POLICY, loadPolicyFile, type Policy } from "../policy/policy.js";
 import { ALL_RULES, RULE_IDS } from "../rules/catalog/index.js";
@@ -122,6 +122,8 @@ export async function runScan(options: ScanOptions): Promise<number> {
     origin = { kind: "snapshot", ...loaded.origin };
     detail(`read ${estate.resources.length} resource(s) from ${loaded.origin.file}${loaded.origin.resourceGraph ? " (Resource Graph output)" : ""}${loaded.origin.inputs ? `, which declares ${loaded.origin.inputs.length} input type(s)` : ""}`);
   } else {
+    // The Azure SDK clients are loaded for live reads only: a snapshot scan needs none of them.
+    const { readLiveEstate } = await import("../inventory/liveInventory.js");
     const onProgress = progressReporter();
     const live = await readLiveEstate(subscriptions, {
       policy,

@@ -20,10 +20,10 @@ export function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** The known name closest to `input`, when it is within a third of the input's length (at least 2 edits). */
+/** The known name closest to `input`, when it is within a third of the input's length in edits (at least one). */
 export function closest(input: string, known: Iterable<string>): string | undefined {
   const wanted = input.toLowerCase();
-  const limit = Math.max(2, Math.floor(wanted.length / 3));
+  const limit = Math.max(1, Math.floor(wanted.length / 3));
   let best: { name: string; distance: number } | undefined;
   for (const name of known) {
     const lower = name.toLowerCase();

@@ -189,9 +189,10 @@ export function assessCompleteness(estate: EstateReader, rules: readonly Rule[],
           break;
         }
         case "association": {
-          // The member types the rule is about (storage rules read storage accounts): it applies to
-          // members of those types only; a rule that reads none applies to every member.
-          const subjects = reads.filter((t) => memberTypes.includes(t));
+          // The member type the rule is about is the first one it reads (storage-cmk-key-vault reads
+          // storage accounts, then the key vaults they name): it applies to members of that type only;
+          // a rule that reads none applies to every member.
+          const subjects = reads.filter((t) => memberTypes.includes(t)).slice(0, 1);
           for (const association of view.associations) {
             const memberType = association.memberType;
             if (subjects.length > 0 && !subjects.includes(memberType)) continue;
