@@ -149,9 +149,13 @@ export async function runScan(options: ScanOptions): Promise<number> {
   const failOnIncomplete = failOnIncompleteOf(options.failOnIncomplete);
   const code = scanExitCode(report, options.failOn, failOnIncomplete);
   await emit(renderReport(report, format, terminal, estate), options.output);
-  // The table shows what was not evaluated itself; other formats get one line on stderr beside it.
-  if (report.completeness && !(format === "table" && !options.output)) {
-    note(`${TOOL_NAME}: warning: ${report.notEvaluated.length} check(s) not evaluated: ${report.completeness.advice}`);
+  if (report.completeness) {
+    const failing = failOnIncomplete
+      ? ` Exit 1: --fail-on-incomplete${options.failOnIncomplete === undefined ? " is on because CI is set" : ""}; --no-fail-on-incomplete reports them without failing.`
+      : "";
+    // The table shows what was not evaluated itself; other formats get one line on stderr beside it.
+    if (format !== "table" || options.output) note(`${TOOL_NAME}: warning: ${report.notEvaluated.length} check(s) not evaluated: ${report.completeness.advice}${failing}`);
+    else if (failing) note(`${TOOL_NAME}:${failing}`);
   }
   if (options.output) note(outputSummary(options.output, report, options.failOn, failOnIncomplete, code));
   return code;

@@ -62,7 +62,9 @@ describe("scan: checks not evaluated for lack of input", () => {
 
   it("exits 1 under CI=true, 0 with --no-fail-on-incomplete; --fail-on-incomplete fails outside CI", () => {
     expect(partial.status).toBe(0);
-    expect(scan(stripped, [], { CI: "true" }).status).toBe(1);
+    const ci = scan(stripped, [], { CI: "true" });
+    expect(ci.status).toBe(1);
+    expect(ci.stderr).toMatch(/ Exit 1: --fail-on-incomplete is on because CI is set; --no-fail-on-incomplete reports them without failing\.\n$/);
     expect(scan(stripped, ["--no-fail-on-incomplete"], { CI: "true" }).status).toBe(0);
     expect(scan(stripped, ["--fail-on-incomplete"]).status).toBe(1);
     expect(scan(stripped, [], { CI: "false" }).status).toBe(0);
