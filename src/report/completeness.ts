@@ -13,6 +13,7 @@
  * Everything here works from the rules' declared reads and the type hierarchy, so a rule added to the
  * catalog is covered without a change here.
  */
+import { idKey } from "../model/armId.js";
 import { buildPerimeterView } from "../model/perimeterView.js";
 import type { EstateReader } from "../model/estate.js";
 import { ONBOARDED_TYPES, T } from "../model/resourceTypes.js";
@@ -166,6 +167,8 @@ export function assessCompleteness(estate: EstateReader, rules: readonly Rule[],
   for (const perimeter of estate.perimeters()) {
     const view = buildPerimeterView(estate, perimeter);
     for (const rule of rules) {
+      // Raised only with the state before a change at hand: a scan never evaluates it, whatever it holds.
+      if (rule.meta.needsPreviousState) continue;
       const { id: ruleId } = rule.meta;
       const reads = [...new Set(rule.meta.reads.map((t) => t.toLowerCase()))];
       // Inputs found by enumeration (children, extension resources, resources pointing at the
@@ -207,7 +210,7 @@ export function assessCompleteness(estate: EstateReader, rules: readonly Rule[],
               const of = owner ? ` of the ${singular(inputName(owner))}` : "";
               if (!provided(type)) note(ruleId, resourceId, view.id, type, `${inputName(type)}${of}`);
               else if (owner) {
-                const refused = unavailable.find((u) => u.type.toLowerCase() === type && u.resourceId.toLowerCase() === association.memberKey);
+                const refused = unavailable.find((u) => u.type.toLowerCase() === type && idKey(u.resourceId) === association.memberKey);
                 if (refused) note(ruleId, resourceId, view.id, type, `${inputName(type)}${of} (ARM refused them: ${refused.reason})`);
               }
             }

@@ -45,6 +45,10 @@ describe("assessCompleteness", () => {
     const estate = new Estate([nsp, prof, association(nsp, "a1", absent.id, { profile: prof, accessMode: "Enforced" })]);
     const result = assessCompleteness(estate, byRule("storage-sftp"), snapshot());
     expect(result.notEvaluated.map((e) => [e.ruleId, e.missing])).toEqual([["storage-sftp", "the storage account itself"]]);
+    // A rule that needs the state before a change is never evaluated by a scan: not listed as if input were missing.
+    const all = assessCompleteness(estate, ALL_RULES, snapshot());
+    expect(all.notEvaluated.some((e) => e.ruleId === "storage-sftp")).toBe(true);
+    expect(all.notEvaluated.some((e) => e.ruleId === "storage-enforcement-downgrade")).toBe(false);
   });
 
   it("a rule applies to the members its reads are about; a child of another member type is not asked of them", () => {
