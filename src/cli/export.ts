@@ -1,5 +1,6 @@
 import { formatSnapshot } from "../inventory/snapshot.js";
 import { readLiveEstate } from "../inventory/liveInventory.js";
+import { note } from "./log.js";
 import { emit } from "./output.js";
 import { loadPolicyOption, progressReporter } from "./scan.js";
 
@@ -22,7 +23,7 @@ export async function runExport(options: ExportOptions): Promise<number> {
     ...(options.cloud ? { cloud: options.cloud } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
-  await emit(formatSnapshot(live.resources), options.output);
-  if (options.output) process.stderr.write(`exported ${live.resources.length} resource(s) in ${live.calls} ARM call(s) to ${options.output}\n`);
+  await emit(formatSnapshot(live.resources, live.plan.types), options.output);
+  if (options.output) note(`exported ${live.resources.length} resource(s) in ${live.calls} ARM call(s) to ${options.output}`);
   return 0;
 }

@@ -10,7 +10,8 @@ import { emit } from "./output.js";
 import { loadPolicyOption } from "./scan.js";
 import { alertDelivery } from "./sendAlerts.js";
 
-export const REPLAY_FORMATS = ["json", "table"] as const;
+import { REPLAY_FORMATS } from "./formats.js";
+export { REPLAY_FORMATS };
 
 export interface ReplayCliOptions {
   snapshot: string;

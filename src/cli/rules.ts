@@ -2,8 +2,8 @@ import { ALL_RULES } from "../rules/catalog/index.js";
 import { renderCatalogMarkdown } from "../rules/docs.js";
 import { docUrl } from "../rules/types.js";
 
-export const RULES_FORMATS = ["table", "json", "markdown"] as const;
-export type RulesFormat = (typeof RULES_FORMATS)[number];
+import type { RulesFormat } from "./formats.js";
+export { RULES_FORMATS, type RulesFormat } from "./formats.js";
 
 /** The rule catalog, from the rules' own metadata. */
 export function renderRules(format: RulesFormat): string {

@@ -12,8 +12,8 @@ import { SIM_USERS, type SimOperation } from "../simulate/timeline.js";
 import { emit } from "./output.js";
 import { loadPolicyOption } from "./scan.js";
 
-export const SIMULATE_FORMATS = ["table", "json"] as const;
-export const FAULT_LEVELS = ["none", "default", "heavy"] as const;
+import type { SIMULATE_FORMATS } from "./formats.js";
+export { FAULT_LEVELS, SIMULATE_FORMATS } from "./formats.js";
 
 export interface SimulateCliOptions {
   snapshot: string;

@@ -8,19 +8,18 @@
  * (ARM or the state storage) unreachable or refusing.
  */
 import { userInfo } from "node:os";
-import { Command, Option } from "commander";
 import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
 import { ArmWriteError, SdkArmWriter } from "../actions/armWriter.js";
 import { RevertExecutor, UndoRefusedError } from "../actions/executor.js";
 import { ArmUnavailableError, InputError } from "../model/errors.js";
-import { CLOUD_NAMES } from "../inventory/cloud.js";
 import { DEFAULT_POLICY } from "../policy/policy.js";
 import { isRevertId, TableRevertLedger, type RevertRecord } from "../state/revertLedger.js";
 import { terminalText } from "../report/escape.js";
 import { TOOL_NAME } from "../version.js";
 import { emit } from "./output.js";
 
-export const UNDO_FORMATS = ["json", "table"] as const;
+import type { UNDO_FORMATS } from "./formats.js";
+export { UNDO_FORMATS } from "./formats.js";
 
 export interface UndoCliOptions {
   stateConnection?: string;
@@ -101,20 +100,4 @@ export async function runUndo(revertId: string, options: UndoCliOptions, env: Re
   return 0;
 }
 
-/**
- * Adds the `undo` command to the program (main.ts: `registerUndoCommand(program, setExit);` in
- * `buildProgram`), as `program.command(...)` so that it inherits the program's settings like the others.
- */
-export function registerUndoCommand(program: Command, setExit: (code: number) => void): Command {
-  return program
-    .command("undo")
-    .description("Put back what a revert replaced (its body before the revert), through the same safety checks; recorded in the ledger.")
-    .argument("<revertId>", "the revert's id (rv-…), as alerts, replay and the ledger show it")
-    .option("--state-connection <connection>", "storage connection string of the revert ledger (default: NSPG_STATE_CONNECTION, then AzureWebJobsStorage)")
-    .option("--arm-endpoint <url>", "ARM endpoint (default: NSPG_ARM_ENDPOINT or the cloud's)")
-    .addOption(new Option("--cloud <cloud>", "Azure cloud: default ARM endpoint and token audience (default: NSPG_CLOUD or AzureCloud)").choices(CLOUD_NAMES))
-    .option("--force", "undo even if the resource changed since the revert (still compared with the state read just before the write)")
-    .addOption(new Option("--format <format>", "output format (default: table on a terminal, json otherwise)").choices(UNDO_FORMATS))
-    .exitOverride()
-    .action(async (revertId: string, opts: UndoCliOptions) => setExit(await runUndo(revertId, opts)));
-}
+export { registerUndoCommand } from "./undoCommand.js";

@@ -105,13 +105,47 @@ export const MAX_SNAPSHOT_DEPTH = 256;
 
 /** Reads a snapshot file, counting its bytes as they arrive (any file type) and bounding its nesting. */
 export async function loadSnapshotFile(path: string, options: LoadSnapshotOptions = {}): Promise<Estate> {
+  return (await loadSnapshotSource(path, options)).estate;
+}
+
+/** What a snapshot file says about how it was made, beside its resources. */
+export interface SnapshotOrigin {
+  /** The file name, for messages. */
+  readonly file: string;
+  /** Resource Graph output (`{ "data": [...] }`), which holds no child resource such as a file share. */
+  readonly resourceGraph: boolean;
+  /** `inputs`, written by `export`: the (lower-case) ARM types it read completely; absent when not said. */
+  readonly inputs?: readonly string[];
+}
+
+/** The origin of a parsed snapshot; a malformed `inputs` is an error naming the entry. */
+export function snapshotOrigin(doc: unknown, label: string): SnapshotOrigin {
+  const object = doc !== null && typeof doc === "object" && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
+  const resourceGraph = object !== undefined && object.resources === undefined && object.value === undefined && Array.isArray(object.data);
+  const inputs = object?.inputs;
+  if (inputs === undefined) return { file: label, resourceGraph };
+  if (!Array.isArray(inputs)) throw new InputError(`${label}: inputs: expected an array of resource types, got ${describe(inputs)}`);
+  inputs.forEach((type, i) => {
+    if (typeof type !== "string" || !/^[^/\s]+(\/[^/\s]+)+$/.test(type)) throw new InputError(`${label}: inputs[${i}]: not a resource type (expected Namespace/type)`);
+  });
+  return { file: label, resourceGraph, inputs: (inputs as string[]).map((t) => t.toLowerCase()) };
+}
+
+/** A snapshot file's estate and origin. */
+export async function loadSnapshotSource(path: string, options: LoadSnapshotOptions = {}): Promise<{ estate: Estate; origin: SnapshotOrigin }> {
   const label = basename(path);
   const limit = options.maxBytes ?? DEFAULT_SNAPSHOT_LIMIT_BYTES;
   const text = await readTextBounded(path, label, "snapshot", limit, "--max-snapshot-bytes");
-  return estateFromSnapshot(parseJson(text, label), label);
+  const doc = parseJson(text, label);
+  return { estate: estateFromSnapshot(doc, label), origin: snapshotOrigin(doc, label) };
 }
 
-/** Writes resources in the contract format (`{ "resources": [...] }`), one resource per line for diffable files. */
-export function formatSnapshot(resources: readonly ArmResource[]): string {
-  return `{ "resources": [\n${resources.map((r) => `  ${JSON.stringify(r)}`).join(",\n")}\n] }\n`;
+/**
+ * Writes resources in the contract format (`{ "resources": [...] }`), one resource per line for
+ * diffable files. `inputs` (the types the read covered completely) lets a scan of the file tell an
+ * absent file share from one that was never read.
+ */
+export function formatSnapshot(resources: readonly ArmResource[], inputs?: Iterable<string>): string {
+  const head = inputs ? `"inputs": ${JSON.stringify([...inputs].sort())},\n  ` : "";
+  return `{ ${head}"resources": [\n${resources.map((r) => `  ${JSON.stringify(r)}`).join(",\n")}\n] }\n`;
 }

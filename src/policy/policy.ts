@@ -4,6 +4,7 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import { z } from "zod";
 import { SEVERITIES, type Severity } from "../rules/types.js";
 import { InputError } from "../model/errors.js";
+import { didYouMean } from "../model/suggest.js";
 import { compileGlob } from "./glob.js";
 
 export const RULE_ACTIONS = ["off", "alert", "revert"] as const;
@@ -118,6 +119,26 @@ function issuePath(path: readonly PropertyKey[]): string {
   return out || "(root)";
 }
 
+/** The keys the schema allows in the mapping at `path` (for "did you mean"); undefined when any key goes. */
+function keysAt(path: readonly PropertyKey[]): string[] | undefined {
+  type Node = { _zod?: { def?: { type?: string; innerType?: Node; shape?: Record<string, Node>; element?: Node; valueType?: Node } } } | undefined;
+  const unwrap = (n: Node): Node => {
+    while (n?._zod?.def?.innerType) n = n._zod.def.innerType;
+    return n;
+  };
+  let node = unwrap(policySchema as unknown as Node);
+  for (const key of path) {
+    const def = node?._zod?.def;
+    if (def?.type === "object") node = def.shape?.[String(key)];
+    else if (def?.type === "array") node = def.element;
+    else if (def?.type === "record") node = def.valueType;
+    else return undefined;
+    node = unwrap(node);
+  }
+  const def = node?._zod?.def;
+  return def?.type === "object" && def.shape ? Object.keys(def.shape) : undefined;
+}
+
 /**
  * Validates a parsed policy document. `knownRuleIds` makes unknown rule ids an error (a typo in a
  * policy must not silently leave a rule on).
@@ -130,7 +151,7 @@ export function validatePolicy(doc: unknown, label: string, knownRuleIds: readon
     if (issue.code === "unrecognized_keys") {
       const keys = (issue as { keys: string[] }).keys;
       const where = issuePath(issue.path);
-      throw new InputError(`${label}: ${where === "(root)" ? keys[0] : `${where}.${keys[0]}`}: unknown key`);
+      throw new InputError(`${label}: ${where === "(root)" ? keys[0] : `${where}.${keys[0]}`}: unknown key${didYouMean(keys[0]!, keysAt(issue.path) ?? [])}`);
     }
     if (issue.code === "invalid_type" && message.startsWith("Invalid input")) message = `expected ${issue.expected}`;
     throw new InputError(`${label}: ${issuePath(issue.path)}: ${message}`);
@@ -138,19 +159,19 @@ export function validatePolicy(doc: unknown, label: string, knownRuleIds: readon
   const policy = result.data;
   const known = new Set(knownRuleIds);
   for (const id of Object.keys(policy.rules)) {
-    if (!known.has(id)) throw new InputError(`${label}: rules.${id}: unknown rule id`);
+    if (!known.has(id)) throw new InputError(`${label}: rules.${id}: unknown rule id${didYouMean(id, knownRuleIds)}`);
   }
   policy.exemptions.forEach((e, i) => {
-    if (e.rule !== "*" && !known.has(e.rule)) throw new InputError(`${label}: exemptions[${i}].rule: unknown rule id "${e.rule}"`);
+    if (e.rule !== "*" && !known.has(e.rule)) throw new InputError(`${label}: exemptions[${i}].rule: unknown rule id "${e.rule}"${didYouMean(e.rule, knownRuleIds)}`);
   });
   policy.tagExemptions.allow.forEach((id, i) => {
     if (id === "*") throw new InputError(`${label}: tagExemptions.allow[${i}]: "*" is not allowed: list the rule ids a resource tag may exempt`);
-    if (!known.has(id)) throw new InputError(`${label}: tagExemptions.allow[${i}]: unknown rule id "${id}"`);
+    if (!known.has(id)) throw new InputError(`${label}: tagExemptions.allow[${i}]: unknown rule id "${id}"${didYouMean(id, knownRuleIds)}`);
   });
   for (const [channel, entries] of [["teams", policy.notify.teams], ["email", policy.notify.email]] as const) {
     entries.forEach((entry, i) => {
       for (const id of entry.rules ?? []) {
-        if (!known.has(id)) throw new InputError(`${label}: notify.${channel}[${i}].rules: unknown rule id "${id}"`);
+        if (!known.has(id)) throw new InputError(`${label}: notify.${channel}[${i}].rules: unknown rule id "${id}"${didYouMean(id, knownRuleIds)}`);
       }
     });
   }

@@ -5,6 +5,7 @@ import { docUrl, SEVERITIES, type Finding, type RuleMeta } from "../rules/types.
 import { escapeHtml } from "./escape.js";
 import { describePerimeter, drawPerimeter, pictureLegend } from "./perimeterPicture.js";
 import { shortName, type ScanReport } from "./scanReport.js";
+import { notEvaluatedHtml } from "./notEvaluatedSection.js";
 
 /**
  * A self-contained HTML report (issue 8 §2): one file with no external resources, a picture (inline
@@ -266,6 +267,7 @@ export function formatHtml(report: ScanReport, estate: EstateReader, rules: read
     filterForm(active),
     findingsTable(active, anchors),
     `</section>`,
+    notEvaluatedHtml(report),
     `<section id="exempted"><h2>Exempted (${exempted.length})</h2>`,
     exemptedTable(exempted, anchors),
     `</section>`,

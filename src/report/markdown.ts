@@ -1,6 +1,7 @@
 import { SEVERITIES } from "../rules/types.js";
 import { markdownCode, markdownText, stripControl } from "./escape.js";
 import { shortName, type ScanReport } from "./scanReport.js";
+import { notEvaluatedMarkdown } from "./notEvaluatedSection.js";
 
 /** Escapes text for a Markdown table cell: no Markdown or HTML syntax, no control character. */
 export function cell(text: string | undefined): string {
@@ -47,5 +48,6 @@ export function formatMarkdown(report: ScanReport): string {
     for (const f of exempted) lines.push(`| ${markdownCode(f.ruleId)} | ${markdownCode(shortName(f.resourceId))} | ${cell(f.exemptionReason ?? "")} |`);
     lines.push("");
   }
+  lines.push(...notEvaluatedMarkdown(report));
   return lines.join("\n");
 }

@@ -5,6 +5,7 @@ import { ENGINE_ERROR_RULE_ID, TAGS_DOC_URL } from "../rules/engine.js";
 import { docUrl, type RuleMeta, type Severity } from "../rules/types.js";
 import { TOOL_NAME, TOOL_URI, VERSION } from "../version.js";
 import type { ScanReport } from "./scanReport.js";
+import { notEvaluatedSarif } from "./notEvaluatedSection.js";
 
 const LEVEL: Record<Severity, "error" | "warning" | "note"> = {
   critical: "error",
@@ -104,7 +105,7 @@ export function formatSarif(report: ScanReport, rules: readonly RuleMeta[]): str
           },
         },
         ...(artifact ? { artifacts: [{ location: { uri: artifact }, roles: ["analysisTarget"] }] } : {}),
-        invocations: [{ executionSuccessful: true, endTimeUtc: report.generatedAt }],
+        invocations: [{ executionSuccessful: true, endTimeUtc: report.generatedAt, ...notEvaluatedSarif(report, index) }],
         results: report.findings.map((f) => ({
           ruleId: f.ruleId,
           ...(index.has(f.ruleId) ? { ruleIndex: index.get(f.ruleId) } : {}),

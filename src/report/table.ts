@@ -1,6 +1,7 @@
 import { SEVERITIES, type Severity } from "../rules/types.js";
 import { terminalText } from "./escape.js";
 import { shortName, type ScanReport } from "./scanReport.js";
+import { notEvaluatedTable } from "./notEvaluatedSection.js";
 
 const COLOURS: Record<Severity, string> = {
   critical: "\x1b[1;37;41m",
@@ -54,13 +55,15 @@ export function formatTable(report: ScanReport, options: TableOptions = {}): str
     out.push(`${paint(COLOURS[f.severity], sev)}  ${terminalText(f.ruleId).padEnd(ruleWidth)}  ${where}${tag}`);
     out.push(wrap(terminalText(f.message), width, " ".repeat(sevWidth + 2)));
   }
+  out.push(...notEvaluatedTable(report));
   const counts = SEVERITIES.filter((s) => report.summary.findings[s] > 0)
     .map((s) => `${report.summary.findings[s]} ${s}`)
     .join(", ");
   out.push(
     `${report.summary.perimeters} perimeter(s), ${report.summary.associations} association(s): ` +
       (active.length === 0 ? "no findings" : `${active.length} finding(s) (${counts})`) +
-      (exempted.length ? `, ${exempted.length} exempted` : ""),
+      (exempted.length ? `, ${exempted.length} exempted` : "") +
+      (report.notEvaluated.length ? `, ${report.notEvaluated.length} not evaluated` : ""),
   );
   return `${out.join("\n")}\n`;
 }

@@ -5,6 +5,13 @@ function escapeCell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
+/** What policy action `revert` does for a rule's findings, in Markdown (rule pages, `rules explain`). */
+export function revertText(meta: RuleMeta): string {
+  return meta.revert
+    ? `With policy action \`revert\`, the guardrail ${meta.revert.describe}.`
+    : "With policy action `revert`, when the finding was caused by a change to an association or an access rule, the guardrail writes that resource back to its last known good body (or deletes it when it is new). Only associations and access rules are ever written; any other cause is alerted.";
+}
+
 export function renderRuleDoc(meta: RuleMeta): string {
   const lines = [
     `<!-- Generated from src/rules/catalog/${meta.id}.ts by \`npm run docs\`; do not edit. -->`,
@@ -30,9 +37,7 @@ export function renderRuleDoc(meta: RuleMeta): string {
     "",
     "## What `revert` does",
     "",
-    meta.revert
-      ? `With policy action \`revert\`, the guardrail ${meta.revert.describe}.`
-      : "With policy action `revert`, when the finding was caused by a change to an association or an access rule, the guardrail writes that resource back to its last known good body (or deletes it when it is new). Only associations and access rules are ever written; any other cause is alerted.",
+    revertText(meta),
     "Every revert is compare-then-write, vetted by the rules first, recorded in the ledger and undoable (`nsp-guardrail undo`).",
     "",
     "## What it reads",

@@ -87,7 +87,7 @@ describe("loadSettings: required and invalid settings", () => {
       "NSPG_POLICY: rules.storage-nfs.action: expected off|alert|revert",
     );
     expect(rejection({ ...MINIMAL, NSPG_POLICY: '{"rules": {"storage-nsf": {"action": "off"}}}' }).message).toBe(
-      "NSPG_POLICY: rules.storage-nsf: unknown rule id",
+      "NSPG_POLICY: rules.storage-nsf: unknown rule id (did you mean storage-nfs?)",
     );
   });
 

@@ -70,9 +70,26 @@ describe("scan --subscription and export against the ARM emulator", async () => 
     for (const perimeter of estate.perimeters()) {
       for (const resource of perimeterClosure(estate, perimeter).resources) expect(exportedIds.has(idKey(resource.id)), resource.id).toBe(true);
     }
-    const again = await cliAsync(["scan", "--snapshot", out, "--format", "json", "--fail-on", "none"]);
+    // The snapshot declares what the read covered: nothing is missing, in CI too.
+    expect(JSON.parse(readFileSync(out, "utf8")).inputs).toEqual(expect.arrayContaining(["microsoft.storage/storageaccounts/fileservices/shares", "microsoft.insights/diagnosticsettings"]));
+    const again = await cliAsync(["scan", "--snapshot", out, "--format", "json", "--fail-on", "none"], { env: { CI: "true" } });
+    expect(again.status).toBe(0);
+    expect(JSON.parse(again.stdout).notEvaluated).toEqual([]);
     const snapshot = await cliAsync(["scan", "--snapshot", contosoFile, "--format", "json", "--fail-on", "none"]);
     expect(comparable(again.stdout)).toEqual(comparable(snapshot.stdout));
+  });
+
+  it("a subscription with no perimeter is exit 2 with one line, unless --allow-empty", async () => {
+    const other = "22222222-2222-2222-2222-222222222222";
+    const r = await cliAsync(["scan", "--subscription", other, "--format", "json"], { env });
+    expect(r.stdout).toBe("");
+    expect(r.stderr.trim().split("\n")).toEqual([
+      `nsp-guardrail: scan: subscription(s) ${other}: no network security perimeter found: check the subscription ids and the identity's access (--allow-empty accepts an empty scope)`,
+    ]);
+    expect(r.status).toBe(2);
+    const allowed = await cliAsync(["scan", "--subscription", other, "--format", "json", "--allow-empty"], { env });
+    expect(allowed.status).toBe(0);
+    expect(JSON.parse(allowed.stdout).summary.perimeters).toBe(0);
   });
 
   it("ends with exit 3 and one line when ARM keeps failing", async () => {

@@ -19,11 +19,19 @@ function withoutNodeWarning(stderr: string): string {
   return stderr.replace(/^nsp-guardrail: warning: Node\.js \S+ is not supported[^\n]*\n/, "");
 }
 
+/**
+ * The environment of a CLI run: the caller's, without colour, and with `CI` unset unless a test sets
+ * it (it turns `--fail-on-incomplete` on, which tests ask for explicitly).
+ */
+function cliEnv(env: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  return { ...process.env, NO_COLOR: "1", CI: "", ...env };
+}
+
 export function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
     encoding: "utf8",
-    env: { ...process.env, NO_COLOR: "1", ...options.env },
+    env: cliEnv(options.env),
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status, stdout: r.stdout, stderr: withoutNodeWarning(r.stderr) };
@@ -34,7 +42,7 @@ export function cliAsync(args: string[], options: { cwd?: string; env?: Record<s
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? ROOT,
-      env: { ...process.env, NO_COLOR: "1", ...options.env },
+      env: cliEnv(options.env),
     });
     let stdout = "";
     let stderr = "";

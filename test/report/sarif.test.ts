@@ -8,6 +8,7 @@ import { ALL_RULES, RULE_IDS } from "../../src/rules/catalog/index.js";
 import { evaluateEstate } from "../../src/rules/engine.js";
 import { buildScanReport } from "../../src/report/scanReport.js";
 import { formatSarif } from "../../src/report/sarif.js";
+import { assessCompleteness } from "../../src/report/completeness.js";
 import { fileShare, NOW, storageInPerimeter } from "../helpers/builders.js";
 import { cli } from "../helpers/cli.js";
 
@@ -63,5 +64,24 @@ describe("SARIF output", () => {
     const transition = results.find((r) => r.ruleId === "storage-transition-mode");
     expect(transition?.level).toBe("warning");
     expect(transition?.suppressions?.[0]?.justification).toBe("migration window until May");
+  });
+
+  it("reports the checks not evaluated as tool execution notifications, still valid SARIF", () => {
+    const nfs = storageInPerimeter("stnfs");
+    const estate = new Estate(nfs.resources);
+    const completeness = assessCompleteness(estate, ALL_RULES, { kind: "snapshot", file: "estate.json", resourceGraph: false });
+    const report = buildScanReport(evaluateEstate(estate, { now: NOW }), { snapshot: "estate.json" }, NOW, completeness);
+    const log = JSON.parse(formatSarif(report, ALL_RULES.map((r) => r.meta)));
+    assertValid(log);
+    const invocation = log.runs[0].invocations[0];
+    expect(invocation.toolExecutionNotifications).toHaveLength(completeness.notEvaluated.length);
+    const nfsNote = invocation.toolExecutionNotifications.find((n: { associatedRule: { id: string } }) => n.associatedRule.id === "storage-nfs");
+    expect(nfsNote).toMatchObject({
+      level: "warning",
+      message: { text: "storage-nfs on stnfs: no file shares of the storage account in the snapshot" },
+      locations: [{ logicalLocations: [{ fullyQualifiedName: nfs.account.id, kind: "resource" }] }],
+    });
+    expect(log.runs[0].tool.driver.rules[nfsNote.associatedRule.index].id).toBe("storage-nfs");
+    expect(invocation.properties.notEvaluated).toBe(completeness.notEvaluated.length);
   });
 });
