@@ -26,6 +26,7 @@ import { callerOf, TokenIssuer, type Caller, type TokenClaims } from "./tokens.j
 import { allows, defaultRoleActions, linkedActionsFor, type LinkedAction } from "./authorization.js";
 import { actionAnswer, behaviourOf, carriesProvisioningState, emulatesEtag, NSP_OPERATION_STATUS_READ, NSP_OPERATION_STATUSES, type LongRunning } from "./behaviour.js";
 import { TrafficRecorder } from "./traffic.js";
+import { LogAnalyticsError, LogAnalyticsWorkspaces } from "./logAnalytics.js";
 
 export interface OperationLogEntry {
   time: string;
@@ -84,6 +85,11 @@ export interface ArmEmulatorOptions {
    * "View valid API versions for a resource type"), and refuses others with 400 NoRegisteredProviderFound.
    */
   typeApiVersions?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * `NSPAccessLogs` rows per Log Analytics workspace id, served by the query API at
+   * `{endpoint}/v1/workspaces/{id}/query` (logAnalytics.ts); more with `logAnalytics.seed`.
+   */
+  logs?: Readonly<Record<string, readonly unknown[]>>;
 }
 
 /** The caller the emulator's default token stands for. */
@@ -134,6 +140,8 @@ export class ArmEmulator {
   readonly store: ResourceStore;
   readonly faults: FaultInjector;
   readonly operations: OperationLogEntry[] = [];
+  /** The Log Analytics workspaces this emulator answers queries for. */
+  readonly logAnalytics = new LogAnalyticsWorkspaces();
   sink: ChangeSink | undefined;
   private readonly tokens = new TokenIssuer();
   /** Request/response pairs for spec conformance (NSPG_ARM_TRAFFIC_DIR; see traffic.ts). */
@@ -157,6 +165,7 @@ export class ArmEmulator {
     this.lroPolls = options.lroPolls ?? 1;
     this.throttling = options.throttling ?? false;
     this.typeApiVersions = Object.fromEntries(Object.entries(options.typeApiVersions ?? {}).map(([type, versions]) => [type.toLowerCase(), versions]));
+    for (const [workspaceId, rows] of Object.entries(options.logs ?? {})) this.logAnalytics.seed(workspaceId, rows);
   }
 
   static async start(options: ArmEmulatorOptions = {}): Promise<ArmEmulator> {
@@ -177,6 +186,11 @@ export class ArmEmulator {
   /** `https://127.0.0.1:{port}`: the ARM endpoint to give SDK clients. */
   get endpoint(): string {
     return this.origin;
+  }
+
+  /** `https://127.0.0.1:{port}/v1`: the Log Analytics endpoint to give `LogsQueryClient` (its `endpoint` option). */
+  get logsEndpoint(): string {
+    return `${this.origin}/v1`;
   }
 
   /** PEM of the self-signed certificate: what clients trust (TLS verification stays on). */
@@ -260,6 +274,7 @@ export class ArmEmulator {
       userAgent: req.headers["user-agent"],
     };
     let requestBody: unknown;
+    const isLogAnalytics = /^\/v1\/workspaces\//i.test(path);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;
       this.operations.push(entry);
@@ -270,7 +285,8 @@ export class ArmEmulator {
         "x-ms-correlation-request-id": correlationId,
         ...headers,
       };
-      if (this.traffic.enabled) this.traffic.record({ method, url, headers: req.headers, body: requestBody }, { status, headers: responseHeaders, body }, entry.operation);
+      // The ARM conformance check reads ARM traffic only; Log Analytics is another API.
+      if (this.traffic.enabled && !isLogAnalytics) this.traffic.record({ method, url, headers: req.headers, body: requestBody }, { status, headers: responseHeaders, body }, entry.operation);
       res.writeHead(status, responseHeaders);
       res.end(text);
     };
@@ -287,14 +303,31 @@ export class ArmEmulator {
           });
         } else throw new ArmError(fault.status, "InternalServerError", `Injected fault: HTTP ${fault.status}.`);
       }
+      if (isLogAnalytics) {
+        send(200, this.queryLogs(method, path, body));
+        return;
+      }
       const result = this.route(method, path, url, body, claims, entry, correlationId, req);
       this.throttle(claims, method, path);
       send(result.status, result.body, result.headers);
     } catch (error) {
+      if (error instanceof LogAnalyticsError) {
+        entry.errorCode = error.code;
+        send(error.status, { error: { code: error.code, message: error.message, ...(error.inner ? { innererror: error.inner } : {}) } });
+        return;
+      }
       if (error instanceof ArmError) entry.errorCode = error.code;
       if (error instanceof ArmError) send(error.status, { error: { code: error.code, message: error.message } }, error.headers);
       else send(500, { error: { code: "InternalServerError", message: error instanceof Error ? error.message : String(error) } });
     }
+  }
+
+  /** `POST /v1/workspaces/{workspaceId}/query` (logAnalytics.ts); the spec's GET form is not what the SDK sends. */
+  private queryLogs(method: string, path: string, body: unknown): unknown {
+    const workspace = /^\/v1\/workspaces\/([^/]+)\/query$/i.exec(path)?.[1];
+    if (!workspace) throw new LogAnalyticsError(404, "PathNotFoundError", `The requested path does not exist: ${path}.`);
+    if (method !== "POST") throw new LogAnalyticsError(405, "MethodNotAllowed", `The emulator answers POST ${path} only (what @azure/monitor-query-logs sends).`);
+    return this.logAnalytics.query(workspace, body, new Date());
   }
 
   private authenticate(req: IncomingMessage): TokenClaims {
