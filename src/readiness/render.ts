@@ -20,18 +20,64 @@ function ruleText(r: ProposedRule): string {
   return `${r.direction} ${elements.join(", ")} (covers ${r.covers}${r.origin === "provisioning-issue" ? ", suggested by Azure" : ""})`;
 }
 
-/** The `az` command that creates a proposed rule (nsp extension of the Azure CLI). */
+function profileParts(profileId: string): { subscription: string; resourceGroup: string; perimeter: string; profile: string } {
+  const m = /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/networkSecurityPerimeters\/([^/]+)\/profiles\/([^/]+)/i.exec(profileId);
+  return m
+    ? { subscription: m[1]!, resourceGroup: m[2]!, perimeter: m[3]!, profile: m[4]! }
+    : { subscription: "<subscription>", resourceGroup: "<resource-group>", perimeter: "<perimeter>", profile: "<profile>" };
+}
+
+/** Name of the `index`th proposed rule (access rule names: letters, digits, `_.-`, at most 80). */
+export function proposedRuleName(r: ProposedRule, index: number): string {
+  return `readiness-${r.direction.toLowerCase()}-${index + 1}`;
+}
+
+/**
+ * The `az` command that creates a proposed rule (`az network perimeter profile access-rule create`,
+ * arguments and value syntax as the command's own examples give them: Azure/aaz
+ * Commands/network/perimeter/profile/access-rule/_create.md, and
+ * https://learn.microsoft.com/azure/private-link/create-network-security-perimeter-cli).
+ */
 export function azCommand(r: ProposedRule, index: number): string {
-  const m = /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/networkSecurityPerimeters\/([^/]+)\/profiles\/([^/]+)/i.exec(r.profileId);
-  const [sub, rg, nsp, profile] = m ? [m[1], m[2], m[3], m[4]] : ["<subscription>", "<resource-group>", "<perimeter>", "<profile>"];
-  const name = `readiness-${r.direction.toLowerCase()}-${index + 1}`;
+  const p = profileParts(r.profileId);
   const what =
     r.addressPrefixes.length > 0
-      ? `--address-prefixes "[${r.addressPrefixes.map((p) => `'${p}'`).join(",")}]"`
+      ? `--address-prefixes "[${r.addressPrefixes.map((x) => `'${x}'`).join(", ")}]"`
       : r.subscriptions.length > 0
-        ? `--subscriptions "[${r.subscriptions.map((s) => `{id:'/subscriptions/${s}'}`).join(",")}]"`
-        : `--fqdn "[${r.fullyQualifiedDomainNames.map((f) => `'${f}'`).join(",")}]"`;
-  return `az network perimeter profile access-rule create --subscription ${sub} -g ${rg} --perimeter-name ${nsp} --profile-name ${profile} -n ${name} --direction ${r.direction} ${what}`;
+        ? `--subscriptions ${r.subscriptions.map((s, i) => `[${i}].id="/subscriptions/${s}"`).join(" ")}`
+        : `--fqdn "[${r.fullyQualifiedDomainNames.map((f) => `'${f}'`).join(", ")}]"`;
+  return `az network perimeter profile access-rule create --subscription ${p.subscription} -g ${p.resourceGroup} --perimeter-name ${p.perimeter} --profile-name ${p.profile} -n ${proposedRuleName(r, index)} --direction ${r.direction} ${what}`;
+}
+
+/** API version of the access rules the snippet writes (the one infra/modules/perimeter.bicep uses). */
+const ACCESS_RULE_API = "2025-05-01";
+
+/**
+ * The proposed rules of one profile as a Bicep file to deploy to the perimeter's resource group
+ * (`accessRules` properties as the Microsoft.Network REST spec names them: direction, addressPrefixes,
+ * subscriptions[].id, fullyQualifiedDomainNames).
+ */
+export function bicepSnippet(rules: readonly ProposedRule[]): string {
+  if (rules.length === 0) return "";
+  const p = profileParts(rules[0]!.profileId);
+  const list = (items: readonly string[]) => `[\n${items.map((i) => `      '${i}'`).join("\n")}\n    ]`;
+  const lines = [
+    `// Deploy to resource group ${p.resourceGroup} of subscription ${p.subscription}:`,
+    `//   az deployment group create --subscription ${p.subscription} -g ${p.resourceGroup} --template-file readiness.bicep`,
+    `resource profile 'Microsoft.Network/networkSecurityPerimeters/profiles@${ACCESS_RULE_API}' existing = {`,
+    `  name: '${p.perimeter}/${p.profile}'`,
+    `}`,
+  ];
+  rules.forEach((r, i) => {
+    const name = proposedRuleName(r, i);
+    const symbol = name.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
+    lines.push("", `resource ${symbol} 'Microsoft.Network/networkSecurityPerimeters/profiles/accessRules@${ACCESS_RULE_API}' = {`, `  parent: profile`, `  name: '${name}'`, `  properties: {`, `    direction: '${r.direction}'`);
+    if (r.addressPrefixes.length > 0) lines.push(`    addressPrefixes: ${list(r.addressPrefixes)}`);
+    if (r.subscriptions.length > 0) lines.push(`    subscriptions: [\n${r.subscriptions.map((s) => `      { id: '/subscriptions/${s}' }`).join("\n")}\n    ]`);
+    if (r.fullyQualifiedDomainNames.length > 0) lines.push(`    fullyQualifiedDomainNames: ${list(r.fullyQualifiedDomainNames)}`);
+    lines.push(`  }`, `}`);
+  });
+  return `${lines.join("\n")}\n`;
 }
 
 export function formatReadinessTable(report: ReadinessReport): string {
