@@ -15,6 +15,8 @@ export interface DemoPageSources {
   report: () => string;
   /** Bodies posted to the Teams receiver (message envelopes with an Adaptive Card attachment). */
   teamsBodies: () => readonly string[];
+  /** The enforcement readiness page of the associations in Transition (served at /readiness). */
+  readiness?: () => string;
   /** Raw MIME of the mails the SMTP receiver got. */
   mails: () => ReadonlyArray<{ from: string; to: string[]; subject: string; raw: string }>;
 }
@@ -69,6 +71,7 @@ h2{font-size:16px;margin:4px 0 12px}iframe.report{width:100%;height:1400px;borde
 <section><h2>Email inbox <span id="mail-count"></span></h2><div id="inbox"></div></section>
 </div>
 </main>
+<section id="readiness-view" style="margin:0 16px 16px"><h2>Enforcement readiness: what breaks if the associations in Transition are enforced</h2><iframe class="report" src="/readiness" title="Enforcement readiness" style="height:900px"></iframe></section>
 <script src="/adaptivecards.js"></script>
 <script>
 // Teams renders the cards' Markdown (links, lists); so does this page, escaping everything else.
@@ -126,6 +129,8 @@ export async function startDemoPage(sources: DemoPageSources, port = 0): Promise
           return send(200, "text/html; charset=utf-8", PAGE);
         case "/report":
           return send(200, "text/html; charset=utf-8", sources.report());
+        case "/readiness":
+          return sources.readiness ? send(200, "text/html; charset=utf-8", sources.readiness()) : send(404, "text/plain", "no readiness report");
         case "/adaptivecards.js":
           return send(200, "text/javascript; charset=utf-8", renderer);
         case "/api/state":

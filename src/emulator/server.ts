@@ -90,6 +90,8 @@ export interface ArmEmulatorOptions {
    * `{endpoint}/v1/workspaces/{id}/query` (logAnalytics.ts); more with `logAnalytics.seed`.
    */
   logs?: Readonly<Record<string, readonly unknown[]>>;
+  /** false: queries are not analysed by the Kusto language service (see LogAnalyticsWorkspaces). */
+  analyseLogQueries?: boolean;
 }
 
 /** The caller the emulator's default token stands for. */
@@ -141,7 +143,7 @@ export class ArmEmulator {
   readonly faults: FaultInjector;
   readonly operations: OperationLogEntry[] = [];
   /** The Log Analytics workspaces this emulator answers queries for. */
-  readonly logAnalytics = new LogAnalyticsWorkspaces();
+  readonly logAnalytics: LogAnalyticsWorkspaces;
   sink: ChangeSink | undefined;
   private readonly tokens = new TokenIssuer();
   /** Request/response pairs for spec conformance (NSPG_ARM_TRAFFIC_DIR; see traffic.ts). */
@@ -165,6 +167,7 @@ export class ArmEmulator {
     this.lroPolls = options.lroPolls ?? 1;
     this.throttling = options.throttling ?? false;
     this.typeApiVersions = Object.fromEntries(Object.entries(options.typeApiVersions ?? {}).map(([type, versions]) => [type.toLowerCase(), versions]));
+    this.logAnalytics = new LogAnalyticsWorkspaces(options.analyseLogQueries === false ? { analyse: false } : {});
     for (const [workspaceId, rows] of Object.entries(options.logs ?? {})) this.logAnalytics.seed(workspaceId, rows);
   }
 

@@ -3,7 +3,7 @@
  * enforced, or still breaks after `transitionGraceDays`. Rendered as an Adaptive Card 1.5 in the
  * style of the finding cards (card.ts) and as an email; queued through the same outbox.
  */
-import { azCommand, bicepSnippet } from "../readiness/render.js";
+import { azCommand, bicepSnippet } from "../readiness/proposalText.js";
 import type { AssociationReadiness, WouldBreak } from "../readiness/readiness.js";
 import { armText, card, codeBlock, header, sectionTitle, text } from "./card.js";
 import { escapeHtml, type RenderedEmail } from "./email.js";

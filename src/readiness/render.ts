@@ -1,9 +1,12 @@
 /** Renders a readiness report as JSON, a terminal table, Markdown, HTML or SARIF. */
 import { lastSegment } from "../model/armId.js";
-import { escapeHtml } from "../report/html.js";
+import { escapeHtml, READINESS_STYLE, readinessSection, sha256 } from "../report/html.js";
 import { cell } from "../report/markdown.js";
 import { TOOL_NAME, TOOL_URI, VERSION } from "../version.js";
+import { azCommand } from "./proposalText.js";
 import type { AssociationReadiness, ProposedRule, ReadinessReport, WouldBreak } from "./readiness.js";
+
+export { azCommand, bicepSnippet, proposedRuleName } from "./proposalText.js";
 
 export const READINESS_FORMATS = ["table", "json", "markdown", "html", "sarif"] as const;
 export type ReadinessFormat = (typeof READINESS_FORMATS)[number];
@@ -18,66 +21,6 @@ function caller(w: WouldBreak): string {
 function ruleText(r: ProposedRule): string {
   const elements = [...r.addressPrefixes, ...r.subscriptions.map((s) => `/subscriptions/${s}`), ...r.fullyQualifiedDomainNames];
   return `${r.direction} ${elements.join(", ")} (covers ${r.covers}${r.origin === "provisioning-issue" ? ", suggested by Azure" : ""})`;
-}
-
-function profileParts(profileId: string): { subscription: string; resourceGroup: string; perimeter: string; profile: string } {
-  const m = /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/networkSecurityPerimeters\/([^/]+)\/profiles\/([^/]+)/i.exec(profileId);
-  return m
-    ? { subscription: m[1]!, resourceGroup: m[2]!, perimeter: m[3]!, profile: m[4]! }
-    : { subscription: "<subscription>", resourceGroup: "<resource-group>", perimeter: "<perimeter>", profile: "<profile>" };
-}
-
-/** Name of the `index`th proposed rule (access rule names: letters, digits, `_.-`, at most 80). */
-export function proposedRuleName(r: ProposedRule, index: number): string {
-  return `readiness-${r.direction.toLowerCase()}-${index + 1}`;
-}
-
-/**
- * The `az` command that creates a proposed rule (`az network perimeter profile access-rule create`,
- * arguments and value syntax as the command's own examples give them: Azure/aaz
- * Commands/network/perimeter/profile/access-rule/_create.md, and
- * https://learn.microsoft.com/azure/private-link/create-network-security-perimeter-cli).
- */
-export function azCommand(r: ProposedRule, index: number): string {
-  const p = profileParts(r.profileId);
-  const what =
-    r.addressPrefixes.length > 0
-      ? `--address-prefixes "[${r.addressPrefixes.map((x) => `'${x}'`).join(", ")}]"`
-      : r.subscriptions.length > 0
-        ? `--subscriptions ${r.subscriptions.map((s, i) => `[${i}].id="/subscriptions/${s}"`).join(" ")}`
-        : `--fqdn "[${r.fullyQualifiedDomainNames.map((f) => `'${f}'`).join(", ")}]"`;
-  return `az network perimeter profile access-rule create --subscription ${p.subscription} -g ${p.resourceGroup} --perimeter-name ${p.perimeter} --profile-name ${p.profile} -n ${proposedRuleName(r, index)} --direction ${r.direction} ${what}`;
-}
-
-/** API version of the access rules the snippet writes (the one infra/modules/perimeter.bicep uses). */
-const ACCESS_RULE_API = "2025-05-01";
-
-/**
- * The proposed rules of one profile as a Bicep file to deploy to the perimeter's resource group
- * (`accessRules` properties as the Microsoft.Network REST spec names them: direction, addressPrefixes,
- * subscriptions[].id, fullyQualifiedDomainNames).
- */
-export function bicepSnippet(rules: readonly ProposedRule[]): string {
-  if (rules.length === 0) return "";
-  const p = profileParts(rules[0]!.profileId);
-  const list = (items: readonly string[]) => `[\n${items.map((i) => `      '${i}'`).join("\n")}\n    ]`;
-  const lines = [
-    `// Deploy to resource group ${p.resourceGroup} of subscription ${p.subscription}:`,
-    `//   az deployment group create --subscription ${p.subscription} -g ${p.resourceGroup} --template-file readiness.bicep`,
-    `resource profile 'Microsoft.Network/networkSecurityPerimeters/profiles@${ACCESS_RULE_API}' existing = {`,
-    `  name: '${p.perimeter}/${p.profile}'`,
-    `}`,
-  ];
-  rules.forEach((r, i) => {
-    const name = proposedRuleName(r, i);
-    const symbol = name.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
-    lines.push("", `resource ${symbol} 'Microsoft.Network/networkSecurityPerimeters/profiles/accessRules@${ACCESS_RULE_API}' = {`, `  parent: profile`, `  name: '${name}'`, `  properties: {`, `    direction: '${r.direction}'`);
-    if (r.addressPrefixes.length > 0) lines.push(`    addressPrefixes: ${list(r.addressPrefixes)}`);
-    if (r.subscriptions.length > 0) lines.push(`    subscriptions: [\n${r.subscriptions.map((s) => `      { id: '/subscriptions/${s}' }`).join("\n")}\n    ]`);
-    if (r.fullyQualifiedDomainNames.length > 0) lines.push(`    fullyQualifiedDomainNames: ${list(r.fullyQualifiedDomainNames)}`);
-    lines.push(`  }`, `}`);
-  });
-  return `${lines.join("\n")}\n`;
 }
 
 export function formatReadinessTable(report: ReadinessReport): string {
@@ -119,21 +62,20 @@ export function formatReadinessMarkdown(report: ReadinessReport): string {
   return `${out.join("\n")}\n`;
 }
 
+/** A self-contained page: the same readiness section as the scan report's (report/html.ts). */
 export function formatReadinessHtml(report: ReadinessReport): string {
-  const esc = escapeHtml;
-  const rows = report.associations
-    .map((a) => {
-      const breaks = a.wouldBreak
-        .map((w) => `<tr><td>${w.direction}</td><td>${esc(caller(w))}</td><td>${w.requests}</td><td>${esc(w.operations.join(", "))}</td><td>${w.fix}</td><td>${esc(w.reason)}</td></tr>`)
-        .join("");
-      const commands = a.proposedRules.map((r, i) => esc(azCommand(r, i))).join("\n");
-      return `<section class="${a.verdict}"><h2>${esc(lastSegment(a.resourceId))}: ${a.verdict}</h2><p>${esc(a.associationId)} (${a.accessMode})</p>${a.reason ? `<p>${esc(a.reason)}</p>` : ""}${
-        breaks ? `<table><tr><th>Direction</th><th>Caller</th><th>Requests</th><th>Operations</th><th>Fix</th><th>Reason</th></tr>${breaks}</table>` : ""
-      }${commands ? `<pre>${commands}</pre>` : ""}</section>`;
-    })
-    .join("\n");
-  const notes = report.notes.map((n) => `<p class="note">${esc(n)}</p>`).join("");
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Enforcement readiness</title><style>body{font-family:sans-serif}section.breaks h2{color:#a00}section.ready h2{color:#070}section.no-data h2{color:#850}td,th{border:1px solid #ccc;padding:2px 6px}</style></head><body><h1>Enforcement readiness</h1><p>Window ${esc(report.window.from)} – ${esc(report.window.to)}</p>${rows}${notes}</body></html>\n`;
+  const csp = `default-src 'none'; style-src ${sha256(READINESS_STYLE)}; base-uri 'none'; form-action 'none'`;
+  return [
+    "<!DOCTYPE html>",
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">`,
+    "<title>Enforcement readiness</title>",
+    `<style>${READINESS_STYLE}</style></head>`,
+    "<body><h1>Enforcement readiness</h1>",
+    readinessSection(report),
+    "</body></html>",
+    "",
+  ].join("\n");
 }
 
 const SARIF_RULES = [
