@@ -71,7 +71,7 @@ h2{font-size:16px;margin:4px 0 12px}iframe.report{width:100%;height:1400px;borde
 <section><h2>Email inbox <span id="mail-count"></span></h2><div id="inbox"></div></section>
 </div>
 </main>
-<section id="readiness-view" style="margin:0 16px 16px"><h2>Enforcement readiness: what breaks if the associations in Transition are enforced</h2><iframe class="report" src="/readiness" title="Enforcement readiness" style="height:900px"></iframe></section>
+<section id="readiness-view" style="margin:0 16px 16px"><h2>Enforcement readiness: what breaks if the associations in Transition are enforced</h2><iframe class="readiness" src="/readiness" title="Enforcement readiness" style="width:100%;height:900px;border:0"></iframe></section>
 <script src="/adaptivecards.js"></script>
 <script>
 // Teams renders the cards' Markdown (links, lists); so does this page, escaping everything else.

@@ -98,7 +98,7 @@ describe("readiness on a month of Transition-mode logs", () => {
     const md = renderReadiness(report, "markdown");
     expect(md).toContain("| stdata | Learning | breaks | 10 |");
     expect(md).toContain("az network perimeter profile access-rule create --subscription 11111111-1111-1111-1111-111111111111 -g rg-nsp --perimeter-name nsp-data --profile-name default");
-    expect(renderReadiness(report, "html")).toContain("<h2>stdata: breaks</h2>");
+    expect(renderReadiness(report, "html")).toContain('<h3>stdata <span class="verdict verdict-breaks">breaks</span></h3>');
     const sarif = JSON.parse(renderReadiness(report, "sarif")) as { runs: { results: { ruleId: string }[] }[] };
     expect(sarif.runs[0]!.results.map((r) => r.ruleId)).toEqual(["readiness-breaks", "readiness-breaks"]);
   });
