@@ -7,7 +7,7 @@ import type { ArmEmulator } from "../emulator/server.js";
 import { Estate } from "../model/estate.js";
 import type { Policy } from "../policy/policy.js";
 import { assessReadiness, type ReadinessReport } from "../readiness/readiness.js";
-import { azCommand } from "../readiness/proposalText.js";
+import { azCommand, azLinkCommand } from "../readiness/proposalText.js";
 import { formatReadinessTable } from "../readiness/render.js";
 import { queryWorkspace } from "../readiness/workspace.js";
 import { DEMO_WORKSPACE_ID } from "./readinessLogs.js";
@@ -23,9 +23,10 @@ export async function readinessStep(emulator: ArmEmulator, policy: Policy, now: 
   write(`  ${requests} logged request(s) in ${WINDOW_DAYS} days, summarised by the workspace into ${summaries.length} caller(s); judged in ${Math.round(performance.now() - started)} ms`);
   for (const line of formatReadinessTable(report).trimEnd().split("\n").slice(1)) write(`  ${line}`);
   for (const a of report.associations) {
-    if (a.proposedRules.length === 0) continue;
+    if (a.proposedRules.length === 0 && a.proposedLinks.length === 0) continue;
     write(`  to apply for ${a.resourceId.split("/").pop()}:`);
     a.proposedRules.forEach((r, i) => write(`    ${azCommand(r, i)}`));
+    a.proposedLinks.forEach((l) => write(`    ${azLinkCommand(l)}`));
   }
   return report;
 }

@@ -3,7 +3,7 @@
  * enforced, or still breaks after `transitionGraceDays`. Rendered as an Adaptive Card 1.5 in the
  * style of the finding cards (card.ts) and as an email; queued through the same outbox.
  */
-import { azCommand, bicepSnippet } from "../readiness/proposalText.js";
+import { azCommand, azLinkCommand, bicepSnippet } from "../readiness/proposalText.js";
 import type { AssociationReadiness, WouldBreak } from "../readiness/readiness.js";
 import { armText, card, codeBlock, header, sectionTitle, text } from "./card.js";
 import { escapeHtml, type RenderedEmail } from "./email.js";
@@ -61,8 +61,8 @@ export function readinessNotice(
     window: context.window,
     wouldBreak: a.wouldBreak.slice(0, NOTICE_MAX_CALLERS),
     wouldBreakTotal: a.wouldBreak.length,
-    azCommands: rules.map((r, i) => azCommand(r, i)),
-    bicep: bicepSnippet(rules),
+    azCommands: [...rules.map((r, i) => azCommand(r, i)), ...a.proposedLinks.map(azLinkCommand)],
+    bicep: bicepSnippet(rules, a.proposedLinks),
     createdAt: context.now.toISOString(),
   };
 }

@@ -2,7 +2,7 @@
  * Proposed access rules as text a user applies: `az` commands and a Bicep file. Shared by the CLI
  * formats, the HTML report, the demo page and the readiness notices.
  */
-import type { ProposedRule } from "./readiness.js";
+import type { ProposedLink, ProposedRule } from "./readiness.js";
 
 function profileParts(profileId: string): { subscription: string; resourceGroup: string; perimeter: string; profile: string } {
   const m = /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/networkSecurityPerimeters\/([^/]+)\/profiles\/([^/]+)/i.exec(profileId);
@@ -48,9 +48,9 @@ const ACCESS_RULE_API = "2025-05-01";
  * (`accessRules` properties as the Microsoft.Network REST spec names them: direction, addressPrefixes,
  * subscriptions[].id, fullyQualifiedDomainNames).
  */
-export function bicepSnippet(rules: readonly ProposedRule[]): string {
-  if (rules.length === 0) return "";
-  const p = profileParts(rules[0]!.profileId);
+export function bicepSnippet(rules: readonly ProposedRule[], links: readonly ProposedLink[] = []): string {
+  if (rules.length === 0 && links.length === 0) return "";
+  const p = profileParts((rules[0] ?? links[0])!.profileId);
   const list = (items: readonly string[]) => `[\n${items.map((i) => `      '${i}'`).join("\n")}\n    ]`;
   const lines = [
     `// Deploy to resource group ${p.resourceGroup} of subscription ${p.subscription}:`,
@@ -59,6 +59,22 @@ export function bicepSnippet(rules: readonly ProposedRule[]): string {
     `  name: '${p.perimeter}/${p.profile}'`,
     `}`,
   ];
+  if (links.length > 0) lines.push(`resource perimeter 'Microsoft.Network/networkSecurityPerimeters@${ACCESS_RULE_API}' existing = {`, `  name: '${p.perimeter}'`, `}`);
+  for (const l of links) {
+    const name = linkName(l);
+    lines.push(
+      "",
+      `resource ${name.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase())} 'Microsoft.Network/networkSecurityPerimeters/links@${ACCESS_RULE_API}' = {`,
+      `  parent: perimeter`,
+      `  name: '${name}'`,
+      `  properties: {`,
+      `    autoApprovedRemotePerimeterResourceId: '${remoteId(l)}'`,
+      `    localInboundProfiles: [\n${l.localInboundProfiles.map((n) => `      '${n}'`).join("\n")}\n    ]`,
+      `    remoteInboundProfiles: [\n      '*'\n    ]`,
+      `  }`,
+      `}`,
+    );
+  }
   rules.forEach((r, i) => {
     const name = proposedRuleName(r, i);
     const symbol = name.replace(/-(\w)/g, (_m, c: string) => c.toUpperCase());
@@ -69,4 +85,26 @@ export function bicepSnippet(rules: readonly ProposedRule[]): string {
     lines.push(`  }`, `}`);
   });
   return `${lines.join("\n")}\n`;
+}
+
+/** Name of a proposed link: by the remote perimeter it reaches. */
+export function linkName(l: ProposedLink): string {
+  return `link-to-${l.remotePerimeterId ? l.remotePerimeterId.split("/").pop()! : l.remotePerimeterGuid.slice(0, 8)}`.slice(0, 80);
+}
+
+function remoteId(l: ProposedLink): string {
+  return l.remotePerimeterId ?? `<ARM id of the perimeter whose GUID is ${l.remotePerimeterGuid}>`;
+}
+
+/**
+ * The `az network perimeter link create` command of a proposed link (arguments as the command's own
+ * example gives them: Azure/aaz Commands/network/perimeter/link/_create.md, and
+ * https://learn.microsoft.com/azure/private-link/network-security-perimeter-link). The remote side's
+ * inbound profiles are `*` as in that example: the remote perimeter's owner approves the link, and
+ * whether an empty list is accepted is UNCONFIRMED.
+ */
+export function azLinkCommand(l: ProposedLink): string {
+  const m = /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/networkSecurityPerimeters\/([^/]+)/i.exec(l.perimeterId);
+  const [sub, rg, nsp] = m ? [m[1], m[2], m[3]] : ["<subscription>", "<resource-group>", "<perimeter>"];
+  return `az network perimeter link create --subscription ${sub} -g ${rg} --perimeter-name ${nsp} -n ${linkName(l)} --auto-remote-nsp-id "${remoteId(l)}" --local-inbound-profile "[${l.localInboundProfiles.map((n) => `'${n}'`).join(", ")}]" --remote-inbound-profile "['*']"`;
 }

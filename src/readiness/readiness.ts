@@ -47,6 +47,22 @@ export interface ProposedRule {
   origin: "logs" | "provisioning-issue";
 }
 
+/**
+ * A perimeter link that would admit callers from another perimeter (`fix: link`): created on this
+ * perimeter towards the caller's, with this profile among its local inbound profiles.
+ */
+export interface ProposedLink {
+  profileId: string;
+  perimeterId: string;
+  /** GUID of the callers' perimeter (`SourcePerimeterGuids`). */
+  remotePerimeterGuid: string;
+  /** Its ARM id, when the estate holds a perimeter with that GUID. */
+  remotePerimeterId?: string;
+  localInboundProfiles: string[];
+  /** Callers of this association the link admits. */
+  covers: number;
+}
+
 export interface ProposedAssociation {
   resourceId: string;
   perimeterId: string;
@@ -64,6 +80,8 @@ export interface AssociationReadiness {
   reason?: string;
   wouldBreak: WouldBreak[];
   proposedRules: ProposedRule[];
+  /** Links that would admit the `fix: link` callers (proven by the access model). */
+  proposedLinks: ProposedLink[];
   /** Resources Azure suggests associating (`suggestedResourceIds` of provisioning issues). */
   proposedAssociations: ProposedAssociation[];
 }
@@ -364,6 +382,39 @@ export function proposeForProfile(profileId: string, config: AccessConfig, calle
   return rules;
 }
 
+/**
+ * Links for the `fix: link` callers of one profile, one per remote perimeter, each proven by the
+ * access model to admit its callers (an approved link whose local inbound profiles name this profile).
+ */
+export function proposeLinks(profileId: string, perimeterId: string, config: AccessConfig, callers: readonly BreakingCaller[], perimeterIdOfGuid: (guid: string) => string | undefined): ProposedLink[] {
+  const byRemote = new Map<string, BreakingCaller[]>();
+  for (const c of callers) {
+    if (c.entry.fix !== "link") continue;
+    const guid = c.request.sourcePerimeterGuids?.[0];
+    if (!guid) continue;
+    const list = byRemote.get(guid);
+    if (list) list.push(c);
+    else byRemote.set(guid, [c]);
+  }
+  const links: ProposedLink[] = [];
+  for (const [guid, group] of byRemote) {
+    const link = linkConfigOf(guid, config.profileName);
+    const withLink: AccessConfig = { ...config, links: [...config.links, link] };
+    for (const c of group) {
+      if (!perimeterVerdict(c.request, withLink, c.source).allowed) {
+        throw new Error(`readiness: the proposed link to perimeter ${guid} does not admit ${JSON.stringify(c.entry)} (a bug in the proposals)`);
+      }
+    }
+    const remote = perimeterIdOfGuid(guid);
+    links.push({ profileId, perimeterId, remotePerimeterGuid: guid, ...(remote ? { remotePerimeterId: remote } : {}), localInboundProfiles: [config.profileName], covers: 0 });
+  }
+  return links.sort((a, b) => (a.remotePerimeterGuid < b.remotePerimeterGuid ? -1 : 1));
+}
+
+function linkConfigOf(remotePerimeterGuid: string, profileName: string): LinkConfig {
+  return { name: "proposed-link", remotePerimeterGuid, status: "Approved", localInboundProfiles: [profileName] };
+}
+
 function overLimit(c: BreakingCaller, direction: Direction, used: number): void {
   c.entry.reason = `${c.entry.reason}; no room for a rule: the profile's ${direction} rules would exceed ${MAX_ELEMENTS_PER_DIRECTION} elements (${used} used before the proposals)`;
   c.entry.fix = "none";
@@ -565,6 +616,7 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
       verdict: "no-data",
       wouldBreak: [],
       proposedRules: [],
+      proposedLinks: [],
       proposedAssociations: [],
     };
     const profile = view.profileById(profileId)?.resource;
@@ -700,10 +752,17 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
     else byProfile.set(key, [a]);
   }
   const recordById = new Map(selected.map((s) => [s.record.id, s.record]));
+  const perimeterByGuid = new Map<string, string>();
+  for (const perimeter of estate.perimeters()) {
+    const guid = propString(perimeter, "perimeterGuid");
+    if (guid) perimeterByGuid.set(guid.toLowerCase(), perimeter.id);
+  }
+  const perimeterIdOfGuid = (guid: string) => perimeterByGuid.get(guid.toLowerCase());
   for (const group of byProfile.values()) {
     const first = group[0]!;
     const callers = group.flatMap((a) => a.breaking);
     const rules = callers.length > 0 && first.readiness.profileId ? proposeForProfile(first.readiness.profileId, first.config, callers, settings) : [];
+    const links = callers.length > 0 && first.readiness.profileId ? proposeLinks(first.readiness.profileId, first.readiness.perimeterId, first.config, callers, perimeterIdOfGuid) : [];
     // Each proposed rule alone, to count the callers it admits.
     const alone = rules.map((rule) => proposedConfig({ ...first.config, rules: [] }, [rule]));
     for (const a of group) {
@@ -716,6 +775,11 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
         }
         if (covers > 0) a.readiness.proposedRules.push({ ...rule, covers });
       });
+      for (const link of links) {
+        const withLink: AccessConfig = { ...a.config, links: [...a.config.links, linkConfigOf(link.remotePerimeterGuid, a.config.profileName)] };
+        const covers = a.breaking.filter((c) => c.entry.fix === "link" && c.request.sourcePerimeterGuids?.includes(link.remotePerimeterGuid) && perimeterVerdict(c.request, withLink, c.source).allowed).length;
+        if (covers > 0) a.readiness.proposedLinks.push({ ...link, covers });
+      }
       const record = recordById.get(a.readiness.associationId)!;
       const issues = provisioningProposals(estate, record, a.readiness.profileId);
       for (const rule of issues.rules) {

@@ -3,10 +3,10 @@ import { lastSegment } from "../model/armId.js";
 import { escapeHtml, READINESS_STYLE, readinessSection, sha256 } from "../report/html.js";
 import { cell } from "../report/markdown.js";
 import { TOOL_NAME, TOOL_URI, VERSION } from "../version.js";
-import { azCommand } from "./proposalText.js";
+import { azCommand, azLinkCommand } from "./proposalText.js";
 import type { AssociationReadiness, ProposedRule, ReadinessReport, WouldBreak } from "./readiness.js";
 
-export { azCommand, bicepSnippet, proposedRuleName } from "./proposalText.js";
+export { azCommand, azLinkCommand, bicepSnippet, proposedRuleName } from "./proposalText.js";
 
 export const READINESS_FORMATS = ["table", "json", "markdown", "html", "sarif"] as const;
 export type ReadinessFormat = (typeof READINESS_FORMATS)[number];
@@ -32,6 +32,7 @@ export function formatReadinessTable(report: ReadinessReport): string {
       lines.push(`        ${w.direction.padEnd(8)} ${caller(w)}  ${w.requests} req, ${w.operations.slice(0, 3).join(" ") || "-"}  fix: ${w.fix}  (${w.reason})`);
     }
     for (const r of a.proposedRules) lines.push(`        propose ${ruleText(r)}`);
+    for (const l of a.proposedLinks) lines.push(`        propose link to perimeter ${l.remotePerimeterId ? lastSegment(l.remotePerimeterId) : l.remotePerimeterGuid} (covers ${l.covers})`);
     for (const p of a.proposedAssociations) lines.push(`        associate ${p.resourceId} (${p.reason})`);
   }
   for (const note of report.notes) lines.push("", `note: ${note}`);
@@ -51,9 +52,10 @@ export function formatReadinessMarkdown(report: ReadinessReport): string {
       out.push("", "| Direction | Caller | Requests | Operations | Fix | Reason |", "|---|---|---|---|---|---|");
       for (const w of a.wouldBreak) out.push(`| ${w.direction} | ${cell(caller(w))} | ${w.requests} | ${cell(w.operations.join(", "))} | ${w.fix} | ${cell(w.reason)} |`);
     }
-    if (a.proposedRules.length > 0) {
+    if (a.proposedRules.length > 0 || a.proposedLinks.length > 0) {
       out.push("", "Proposed rules:", "", "```sh");
       a.proposedRules.forEach((r, i) => out.push(azCommand(r, i)));
+      a.proposedLinks.forEach((l) => out.push(azLinkCommand(l)));
       out.push("```");
     }
     for (const p of a.proposedAssociations) out.push("", `Associate \`${p.resourceId}\`: ${cell(p.reason)}`);

@@ -4,7 +4,7 @@ import type { AccessMode, AssociationRecord, EstateReader } from "../model/estat
 import type { ArmResource } from "../model/resource.js";
 import { docUrl, SEVERITIES, severityRank, type Finding, type RuleMeta, type Severity } from "../rules/types.js";
 import { shortName, type ScanReport } from "./scanReport.js";
-import { azCommand, bicepSnippet } from "../readiness/proposalText.js";
+import { azCommand, azLinkCommand, bicepSnippet } from "../readiness/proposalText.js";
 import type { ReadinessReport, WouldBreak } from "../readiness/readiness.js";
 
 /**
@@ -453,9 +453,9 @@ export function readinessSection(report: ReadinessReport): string {
       ? `<table class="would-break"><thead><tr><th>Direction</th><th>Caller</th><th>Requests</th><th>Operations</th><th>Seen</th><th>Fix</th><th>Reason</th></tr></thead><tbody>\n${rows}\n</tbody></table>`
       : "";
     const proposals =
-      a.proposedRules.length > 0
-        ? `<h4>Proposed rules, as Bicep</h4><pre class="bicep">${esc(bicepSnippet(a.proposedRules))}</pre>` +
-          `<h4>The same with the Azure CLI</h4><pre class="az">${esc(a.proposedRules.map((r, n) => azCommand(r, n)).join("\n"))}</pre>`
+      a.proposedRules.length > 0 || a.proposedLinks.length > 0
+        ? `<h4>Proposed rules, as Bicep</h4><pre class="bicep">${esc(bicepSnippet(a.proposedRules, a.proposedLinks))}</pre>` +
+          `<h4>The same with the Azure CLI</h4><pre class="az">${esc([...a.proposedRules.map((r, n) => azCommand(r, n)), ...a.proposedLinks.map(azLinkCommand)].join("\n"))}</pre>`
         : "";
     const associate = a.proposedAssociations.map((p) => `<li>associate <code>${esc(p.resourceId)}</code>: ${esc(p.reason)}</li>`).join("");
     return [
