@@ -11,6 +11,8 @@ export interface ReadinessFigures {
   rows: number;
   associations: number;
   ms: number;
+  /** CPU time of the process over the same span (user + system, GC threads included): less sensitive to a busy machine than wall time. */
+  cpuMs: number;
   breaking: number;
   proposedRules: number;
   peakRssMiB: number;
@@ -46,15 +48,30 @@ export function readinessEstate(associations: number): { estate: Estate; members
   return { estate: new Estate(resources), members };
 }
 
-/** `rows` caller summaries spread evenly over the members: admitted callers, new IPs, Entra callers, SAS, outbound FQDNs. */
+/**
+ * `rows` caller summaries spread evenly over the members: admitted callers, new IPs, Entra callers,
+ * SAS, outbound FQDNs. Each row carries every field, as `summariesFromTable` reads a workspace row.
+ */
 export function readinessRows(members: readonly string[], rows: number): CallerSummary[] {
   const out: CallerSummary[] = new Array(rows);
   for (let i = 0; i < rows; i++) {
-    const member = members[i % members.length]!;
     const kind = i % 10;
-    const base = {
-      serviceResourceId: member,
-      trafficType: "Public" as const,
+    const ip = `${20 + (i % 80)}.${(i >> 8) & 255}.${(i >> 3) & 255}.${i & 255}`;
+    const inbound = kind < 9;
+    out[i] = {
+      serviceResourceId: members[i % members.length]!,
+      perimeterId: undefined,
+      profile: undefined,
+      category: kind < 4 ? "NspPublicInboundPerimeterRulesAllowed" : inbound ? "NspPublicInboundResourceRulesAllowed" : "NspPublicOutboundResourceRulesAllowed",
+      direction: inbound ? "Inbound" : "Outbound",
+      trafficType: "Public",
+      sourceIpAddress: kind < 4 ? `203.0.113.${i & 255}` : kind < 8 ? ip : undefined,
+      sourceSubscriptionId: kind === 7 ? `aaaaaaaa-0000-0000-0000-${String(i % 300).padStart(12, "0")}` : undefined,
+      sourceAppId: undefined,
+      sourceResourceId: undefined,
+      sourcePerimeterGuids: undefined,
+      destinationFqdn: kind === 9 ? `api${i % 40}.partner.example` : undefined,
+      auth: kind === 7 ? "entra" : kind === 8 ? "sas-or-shared-key" : "unknown",
       trustedService: false,
       viaServiceEndpoint: false,
       operations: ["GetBlob"],
@@ -62,13 +79,8 @@ export function readinessRows(members: readonly string[], rows: number): CallerS
       firstSeen: "2026-11-01T00:00:00.000Z",
       lastSeen: "2026-11-27T00:00:00.000Z",
       accessRuleVersion: 5,
+      matchedRule: undefined,
     };
-    const ip = `${20 + (i % 80)}.${(i >> 8) & 255}.${(i >> 3) & 255}.${i & 255}`;
-    if (kind < 4) out[i] = { ...base, category: "NspPublicInboundPerimeterRulesAllowed", direction: "Inbound", sourceIpAddress: `203.0.113.${i & 255}`, auth: "unknown" };
-    else if (kind < 7) out[i] = { ...base, category: "NspPublicInboundResourceRulesAllowed", direction: "Inbound", sourceIpAddress: ip, auth: "unknown" };
-    else if (kind === 7) out[i] = { ...base, category: "NspPublicInboundResourceRulesAllowed", direction: "Inbound", sourceIpAddress: ip, sourceSubscriptionId: `aaaaaaaa-0000-0000-0000-${String(i % 300).padStart(12, "0")}`, auth: "entra" };
-    else if (kind === 8) out[i] = { ...base, category: "NspPublicInboundResourceRulesAllowed", direction: "Inbound", auth: "sas-or-shared-key" };
-    else out[i] = { ...base, category: "NspPublicOutboundResourceRulesAllowed", direction: "Outbound", destinationFqdn: `api${i % 40}.partner.example`, auth: "unknown" };
   }
   return out;
 }
@@ -79,12 +91,15 @@ export function measureReadiness(rows: number, associations: number): ReadinessF
   const summaries = readinessRows(members, rows);
   const window = { from: new Date("2026-10-29T00:00:00Z"), to: new Date("2026-11-28T00:00:00Z") };
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const report = assessReadiness(estate, summaries, { window });
   const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
   return {
     rows,
     associations: report.associations.length,
     ms,
+    cpuMs: (used.user + used.system) / 1000,
     breaking: report.associations.reduce((n, a) => n + a.wouldBreak.length, 0),
     proposedRules: report.associations.reduce((n, a) => n + a.proposedRules.length, 0),
     peakRssMiB: process.resourceUsage().maxRSS / 1024,

@@ -34,6 +34,8 @@ const settingsSchema = z.object({
     .string()
     .optional()
     .transform((s) => (s ? s.split(/[,\s]+/).filter(Boolean) : [])),
+  NSPG_LOGS_WORKSPACE_ID: z.string().regex(guid, "expected the Log Analytics workspace id (a GUID, the workspace's Workspace ID, not its ARM id)").optional(),
+  NSPG_LOGS_ENDPOINT: z.string().regex(/^https:\/\/[^\s/]+/i, "expected an https URL").optional(),
   NSPG_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -30,6 +30,10 @@ import { Estate } from "../model/estate.js";
 import { ALL_RULES } from "../rules/catalog/index.js";
 import { buildScanReport } from "../report/scanReport.js";
 import { formatHtml } from "../report/html.js";
+import type { ReadinessReport } from "../readiness/readiness.js";
+import { formatReadinessHtml } from "../readiness/render.js";
+import { demoAccessLogs, DEMO_WORKSPACE_ID } from "./readinessLogs.js";
+import { readinessStep } from "./readinessStep.js";
 
 export interface DemoStep {
   title: string;
@@ -38,6 +42,8 @@ export interface DemoStep {
 
 export interface DemoData {
   estate: readonly ArmResource[];
+  /** A perimeter in Transition for the readiness step (demo/readiness-estate.json), seeded beside the estate. */
+  readinessEstate: readonly ArmResource[];
   timeline: DemoStep[];
   policy: Policy;
 }
@@ -76,6 +82,8 @@ export interface DemoResult {
   emailAlerts: ReceivedAlert[];
   /** Checks of the emulator after the timeline: what the reverts restored. */
   verified: Array<{ what: string; ok: boolean }>;
+  /** Enforcement readiness of the associations in Transition, from the month of logs. */
+  readiness: ReadinessReport;
   totalMs: number;
 }
 
@@ -98,8 +106,14 @@ async function readText(dir: string, name: string): Promise<string> {
 }
 
 export async function loadDemoData(dir = join(packageRoot(), "demo")): Promise<DemoData> {
-  const [estateText, timelineText, policyText] = await Promise.all([readText(dir, "estate.json"), readText(dir, "timeline.json"), readText(dir, "policy.yaml")]);
+  const [estateText, timelineText, policyText, readinessText] = await Promise.all([
+    readText(dir, "estate.json"),
+    readText(dir, "timeline.json"),
+    readText(dir, "policy.yaml"),
+    readText(dir, "readiness-estate.json"),
+  ]);
   const estate = parseSnapshot(estateText, "estate.json");
+  const readinessEstate = parseSnapshot(readinessText, "readiness-estate.json");
   const policy = parsePolicy(policyText, "policy.yaml", RULE_IDS);
   let doc: unknown;
   try {
@@ -113,7 +127,7 @@ export async function loadDemoData(dir = join(packageRoot(), "demo")): Promise<D
     if (typeof s?.title !== "string") throw new InputError(`timeline.json: [${i}].title: expected a string`);
     return { title: s.title, operations: parseTimeline(JSON.stringify(s.operations ?? null), `timeline.json [${i}].operations`) };
   });
-  return { estate, timeline, policy };
+  return { estate, readinessEstate, timeline, policy };
 }
 
 const short = (id: string) => id.split("/").pop() ?? id;
@@ -171,7 +185,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     write(`  policy: dry run ${data.policy.dryRun ? "on" : "off"}; revert: ${Object.entries(data.policy.rules).filter(([, r]) => r.action === "revert").map(([id]) => id).join(", ")}`);
     write(`  state: ${stateLabel}`);
     // The demo's alerts go to its own local receivers: sent, as `--send-alerts` would.
-    session = await ReplaySession.start(data.estate, { policy: data.policy, env, sendAlerts: true, ...(store ? { store } : {}) });
+    // The month of access logs is dated from now, like the workspace a real perimeter sends them to.
+    const logsEnd = new Date();
+    session = await ReplaySession.start([...data.estate, ...data.readinessEstate], {
+      policy: data.policy,
+      env,
+      sendAlerts: true,
+      ...(store ? { store } : {}),
+      // The demo sends only the project's query; its Kusto analysis (seconds to load) runs in the tests.
+      logs: { logs: { [DEMO_WORKSPACE_ID]: demoAccessLogs(logsEnd) }, analyseLogQueries: false },
+    });
     write("");
     write("── First reconcile: the estate as found ─────────────────────────────────────────");
     stepStart = performance.now();
@@ -221,6 +244,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const ledger = await session.ledger.list();
     const applied = ledger.filter((r) => r.status === "applied");
     const verified = verifyReverts(session, data);
+    write("");
+    write("── Enforcement readiness: a month of NSPAccessLogs (Log Analytics API of the emulator) ──");
+    const readiness = await readinessStep(session.emulator, data.policy, logsEnd, write);
     const totalMs = performance.now() - started;
     write("");
     write("── Summary ───────────────────────────────────────────────────────────────────────");
@@ -229,6 +255,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     write(`  reverts applied: ${applied.length}${applied.map((r) => `  [${r.ruleId} → ${short(r.targetId ?? r.resourceId)}]`).join("")}`);
     for (const v of verified) write(`    ${v.ok ? "✔" : "✘"} ${v.what}`);
     write(`  alerts received: ${teams.cards.length} by Teams, ${smtp.messages.length} by email`);
+    write(`  readiness: ${(["ready", "breaks", "no-data"] as const).map((v) => `${readiness.associations.filter((a) => a.verdict === v).length} ${v}`).join(", ")}`);
     write(`  total time: ${ms(totalMs)}`);
     if (options.keep) {
       const live = session;
@@ -240,8 +267,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
             const findings = lastFindings;
             const perimeters = estate.perimeters().length;
             const associations = estate.perimeters().reduce((n, p) => n + estate.associationsOfPerimeter(p.id).length, 0);
-            return formatHtml(buildScanReport({ perimeters, associations, findings }, { snapshot: "demo estate (live)" }, new Date()), estate, ALL_RULES.map((r) => r.meta));
+            return formatHtml(buildScanReport({ perimeters, associations, findings }, { snapshot: "demo estate (live)" }, new Date()), estate, ALL_RULES.map((r) => r.meta), readiness);
           },
+          readiness: () => formatReadinessHtml(readiness),
           teamsBodies: () => teams.bodies,
           mails: () => smtp.messages,
         },
@@ -265,6 +293,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       teamsAlerts: teams.cards,
       emailAlerts: smtp.alerts,
       verified,
+      readiness,
       totalMs,
     };
   } finally {

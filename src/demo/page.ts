@@ -15,6 +15,8 @@ export interface DemoPageSources {
   report: () => string;
   /** Bodies posted to the Teams receiver (message envelopes with an Adaptive Card attachment). */
   teamsBodies: () => readonly string[];
+  /** The enforcement readiness page of the associations in Transition (served at /readiness). */
+  readiness?: () => string;
   /** Raw MIME of the mails the SMTP receiver got. */
   mails: () => ReadonlyArray<{ from: string; to: string[]; subject: string; raw: string }>;
 }
@@ -116,6 +118,7 @@ section{scroll-margin-top:8px}
 <section id="inbox-section"><h2>Email inbox <span id="mail-count"></span></h2><div id="inbox"></div></section>
 </div>
 </main>
+<section id="readiness-view" style="margin:0 16px 16px"><h2>Enforcement readiness: what breaks if the associations in Transition are enforced</h2><iframe class="readiness" src="/readiness" title="Enforcement readiness" style="width:100%;height:900px;border:0"></iframe></section>
 <script src="/adaptivecards.js"></script>
 <script>
 // Teams renders the cards' Markdown (links, lists); so does this page, escaping everything else.
@@ -185,6 +188,8 @@ export async function startDemoPage(sources: DemoPageSources, port = 0): Promise
           return send(200, "text/html; charset=utf-8", PAGE);
         case "/report":
           return send(200, "text/html; charset=utf-8", sources.report());
+        case "/readiness":
+          return sources.readiness ? send(200, "text/html; charset=utf-8", sources.readiness()) : send(404, "text/plain", "no readiness report");
         case "/adaptivecards.js":
           return send(200, "text/javascript; charset=utf-8", renderer);
         case "/api/state":

@@ -26,6 +26,7 @@ import { callerOf, TokenIssuer, type Caller, type TokenClaims } from "./tokens.j
 import { allows, defaultRoleActions, linkedActionsFor, type LinkedAction } from "./authorization.js";
 import { actionAnswer, behaviourOf, carriesProvisioningState, emulatesEtag, NSP_OPERATION_STATUS_READ, NSP_OPERATION_STATUSES, type LongRunning } from "./behaviour.js";
 import { TrafficRecorder } from "./traffic.js";
+import { LogAnalyticsError, LogAnalyticsWorkspaces } from "./logAnalytics.js";
 
 export interface OperationLogEntry {
   time: string;
@@ -86,6 +87,13 @@ export interface ArmEmulatorOptions {
   typeApiVersions?: Readonly<Record<string, readonly string[]>>;
   /** Called with each request once it is answered (`nsp-guardrail emulator --verbose` logs them). */
   onOperation?: (entry: OperationLogEntry) => void;
+  /**
+   * `NSPAccessLogs` rows per Log Analytics workspace id, served by the query API at
+   * `{endpoint}/v1/workspaces/{id}/query` (logAnalytics.ts); more with `logAnalytics.seed`.
+   */
+  logs?: Readonly<Record<string, readonly unknown[]>>;
+  /** false: queries are not analysed by the Kusto language service (see LogAnalyticsWorkspaces). */
+  analyseLogQueries?: boolean;
 }
 
 /** The caller the emulator's default token stands for. */
@@ -136,6 +144,8 @@ export class ArmEmulator {
   readonly store: ResourceStore;
   readonly faults: FaultInjector;
   readonly operations: OperationLogEntry[] = [];
+  /** The Log Analytics workspaces this emulator answers queries for. */
+  readonly logAnalytics: LogAnalyticsWorkspaces;
   sink: ChangeSink | undefined;
   private readonly onOperation: ((entry: OperationLogEntry) => void) | undefined;
   private readonly tokens = new TokenIssuer();
@@ -161,6 +171,8 @@ export class ArmEmulator {
     this.lroPolls = options.lroPolls ?? 1;
     this.throttling = options.throttling ?? false;
     this.typeApiVersions = Object.fromEntries(Object.entries(options.typeApiVersions ?? {}).map(([type, versions]) => [type.toLowerCase(), versions]));
+    this.logAnalytics = new LogAnalyticsWorkspaces(options.analyseLogQueries === false ? { analyse: false } : {});
+    for (const [workspaceId, rows] of Object.entries(options.logs ?? {})) this.logAnalytics.seed(workspaceId, rows);
   }
 
   static async start(options: ArmEmulatorOptions = {}): Promise<ArmEmulator> {
@@ -181,6 +193,11 @@ export class ArmEmulator {
   /** `https://127.0.0.1:{port}`: the ARM endpoint to give SDK clients. */
   get endpoint(): string {
     return this.origin;
+  }
+
+  /** `https://127.0.0.1:{port}/v1`: the Log Analytics endpoint to give `LogsQueryClient` (its `endpoint` option). */
+  get logsEndpoint(): string {
+    return `${this.origin}/v1`;
   }
 
   /** PEM of the self-signed certificate: what clients trust (TLS verification stays on). */
@@ -264,6 +281,7 @@ export class ArmEmulator {
       userAgent: req.headers["user-agent"],
     };
     let requestBody: unknown;
+    const isLogAnalytics = /^\/v1\/workspaces\//i.test(path);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;
       this.operations.push(entry);
@@ -275,7 +293,8 @@ export class ArmEmulator {
         "x-ms-correlation-request-id": correlationId,
         ...headers,
       };
-      if (this.traffic.enabled) this.traffic.record({ method, url, headers: req.headers, body: requestBody }, { status, headers: responseHeaders, body }, entry.operation);
+      // The ARM conformance check reads ARM traffic only; Log Analytics is another API.
+      if (this.traffic.enabled && !isLogAnalytics) this.traffic.record({ method, url, headers: req.headers, body: requestBody }, { status, headers: responseHeaders, body }, entry.operation);
       res.writeHead(status, responseHeaders);
       res.end(text);
     };
@@ -292,14 +311,31 @@ export class ArmEmulator {
           });
         } else throw new ArmError(fault.status, "InternalServerError", `Injected fault: HTTP ${fault.status}.`);
       }
+      if (isLogAnalytics) {
+        send(200, this.queryLogs(method, path, body));
+        return;
+      }
       const result = this.route(method, path, url, body, claims, entry, correlationId, req);
       this.throttle(claims, method, path);
       send(result.status, result.body, result.headers);
     } catch (error) {
+      if (error instanceof LogAnalyticsError) {
+        entry.errorCode = error.code;
+        send(error.status, { error: { code: error.code, message: error.message, ...(error.inner ? { innererror: error.inner } : {}) } });
+        return;
+      }
       if (error instanceof ArmError) entry.errorCode = error.code;
       if (error instanceof ArmError) send(error.status, { error: { code: error.code, message: error.message } }, error.headers);
       else send(500, { error: { code: "InternalServerError", message: error instanceof Error ? error.message : String(error) } });
     }
+  }
+
+  /** `POST /v1/workspaces/{workspaceId}/query` (logAnalytics.ts); the spec's GET form is not what the SDK sends. */
+  private queryLogs(method: string, path: string, body: unknown): unknown {
+    const workspace = /^\/v1\/workspaces\/([^/]+)\/query$/i.exec(path)?.[1];
+    if (!workspace) throw new LogAnalyticsError(404, "PathNotFoundError", `The requested path does not exist: ${path}.`);
+    if (method !== "POST") throw new LogAnalyticsError(405, "MethodNotAllowed", `The emulator answers POST ${path} only (what @azure/monitor-query-logs sends).`);
+    return this.logAnalytics.query(workspace, body, new Date());
   }
 
   private authenticate(req: IncomingMessage): TokenClaims {

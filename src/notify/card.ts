@@ -54,15 +54,15 @@ function severityStyle(severity: Severity): { container: string; color: string }
   return { container: "accent", color: "accent" };
 }
 
-function text(value: string, extra: Json = {}): Json {
+export function text(value: string, extra: Json = {}): Json {
   return { type: "TextBlock", text: value, wrap: true, ...extra };
 }
 
-function sectionTitle(value: string): Json {
+export function sectionTitle(value: string): Json {
   return text(value, { weight: "bolder", separator: true, spacing: "medium" });
 }
 
-function card(fallbackText: string, body: Json[], actions: Json[]): Json {
+export function card(fallbackText: string, body: Json[], actions: Json[]): Json {
   return {
     type: "AdaptiveCard",
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -73,7 +73,7 @@ function card(fallbackText: string, body: Json[], actions: Json[]): Json {
   };
 }
 
-function header(kicker: string, title: string, style: { container: string; color: string }): Json {
+export function header(kicker: string, title: string, style: { container: string; color: string }): Json {
   return {
     type: "Container",
     style: style.container,
@@ -87,7 +87,7 @@ function header(kicker: string, title: string, style: { container: string; color
  * Text from ARM (messages quoting tag values) for a TextBlock, whose Markdown renders `[text](url)`
  * as a link: control characters stripped and the `](` of a link split, so no link can be formed.
  */
-function armText(value: string): string {
+export function armText(value: string): string {
   return stripControl(value).replace(/\]\s*\(/g, "] (");
 }
 
@@ -113,7 +113,7 @@ function facts(item: AlertItem): Json {
 }
 
 /** Monospace lines, indentation kept (hosts collapse leading spaces). */
-function codeBlock(code: string): Json {
+export function codeBlock(code: string): Json {
   return {
     type: "Container",
     style: "emphasis",

@@ -10,7 +10,7 @@ import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identi
 import nodemailer, { type Transporter } from "nodemailer";
 import { renderCard, teamsMessage } from "./card.js";
 import { renderEmail } from "./email.js";
-import type { AlertPayload } from "./model.js";
+import { isReadinessNotice, readinessCard, readinessEmail, type OutboxPayload } from "./readinessNotice.js";
 import type { EmailTransportSettings } from "./settings.js";
 
 export class DeliveryError extends Error {
@@ -32,7 +32,7 @@ export class DeliveryError extends Error {
 
 export interface ChannelSender {
   /** Sends one outbox message; `messageId` lets the receiver recognise a resend. Throws DeliveryError. */
-  send(payload: AlertPayload, messageId: string): Promise<void>;
+  send(payload: OutboxPayload, messageId: string): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -75,8 +75,8 @@ export class TeamsWebhookSender implements ChannelSender {
     private readonly timeoutMs: number,
   ) {}
 
-  async send(payload: AlertPayload, messageId: string): Promise<void> {
-    const body = JSON.stringify(teamsMessage(renderCard(payload, this.portalBase)));
+  async send(payload: OutboxPayload, messageId: string): Promise<void> {
+    const body = JSON.stringify(teamsMessage(isReadinessNotice(payload) ? readinessCard(payload, this.portalBase) : renderCard(payload, this.portalBase)));
     let response: Response;
     let text: string;
     try {
@@ -134,8 +134,8 @@ export class EmailSender implements ChannelSender {
     private readonly portalBase: string,
   ) {}
 
-  async send(payload: AlertPayload, messageId: string): Promise<void> {
-    const rendered = renderEmail(payload, this.portalBase);
+  async send(payload: OutboxPayload, messageId: string): Promise<void> {
+    const rendered = isReadinessNotice(payload) ? readinessEmail(payload, this.portalBase) : renderEmail(payload, this.portalBase);
     await this.transport.send({ to: this.to, ...rendered, messageId });
   }
 }

@@ -37,8 +37,16 @@ export function messageIdFor(channelId: string, entries: ReadonlyArray<{ item: A
   for (const { item, prior } of [...entries].sort((a, b) => a.item.key.localeCompare(b.item.key))) {
     hash.update(`\n${item.key}|${item.change}|${item.severity}|${prior ? `${prior.state}@${prior.severity}@${prior.at}` : "-"}`);
   }
-  const hex = hash.digest("hex");
-  // RFC 4122 layout, version 5 and variant bits set (name-based).
+  return guidLayout(hash.digest("hex"));
+}
+
+/** A deterministic GUID-shaped id for a name (a readiness transition, ...). */
+export function nameBasedGuid(name: string): string {
+  return guidLayout(createHash("sha256").update(name).digest("hex"));
+}
+
+/** RFC 4122 layout of a hex digest, version 5 and variant bits set (name-based). */
+function guidLayout(hex: string): string {
   const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

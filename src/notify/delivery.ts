@@ -7,7 +7,7 @@
 import type { Logger } from "../logging.js";
 import { OutboxConflictError, type AlertOutbox, type ChannelState, type OutboxMessage, type OutboxVersioned } from "../state/outbox.js";
 import { DeliveryError, type ChannelSender } from "./channels.js";
-import type { AlertPayload } from "./model.js";
+import type { OutboxPayload } from "./readinessNotice.js";
 import type { SecretScrubber } from "./redact.js";
 import type { ChannelConfig } from "./settings.js";
 
@@ -81,7 +81,7 @@ export class OutboxDrainer {
         continue;
       }
       try {
-        await channel.sender.send(message.payload as AlertPayload, message.id);
+        await channel.sender.send(message.payload as OutboxPayload, message.id);
       } catch (error) {
         const failure = error instanceof DeliveryError ? error : new DeliveryError(error instanceof Error ? error.message : String(error));
         const reason = this.options.scrubber.scrub(failure.message);

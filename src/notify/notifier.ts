@@ -17,10 +17,11 @@ import type { Policy } from "../policy/policy.js";
 import type { AlertOutbox, NotifiedState, OutboxMessage, OutboxVersioned } from "../state/outbox.js";
 import type { StateStore } from "../state/stateStore.js";
 import { createEmailTransport, EmailSender, TeamsWebhookSender, type ChannelSender, type EmailTransport } from "./channels.js";
-import { alreadyNotified, ledgerEntry, messageIdFor } from "./dedupe.js";
+import { alreadyNotified, ledgerEntry, messageIdFor, nameBasedGuid } from "./dedupe.js";
 import { FAILING_AFTER, OutboxDrainer, type DeliveryChannel, type MessageOutcome } from "./delivery.js";
 import { nameOf, prepareAlerts, type AlertItem, type AlertPayload, type PreparedAlert } from "./model.js";
 import { SecretScrubber } from "./redact.js";
+import { readinessHeadline, type ReadinessNotice } from "./readinessNotice.js";
 import { memoised, perimeterCacheTags, routeMismatch, type TagLookup, type Tags } from "./routing.js";
 import { loadNotifySettings, resolveChannels, type ChannelConfig, type NotifySettings } from "./settings.js";
 
@@ -95,6 +96,13 @@ export interface Notifier {
    * a failed send never throws (the message waits in the outbox).
    */
   dispatch(decision: PerimeterDecision, plans: readonly RevertPlan[], logger?: Logger): Promise<Action[]>;
+  /**
+   * Queues readiness notices for every channel and tries to send them now. `key` names the transition
+   * (association, new state, when the previous one began): the same key queues the same message id,
+   * so a check retried after a crash re-queues nothing. Throws when the outbox cannot take them
+   * (the caller then must not record the transition as announced).
+   */
+  notifyReadiness(notices: ReadonlyArray<{ notice: ReadinessNotice; key: string }>, logger?: Logger): Promise<{ queued: number; delivered: number }>;
   /** Sends what is due in the outbox (the timer). */
   deliverDue(options?: { limit?: number; logger?: Logger }): Promise<DeliveryReport>;
   channelHealth(): Promise<NotifyHealth>;
@@ -356,6 +364,42 @@ class OutboxNotifier implements Notifier {
       log.error({ channel: channel.config.label, error: this.scrubber.scrub(error instanceof Error ? error.message : String(error)) }, "alert delivery interrupted");
       return [];
     }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Readiness notices
+
+  async notifyReadiness(notices: ReadonlyArray<{ notice: ReadinessNotice; key: string }>, logger?: Logger): Promise<{ queued: number; delivered: number }> {
+    const log = logger ?? this.logger;
+    if (notices.length === 0) return { queued: 0, delivered: 0 };
+    if (this.channels.length === 0) {
+      for (const { notice } of notices) log.info({ readiness: { associationId: notice.associationId, change: notice.change } }, readinessHeadline(notice));
+      return { queued: 0, delivered: 0 };
+    }
+    const now = this.clock().toISOString();
+    const planned: Planned[] = [];
+    for (const channel of this.byId.values()) {
+      for (const { notice, key } of notices) {
+        planned.push({
+          channel,
+          items: [],
+          message: {
+            id: nameBasedGuid(`${channel.config.id}\nreadiness\n${key}`),
+            channelId: channel.config.id,
+            createdAt: now,
+            status: "pending",
+            attempts: 0,
+            nextAttemptAt: now,
+            summary: `readiness ${notice.change} ${nameOf(notice.resourceId)}`,
+            payload: notice,
+          },
+        });
+      }
+    }
+    // A message id already stored is left as it is: a retried check does not post twice.
+    await this.outbox.add(planned.map((p) => p.message));
+    const outcomes = await this.deliverPlanned(planned, log);
+    return { queued: planned.length, delivered: outcomes.filter((o) => o.result === "delivered").length };
   }
 
   // -------------------------------------------------------------------------------------------

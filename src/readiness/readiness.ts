@@ -10,7 +10,7 @@ import type { AccessMode, AssociationRecord, Estate } from "../model/estate.js";
 import { accessRuleView, buildPerimeterView, type AccessRuleView, type PerimeterView } from "../model/perimeterView.js";
 import { prop, propArray, propString, type ArmResource } from "../model/resource.js";
 import { T } from "../model/resourceTypes.js";
-import { isPublicIp, perimeterVerdict, sourceAddress, sourceIp, type AccessConfig, type AccessRequest, type Direction, type LinkConfig, type RuleConfig } from "./accessModel.js";
+import { isPublicIp, parseSourceIp, perimeterVerdict, sourceAddress, sourceIp, type SourceIp, type AccessConfig, type AccessRequest, type Direction, type LinkConfig, type RuleConfig } from "./accessModel.js";
 import { blockKey, coverAddresses } from "./cidrCover.js";
 import type { CallerSummary } from "./logs.js";
 
@@ -47,6 +47,22 @@ export interface ProposedRule {
   origin: "logs" | "provisioning-issue";
 }
 
+/**
+ * A perimeter link that would admit callers from another perimeter (`fix: link`): created on this
+ * perimeter towards the caller's, with this profile among its local inbound profiles.
+ */
+export interface ProposedLink {
+  profileId: string;
+  perimeterId: string;
+  /** GUID of the callers' perimeter (`SourcePerimeterGuids`). */
+  remotePerimeterGuid: string;
+  /** Its ARM id, when the estate holds a perimeter with that GUID. */
+  remotePerimeterId?: string;
+  localInboundProfiles: string[];
+  /** Callers of this association the link admits. */
+  covers: number;
+}
+
 export interface ProposedAssociation {
   resourceId: string;
   perimeterId: string;
@@ -64,6 +80,8 @@ export interface AssociationReadiness {
   reason?: string;
   wouldBreak: WouldBreak[];
   proposedRules: ProposedRule[];
+  /** Links that would admit the `fix: link` callers (proven by the access model). */
+  proposedLinks: ProposedLink[];
   /** Resources Azure suggests associating (`suggestedResourceIds` of provisioning issues). */
   proposedAssociations: ProposedAssociation[];
 }
@@ -203,7 +221,7 @@ function succeededThen(s: CallerSummary, mode: AccessMode): boolean {
 }
 
 function isPublicAddress(s: CallerSummary): boolean {
-  const ip = sourceIp(s);
+  const ip = parseSourceIp(s.sourceIpAddress);
   return ip !== undefined && isPublicIp(ip);
 }
 
@@ -249,9 +267,9 @@ export interface BreakingCaller {
   summary: CallerSummary;
   /** The caller as the access model reads it, source address parsed once (checked again by the proposals). */
   request: AccessRequest;
+  /** The request's source address parsed once (`null`: none); parsed on use when absent. */
+  source?: SourceIp | null;
   entry: WouldBreak;
-  /** Sort and merge key of the entry (computed once). */
-  key?: string;
 }
 
 function countElements(rules: readonly RuleConfig[], direction: Direction): number {
@@ -297,7 +315,7 @@ export function proposeForProfile(profileId: string, config: AccessConfig, calle
   const prefixes = new Map<string, BreakingCaller[]>();
   const ipCallers = byRequests.filter((c) => c.entry.fix === "ip-rule");
   const blockOfCaller = new Map<BreakingCaller, string>();
-  for (const c of ipCallers) blockOfCaller.set(c, blockKey(sourceIp(c.request)!, settings.maxPrefixLength));
+  for (const c of ipCallers) blockOfCaller.set(c, blockKey(c.source ?? parseSourceIp(c.request.sourceIpAddress)!, settings.maxPrefixLength));
   let roomIn = MAX_ELEMENTS_PER_DIRECTION - usedIn;
   const inbound = byRequests.filter((c) => c.entry.fix === "ip-rule" || c.entry.fix === "subscription-rule");
   // One element per subscription and per address block; each block's prefix is sized once all its callers are known.
@@ -357,11 +375,44 @@ export function proposeForProfile(profileId: string, config: AccessConfig, calle
   const after = proposedConfig(config, rules);
   for (const c of callers) {
     if (c.entry.fix === "none" || c.entry.fix === "link") continue;
-    if (!perimeterVerdict(c.request, after).allowed) {
+    if (!perimeterVerdict(c.request, after, c.source).allowed) {
       throw new Error(`readiness: the proposed rules for ${profileId} do not admit ${JSON.stringify(c.entry)} (a bug in the proposals)`);
     }
   }
   return rules;
+}
+
+/**
+ * Links for the `fix: link` callers of one profile, one per remote perimeter, each proven by the
+ * access model to admit its callers (an approved link whose local inbound profiles name this profile).
+ */
+export function proposeLinks(profileId: string, perimeterId: string, config: AccessConfig, callers: readonly BreakingCaller[], perimeterIdOfGuid: (guid: string) => string | undefined): ProposedLink[] {
+  const byRemote = new Map<string, BreakingCaller[]>();
+  for (const c of callers) {
+    if (c.entry.fix !== "link") continue;
+    const guid = c.request.sourcePerimeterGuids?.[0];
+    if (!guid) continue;
+    const list = byRemote.get(guid);
+    if (list) list.push(c);
+    else byRemote.set(guid, [c]);
+  }
+  const links: ProposedLink[] = [];
+  for (const [guid, group] of byRemote) {
+    const link = linkConfigOf(guid, config.profileName);
+    const withLink: AccessConfig = { ...config, links: [...config.links, link] };
+    for (const c of group) {
+      if (!perimeterVerdict(c.request, withLink, c.source).allowed) {
+        throw new Error(`readiness: the proposed link to perimeter ${guid} does not admit ${JSON.stringify(c.entry)} (a bug in the proposals)`);
+      }
+    }
+    const remote = perimeterIdOfGuid(guid);
+    links.push({ profileId, perimeterId, remotePerimeterGuid: guid, ...(remote ? { remotePerimeterId: remote } : {}), localInboundProfiles: [config.profileName], covers: 0 });
+  }
+  return links.sort((a, b) => (a.remotePerimeterGuid < b.remotePerimeterGuid ? -1 : 1));
+}
+
+function linkConfigOf(remotePerimeterGuid: string, profileName: string): LinkConfig {
+  return { name: "proposed-link", remotePerimeterGuid, status: "Approved", localInboundProfiles: [profileName] };
 }
 
 function overLimit(c: BreakingCaller, direction: Direction, used: number): void {
@@ -437,8 +488,52 @@ function logGap(view: PerimeterView, mode: AccessMode, estateHasDiagnostics: boo
   return enables || needed.length === 0 ? undefined : `the perimeter's diagnostic settings enable none of ${needed.join(", ")}: the logs cannot show what enforcing would deny`;
 }
 
-function mergeKey(e: WouldBreak): string {
-  return `${e.direction}|${e.sourceIpAddress ?? ""}|${e.sourceSubscriptionId ?? ""}|${e.sourceAppId ?? ""}|${e.sourceResourceId?.toLowerCase() ?? ""}|${e.destinationFqdn ?? ""}|${e.fix}`;
+/**
+ * Entries of one caller are merged (the same caller logged under several categories). The bucket key
+ * is a string the entry already holds, so that a million rows build no key strings; `sameCaller`
+ * settles collisions field by field.
+ */
+function bucketOf(e: WouldBreak): string {
+  return e.sourceIpAddress ?? e.destinationFqdn ?? e.sourceResourceId ?? e.sourceSubscriptionId ?? e.sourceAppId ?? "";
+}
+
+function sameId(a: string | undefined, b: string | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.length === b.length && a.toLowerCase() === b.toLowerCase());
+}
+
+function sameCaller(a: WouldBreak, b: WouldBreak): boolean {
+  return (
+    a.direction === b.direction &&
+    a.fix === b.fix &&
+    a.sourceIpAddress === b.sourceIpAddress &&
+    a.sourceSubscriptionId === b.sourceSubscriptionId &&
+    a.sourceAppId === b.sourceAppId &&
+    a.destinationFqdn === b.destinationFqdn &&
+    sameId(a.sourceResourceId, b.sourceResourceId)
+  );
+}
+
+function compareText(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return -1;
+  if (b === undefined) return 1;
+  return a < b ? -1 : 1;
+}
+
+/** Busiest callers first; ties in a fixed order of the caller's fields (no key strings built). */
+function byRequestsThenCaller(x: BreakingCaller, y: BreakingCaller): number {
+  const a = x.entry;
+  const b = y.entry;
+  return (
+    b.requests - a.requests ||
+    compareText(a.direction, b.direction) ||
+    compareText(a.sourceIpAddress, b.sourceIpAddress) ||
+    compareText(a.sourceSubscriptionId, b.sourceSubscriptionId) ||
+    compareText(a.sourceAppId, b.sourceAppId) ||
+    compareText(a.sourceResourceId?.toLowerCase(), b.sourceResourceId?.toLowerCase()) ||
+    compareText(a.destinationFqdn, b.destinationFqdn) ||
+    compareText(a.fix, b.fix)
+  );
 }
 
 interface Assessed {
@@ -495,7 +590,9 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
     /** The diagnostic settings exist but enable no category that shows breaks: records prove nothing. */
     blind: boolean;
     records: number;
-    merged: Map<string, BreakingCaller>;
+    /** Breaking callers by `bucketOf` (one, or several when different callers share the bucket). */
+    merged: Map<string, BreakingCaller | BreakingCaller[]>;
+    breaking: BreakingCaller[];
     stale: number;
   }
   const assessed: Assessed[] = [];
@@ -519,6 +616,7 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
       verdict: "no-data",
       wouldBreak: [],
       proposedRules: [],
+      proposedLinks: [],
       proposedAssociations: [],
     };
     const profile = view.profileById(profileId)?.resource;
@@ -531,6 +629,7 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
       blind: false,
       records: 0,
       merged: new Map(),
+      breaking: [],
       stale: 0,
     };
     pending.gap = logGap(view, record.mode, estateHasDiagnostics);
@@ -580,25 +679,43 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
         if (!s.sourceResourceId || memberOfPerimeter(s.sourceResourceId, t.perimeterKey)) continue;
         request = { ...parsedRequest(s), trafficType: "Public" };
       }
-      if (perimeterVerdict(request, config).allowed) continue;
+      const source = parseSourceIp(s.sourceIpAddress) ?? null;
+      if (perimeterVerdict(request, config, source).allowed) continue;
       if (s.category.includes("PerimeterRulesAllowed") || s.category.startsWith("NspCrossPerimeter")) t.stale++;
       const { fix, reason } = fixFor(s, settings, config.profileName);
-      // Built field by field: conditional spreads here would allocate per breaking caller.
-      const entry: WouldBreak = { direction: s.direction, operations: s.operations as string[], requests: s.requests, firstSeen: s.firstSeen, lastSeen: s.lastSeen, fix, reason };
-      if (s.sourceIpAddress) entry.sourceIpAddress = s.sourceIpAddress;
-      if (s.sourceSubscriptionId) entry.sourceSubscriptionId = s.sourceSubscriptionId;
-      if (s.sourceAppId) entry.sourceAppId = s.sourceAppId;
-      if (s.sourceResourceId) entry.sourceResourceId = s.sourceResourceId;
-      if (s.destinationFqdn) entry.destinationFqdn = s.destinationFqdn;
-      const mk = mergeKey(entry);
-      const existing = t.merged.get(mk);
+      // Every field assigned, in the contract's order, so that all entries share one shape (absent
+      // fields stay undefined and JSON leaves them out).
+      const entry: WouldBreak = {
+        direction: s.direction,
+        sourceIpAddress: s.sourceIpAddress || undefined,
+        sourceSubscriptionId: s.sourceSubscriptionId || undefined,
+        sourceAppId: s.sourceAppId || undefined,
+        sourceResourceId: s.sourceResourceId || undefined,
+        destinationFqdn: s.destinationFqdn || undefined,
+        operations: s.operations as string[],
+        requests: s.requests,
+        firstSeen: s.firstSeen,
+        lastSeen: s.lastSeen,
+        fix,
+        reason,
+      };
+      const bucket = bucketOf(entry);
+      const held = t.merged.get(bucket);
+      const existing = held === undefined ? undefined : Array.isArray(held) ? held.find((c) => sameCaller(c.entry, entry)) : sameCaller(held.entry, entry) ? held : undefined;
       if (existing) {
         const e = existing.entry;
         e.requests += entry.requests;
         e.operations = [...new Set([...e.operations, ...entry.operations])].sort();
         if (entry.firstSeen < e.firstSeen) e.firstSeen = entry.firstSeen;
         if (entry.lastSeen > e.lastSeen) e.lastSeen = entry.lastSeen;
-      } else t.merged.set(mk, { summary: s, request: request === s ? parsedRequest(s) : request, entry, key: mk });
+        continue;
+      }
+      // The summary is the request; only a caller re-checked as public traffic needs its own.
+      const caller: BreakingCaller = { summary: s, request, source, entry };
+      t.breaking.push(caller);
+      if (held === undefined) t.merged.set(bucket, caller);
+      else if (Array.isArray(held)) held.push(caller);
+      else t.merged.set(bucket, [held, caller]);
     }
   }
   if (outside.size > 0) {
@@ -617,7 +734,7 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
     } else if (t.blind) {
       readiness.reason = t.gap;
     } else {
-      t.assessed.breaking = [...t.merged.values()];
+      t.assessed.breaking = t.breaking;
       readiness.verdict = t.assessed.breaking.length > 0 ? "breaks" : "ready";
       if (t.stale > 0) {
         readiness.reason = `${t.stale} caller(s) a perimeter rule admitted when logged are no longer admitted: the profile's access rules changed since (access rule version now ${Number.isFinite(t.currentVersion) ? t.currentVersion : "unknown"})`;
@@ -635,29 +752,39 @@ export function assessReadiness(estate: Estate, summaries: readonly CallerSummar
     else byProfile.set(key, [a]);
   }
   const recordById = new Map(selected.map((s) => [s.record.id, s.record]));
+  const perimeterByGuid = new Map<string, string>();
+  for (const perimeter of estate.perimeters()) {
+    const guid = propString(perimeter, "perimeterGuid");
+    if (guid) perimeterByGuid.set(guid.toLowerCase(), perimeter.id);
+  }
+  const perimeterIdOfGuid = (guid: string) => perimeterByGuid.get(guid.toLowerCase());
   for (const group of byProfile.values()) {
     const first = group[0]!;
     const callers = group.flatMap((a) => a.breaking);
     const rules = callers.length > 0 && first.readiness.profileId ? proposeForProfile(first.readiness.profileId, first.config, callers, settings) : [];
+    const links = callers.length > 0 && first.readiness.profileId ? proposeLinks(first.readiness.profileId, first.readiness.perimeterId, first.config, callers, perimeterIdOfGuid) : [];
     // Each proposed rule alone, to count the callers it admits.
     const alone = rules.map((rule) => proposedConfig({ ...first.config, rules: [] }, [rule]));
     for (const a of group) {
-      a.readiness.wouldBreak = a.breaking
-        .sort((x, y) => y.entry.requests - x.entry.requests || (x.key! < y.key! ? -1 : x.key! > y.key! ? 1 : 0))
-        .map((c) => c.entry);
+      a.readiness.wouldBreak = a.breaking.sort(byRequestsThenCaller).map((c) => c.entry);
       rules.forEach((rule, i) => {
         // Only callers of the rule's direction can be admitted by it: skip the others without a check.
         let covers = 0;
         for (const c of a.breaking) {
-          if (c.entry.fix !== "none" && c.entry.direction === rule.direction && perimeterVerdict(c.request, alone[i]!).allowed) covers++;
+          if (c.entry.fix !== "none" && c.entry.direction === rule.direction && perimeterVerdict(c.request, alone[i]!, c.source).allowed) covers++;
         }
         if (covers > 0) a.readiness.proposedRules.push({ ...rule, covers });
       });
+      for (const link of links) {
+        const withLink: AccessConfig = { ...a.config, links: [...a.config.links, linkConfigOf(link.remotePerimeterGuid, a.config.profileName)] };
+        const covers = a.breaking.filter((c) => c.entry.fix === "link" && c.request.sourcePerimeterGuids?.includes(link.remotePerimeterGuid) && perimeterVerdict(c.request, withLink, c.source).allowed).length;
+        if (covers > 0) a.readiness.proposedLinks.push({ ...link, covers });
+      }
       const record = recordById.get(a.readiness.associationId)!;
       const issues = provisioningProposals(estate, record, a.readiness.profileId);
       for (const rule of issues.rules) {
         const admits = proposedConfig({ ...a.config, rules: [] }, [rule]);
-        rule.covers = a.breaking.filter((c) => perimeterVerdict(c.request, admits).allowed).length;
+        rule.covers = a.breaking.filter((c) => perimeterVerdict(c.request, admits, c.source).allowed).length;
         a.readiness.proposedRules.push(rule);
       }
       a.readiness.proposedAssociations = issues.associations;

@@ -1,9 +1,12 @@
 /** Renders a readiness report as JSON, a terminal table, Markdown, HTML or SARIF. */
 import { lastSegment } from "../model/armId.js";
-import { escapeHtml } from "../report/html.js";
+import { escapeHtml, READINESS_STYLE, readinessSection, sha256 } from "../report/html.js";
 import { cell } from "../report/markdown.js";
 import { TOOL_NAME, TOOL_URI, VERSION } from "../version.js";
+import { azCommand, azLinkCommand } from "./proposalText.js";
 import type { AssociationReadiness, ProposedRule, ReadinessReport, WouldBreak } from "./readiness.js";
+
+export { azCommand, azLinkCommand, bicepSnippet, proposedRuleName } from "./proposalText.js";
 
 export const READINESS_FORMATS = ["table", "json", "markdown", "html", "sarif"] as const;
 export type ReadinessFormat = (typeof READINESS_FORMATS)[number];
@@ -20,20 +23,6 @@ function ruleText(r: ProposedRule): string {
   return `${r.direction} ${elements.join(", ")} (covers ${r.covers}${r.origin === "provisioning-issue" ? ", suggested by Azure" : ""})`;
 }
 
-/** The `az` command that creates a proposed rule (nsp extension of the Azure CLI). */
-export function azCommand(r: ProposedRule, index: number): string {
-  const m = /\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/networkSecurityPerimeters\/([^/]+)\/profiles\/([^/]+)/i.exec(r.profileId);
-  const [sub, rg, nsp, profile] = m ? [m[1], m[2], m[3], m[4]] : ["<subscription>", "<resource-group>", "<perimeter>", "<profile>"];
-  const name = `readiness-${r.direction.toLowerCase()}-${index + 1}`;
-  const what =
-    r.addressPrefixes.length > 0
-      ? `--address-prefixes "[${r.addressPrefixes.map((p) => `'${p}'`).join(",")}]"`
-      : r.subscriptions.length > 0
-        ? `--subscriptions "[${r.subscriptions.map((s) => `{id:'/subscriptions/${s}'}`).join(",")}]"`
-        : `--fqdn "[${r.fullyQualifiedDomainNames.map((f) => `'${f}'`).join(",")}]"`;
-  return `az network perimeter profile access-rule create --subscription ${sub} -g ${rg} --perimeter-name ${nsp} --profile-name ${profile} -n ${name} --direction ${r.direction} ${what}`;
-}
-
 export function formatReadinessTable(report: ReadinessReport): string {
   const lines = [`readiness: window ${report.window.from} – ${report.window.to}, ${report.associations.length} association(s)`];
   for (const a of report.associations) {
@@ -43,6 +32,7 @@ export function formatReadinessTable(report: ReadinessReport): string {
       lines.push(`        ${w.direction.padEnd(8)} ${caller(w)}  ${w.requests} req, ${w.operations.slice(0, 3).join(" ") || "-"}  fix: ${w.fix}  (${w.reason})`);
     }
     for (const r of a.proposedRules) lines.push(`        propose ${ruleText(r)}`);
+    for (const l of a.proposedLinks) lines.push(`        propose link to perimeter ${l.remotePerimeterId ? lastSegment(l.remotePerimeterId) : l.remotePerimeterGuid} (covers ${l.covers})`);
     for (const p of a.proposedAssociations) lines.push(`        associate ${p.resourceId} (${p.reason})`);
   }
   for (const note of report.notes) lines.push("", `note: ${note}`);
@@ -62,9 +52,10 @@ export function formatReadinessMarkdown(report: ReadinessReport): string {
       out.push("", "| Direction | Caller | Requests | Operations | Fix | Reason |", "|---|---|---|---|---|---|");
       for (const w of a.wouldBreak) out.push(`| ${w.direction} | ${cell(caller(w))} | ${w.requests} | ${cell(w.operations.join(", "))} | ${w.fix} | ${cell(w.reason)} |`);
     }
-    if (a.proposedRules.length > 0) {
+    if (a.proposedRules.length > 0 || a.proposedLinks.length > 0) {
       out.push("", "Proposed rules:", "", "```sh");
       a.proposedRules.forEach((r, i) => out.push(azCommand(r, i)));
+      a.proposedLinks.forEach((l) => out.push(azLinkCommand(l)));
       out.push("```");
     }
     for (const p of a.proposedAssociations) out.push("", `Associate \`${p.resourceId}\`: ${cell(p.reason)}`);
@@ -73,21 +64,20 @@ export function formatReadinessMarkdown(report: ReadinessReport): string {
   return `${out.join("\n")}\n`;
 }
 
+/** A self-contained page: the same readiness section as the scan report's (report/html.ts). */
 export function formatReadinessHtml(report: ReadinessReport): string {
-  const esc = escapeHtml;
-  const rows = report.associations
-    .map((a) => {
-      const breaks = a.wouldBreak
-        .map((w) => `<tr><td>${w.direction}</td><td>${esc(caller(w))}</td><td>${w.requests}</td><td>${esc(w.operations.join(", "))}</td><td>${w.fix}</td><td>${esc(w.reason)}</td></tr>`)
-        .join("");
-      const commands = a.proposedRules.map((r, i) => esc(azCommand(r, i))).join("\n");
-      return `<section class="${a.verdict}"><h2>${esc(lastSegment(a.resourceId))}: ${a.verdict}</h2><p>${esc(a.associationId)} (${a.accessMode})</p>${a.reason ? `<p>${esc(a.reason)}</p>` : ""}${
-        breaks ? `<table><tr><th>Direction</th><th>Caller</th><th>Requests</th><th>Operations</th><th>Fix</th><th>Reason</th></tr>${breaks}</table>` : ""
-      }${commands ? `<pre>${commands}</pre>` : ""}</section>`;
-    })
-    .join("\n");
-  const notes = report.notes.map((n) => `<p class="note">${esc(n)}</p>`).join("");
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Enforcement readiness</title><style>body{font-family:sans-serif}section.breaks h2{color:#a00}section.ready h2{color:#070}section.no-data h2{color:#850}td,th{border:1px solid #ccc;padding:2px 6px}</style></head><body><h1>Enforcement readiness</h1><p>Window ${esc(report.window.from)} – ${esc(report.window.to)}</p>${rows}${notes}</body></html>\n`;
+  const csp = `default-src 'none'; style-src ${sha256(READINESS_STYLE)}; base-uri 'none'; form-action 'none'`;
+  return [
+    "<!DOCTYPE html>",
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">`,
+    "<title>Enforcement readiness</title>",
+    `<style>${READINESS_STYLE}</style></head>`,
+    "<body><h1>Enforcement readiness</h1>",
+    readinessSection(report),
+    "</body></html>",
+    "",
+  ].join("\n");
 }
 
 const SARIF_RULES = [

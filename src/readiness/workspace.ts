@@ -2,6 +2,7 @@
  * `readiness --workspace ID`: one server-side `summarize` over `NSPAccessLogs` through
  * `@azure/monitor-query-logs`, returning one row per caller (docs/nsp-access-logs.md).
  */
+import { readFileSync } from "node:fs";
 import { DefaultAzureCredential, ManagedIdentityCredential } from "@azure/identity";
 import type { TokenCredential } from "@azure/core-auth";
 import { LogsQueryClient, LogsQueryResultStatus, type LogsTable } from "@azure/monitor-query-logs";
@@ -77,6 +78,21 @@ export interface WorkspaceOptions {
   /** Log Analytics endpoint including the API version path (default `https://api.loganalytics.io/v1`). */
   endpoint?: string;
   credential?: TokenCredential;
+  /** PEM certificates to trust for the endpoint (the emulator's); default from `NSPG_LOGS_CA_FILE`, else `NSPG_ARM_CA_FILE`. */
+  ca?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The certificates to trust for Log Analytics, as the ARM clients read NSPG_ARM_CA_FILE (TLS verification stays on). */
+function logsCa(options: WorkspaceOptions, env: NodeJS.ProcessEnv): string | undefined {
+  if (options.ca) return options.ca;
+  const file = env["NSPG_LOGS_CA_FILE"]?.trim() || env["NSPG_ARM_CA_FILE"]?.trim();
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new InputError(`${env["NSPG_LOGS_CA_FILE"]?.trim() ? "NSPG_LOGS_CA_FILE" : "NSPG_ARM_CA_FILE"}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
 }
 
 /** `NSPG_LOGS_TOKEN` (a bearer token for Log Analytics), else a managed identity, else the default chain. */
@@ -126,8 +142,10 @@ export function summariesFromTable(table: LogsTable, label: string): CallerSumma
 
 /** Runs the readiness query on a workspace. Unreachable or failing Log Analytics → ArmUnavailableError (exit 3). */
 export async function queryWorkspace(workspaceId: string, window: { from: Date; to: Date }, options: WorkspaceOptions = {}): Promise<CallerSummary[]> {
-  const endpoint = options.endpoint ?? process.env["NSPG_LOGS_ENDPOINT"];
-  const client = new LogsQueryClient(options.credential ?? logsCredential(), endpoint ? { endpoint } : {});
+  const env = options.env ?? process.env;
+  const endpoint = options.endpoint ?? env["NSPG_LOGS_ENDPOINT"];
+  const ca = logsCa(options, env);
+  const client = new LogsQueryClient(options.credential ?? logsCredential(env), { ...(endpoint ? { endpoint } : {}), ...(ca ? { tlsOptions: { ca } } : {}) });
   let result;
   try {
     result = await client.queryWorkspace(workspaceId, READINESS_QUERY, { startTime: window.from, endTime: window.to }, { serverTimeoutInSeconds: 600 });

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { z } from "zod";
 import { EventGridPublisher } from "../emulator/eventGrid.js";
-import { ArmEmulator, DEFAULT_CALLER } from "../emulator/server.js";
+import { ArmEmulator, DEFAULT_CALLER, type ArmEmulatorOptions } from "../emulator/server.js";
 import { eventFilters } from "../infra/eventFilters.js";
 import type { Caller } from "../emulator/tokens.js";
 import { LiveArmReader } from "../inventory/liveArmReader.js";
@@ -133,6 +133,8 @@ export interface ReplayOptions {
   store?: StateStore;
   /** Derive event and revert ids from this number, so that two runs print the same bytes. */
   seed?: number;
+  /** Log Analytics workspaces the emulator serves, and whether it analyses their queries (the demo's readiness step). */
+  logs?: Pick<ArmEmulatorOptions, "logs" | "analyseLogQueries">;
 }
 
 /** A running replay: the emulator and the guardrail, for callers that drive operations themselves (the demo). */
@@ -150,7 +152,7 @@ export class ReplaySession {
   static async start(seed: readonly ArmResource[], options: ReplayOptions = {}): Promise<ReplaySession> {
     const policy = options.policy ?? DEFAULT_POLICY;
     const events = new EventGridPublisher();
-    const emulator = await ArmEmulator.start({ seed, lroPolls: 0, sink: events });
+    const emulator = await ArmEmulator.start({ seed, lroPolls: 0, sink: events, ...options.logs });
     const subscriptions = [...new Set(seed.map((r) => r.id.split("/")[2]!.toLowerCase()))];
     const store = options.store ?? new MemoryStateStore();
     const queue = new InProcessQueue();

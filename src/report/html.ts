@@ -6,6 +6,8 @@ import { escapeHtml } from "./escape.js";
 import { describePerimeter, drawPerimeter, pictureLegend } from "./perimeterPicture.js";
 import { shortName, type ScanReport } from "./scanReport.js";
 import { notEvaluatedHtml } from "./notEvaluatedSection.js";
+import { azCommand, azLinkCommand, bicepSnippet } from "../readiness/proposalText.js";
+import type { ReadinessReport, WouldBreak } from "../readiness/readiness.js";
 
 /**
  * A self-contained HTML report (issue 8 §2): one file with no external resources, a picture (inline
@@ -186,7 +188,8 @@ tr[hidden] { display: none; }
 dl.rules dt { font-weight: 600; margin-top: .5rem; }
 `;
 
-function sha256(text: string): string {
+/** A CSP source for an inline style or script: its quoted sha256. */
+export function sha256(text: string): string {
   return `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
 }
 
@@ -212,7 +215,8 @@ function ruleDocs(findings: readonly Finding[], rules: readonly RuleMeta[]): str
 }
 
 /** The scan report as one self-contained HTML5 page. */
-export function formatHtml(report: ScanReport, estate: EstateReader, rules: readonly RuleMeta[]): string {
+/** The scan report; with `readiness`, a section of enforcement readiness per association after the perimeters. */
+export function formatHtml(report: ScanReport, estate: EstateReader, rules: readonly RuleMeta[], readiness?: ReadinessReport): string {
   const s = report.summary;
   const active = report.findings.filter((f) => !f.exempted);
   const exempted = report.findings.filter((f) => f.exempted);
@@ -229,7 +233,7 @@ export function formatHtml(report: ScanReport, estate: EstateReader, rules: read
     anchorOf: (f: Finding) => anchors.get(f),
     perimeterAnchor: (id: string) => figureOf.get(idKey(id)),
   });
-  const csp = `default-src 'none'; style-src ${sha256(STYLE)}; script-src ${sha256(FILTER_SCRIPT)}; img-src data:; form-action 'none'; base-uri 'none'`;
+  const csp = `default-src 'none'; style-src ${sha256(STYLE)}${readiness ? ` ${sha256(READINESS_STYLE)}` : ""}; script-src ${sha256(FILTER_SCRIPT)}; img-src data:; form-action 'none'; base-uri 'none'`;
 
   return [
     `<!DOCTYPE html>`,
@@ -241,6 +245,7 @@ export function formatHtml(report: ScanReport, estate: EstateReader, rules: read
     `<meta name="generator" content="nsp-guardrail">`,
     `<title>NSP Guardrail scan, ${esc(report.generatedAt)}</title>`,
     `<style>${STYLE}</style>`,
+    readiness ? `<style>${READINESS_STYLE}</style>` : "",
     `</head>`,
     `<body>`,
     `<header id="summary">`,
@@ -263,6 +268,7 @@ export function formatHtml(report: ScanReport, estate: EstateReader, rules: read
       );
     }),
     `</section>`,
+    readiness ? readinessSection(readiness) : "",
     `<section id="findings"><h2>Findings (${active.length})</h2>`,
     filterForm(active),
     findingsTable(active, anchors),
@@ -283,4 +289,67 @@ export function formatHtml(report: ScanReport, estate: EstateReader, rules: read
     .filter((line) => line !== "")
     .join("\n")
     .concat("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enforcement readiness per association (`readiness`, contracts.md revision 2): the callers that
+// would break, and the proposed rules ready to apply as Bicep and as `az` commands.
+
+export const READINESS_STYLE = `
+#readiness article{border:1px solid #d0d7de;border-radius:6px;padding:8px 12px;margin:12px 0}
+#readiness .verdict{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff}
+#readiness .verdict-ready{background:#1a7f37}#readiness .verdict-breaks{background:#cf222e}#readiness .verdict-no-data{background:#9a6700}
+#readiness table{border-collapse:collapse;font-size:13px}#readiness td,#readiness th{border:1px solid #d0d7de;padding:2px 6px;text-align:left;vertical-align:top}
+#readiness pre{background:#f6f8fa;padding:8px;overflow-x:auto;font-size:12px}
+`;
+
+function callerLabel(w: WouldBreak): string {
+  if (w.direction === "Outbound") return `→ ${w.destinationFqdn ?? "(no FQDN)"}`;
+  const parts = [w.sourceIpAddress, w.sourceSubscriptionId ? `subscription ${w.sourceSubscriptionId}` : undefined, w.sourceAppId ? `app ${w.sourceAppId}` : undefined, w.sourceResourceId ? shortName(w.sourceResourceId) : undefined];
+  return parts.filter(Boolean).join(", ") || "(unknown caller)";
+}
+
+/** The readiness section: one article per association (verdict, reason, breaking callers, proposals). */
+export function readinessSection(report: ReadinessReport): string {
+  const articles = report.associations.map((a, i) => {
+    const rows = a.wouldBreak
+      .map(
+        (w) =>
+          `<tr class="fix-${esc(w.fix)}"><td>${w.direction}</td><td>${esc(callerLabel(w))}</td><td>${w.requests}</td><td>${esc(w.operations.join(", "))}</td>` +
+          `<td>${esc(w.firstSeen.slice(0, 10))} – ${esc(w.lastSeen.slice(0, 10))}</td><td>${esc(w.fix)}</td><td>${esc(w.reason)}</td></tr>`,
+      )
+      .join("\n");
+    const table = rows
+      ? `<table class="would-break"><thead><tr><th>Direction</th><th>Caller</th><th>Requests</th><th>Operations</th><th>Seen</th><th>Fix</th><th>Reason</th></tr></thead><tbody>\n${rows}\n</tbody></table>`
+      : "";
+    const proposals =
+      a.proposedRules.length > 0 || a.proposedLinks.length > 0
+        ? `<h4>Proposed rules, as Bicep</h4><pre class="bicep">${esc(bicepSnippet(a.proposedRules, a.proposedLinks))}</pre>` +
+          `<h4>The same with the Azure CLI</h4><pre class="az">${esc([...a.proposedRules.map((r, n) => azCommand(r, n)), ...a.proposedLinks.map(azLinkCommand)].join("\n"))}</pre>`
+        : "";
+    const associate = a.proposedAssociations.map((p) => `<li>associate <code>${esc(p.resourceId)}</code>: ${esc(p.reason)}</li>`).join("");
+    return [
+      `<article id="readiness-${i + 1}" class="readiness-${a.verdict}" data-association="${esc(a.associationId)}" data-verdict="${a.verdict}">`,
+      `<h3>${esc(shortName(a.resourceId))} <span class="verdict verdict-${a.verdict}">${a.verdict}</span></h3>`,
+      `<p class="meta">${esc(a.accessMode)} in ${esc(shortName(a.perimeterId))}/${esc(a.profileId ? shortName(a.profileId) : "(no profile)")}: ${a.wouldBreak.length} caller(s) would be denied once Enforced.</p>`,
+      a.reason ? `<p class="reason">${esc(a.reason)}</p>` : "",
+      table,
+      proposals,
+      associate ? `<ul class="associate">${associate}</ul>` : "",
+      `</article>`,
+    ]
+      .filter(Boolean)
+      .join("\n");
+  });
+  const notes = report.notes.map((n) => `<p class="note">${esc(n)}</p>`).join("\n");
+  return [
+    `<section id="readiness"><h2>Enforcement readiness (${report.associations.length})</h2>`,
+    `<p class="meta">Access logs from ${esc(report.window.from)} to ${esc(report.window.to)}, re-checked against each profile's access rules as they are now.</p>`,
+    report.associations.length === 0 ? `<p>No association in Transition or Audit.</p>` : "",
+    ...articles,
+    notes,
+    `</section>`,
+  ]
+    .filter(Boolean)
+    .join("\n");
 }

@@ -83,7 +83,7 @@ export function containerName(prefix: string): string {
 }
 
 /** Folders of the container, one per kind of document. */
-export type BlobKind = "findings" | "perimeters" | "dirty";
+export type BlobKind = "findings" | "perimeters" | "dirty" | "readiness";
 
 export function blobName(kind: BlobKind, armId: string): string {
   return `${kind}/${resourceKey(armId)}.json`;

@@ -13,6 +13,7 @@ import {
   ConcurrencyError,
   type DirtyMarker,
   type PerimeterCache,
+  type ReadinessMemory,
   type StateStore,
   type StoredFinding,
   type Versioned,
@@ -38,6 +39,7 @@ export class MemoryStateStore implements StateStore {
   private readonly findings = new Map<string, Document>();
   private readonly perimeterCaches = new Map<string, Document>();
   private readonly dirtyMarkers = new Map<string, Document>();
+  private readonly readinessMemories = new Map<string, Document>();
   /** resource key → perimeter key → perimeter id as given. */
   private readonly perimetersByResource = new Map<string, Map<string, string>>();
   /** perimeter key → resource keys, so a replacement knows what to remove. */
@@ -211,6 +213,18 @@ export class MemoryStateStore implements StateStore {
     const current = this.dirtyMarkers.get(key);
     if (current?.etag !== etag) throw mismatch("dirty marker", perimeterId, etag, current);
     this.dirtyMarkers.delete(key);
+  }
+
+  // Readiness verdicts.
+
+  async getReadinessMemory(associationId: string): Promise<Versioned<ReadinessMemory | undefined>> {
+    const document = this.readinessMemories.get(idKey(associationId));
+    if (!document) return { value: undefined, etag: undefined };
+    return { value: JSON.parse(document.json) as ReadinessMemory, etag: document.etag };
+  }
+
+  async putReadinessMemory(memory: ReadinessMemory, etag: string | undefined): Promise<string> {
+    return this.conditionalPut(this.readinessMemories, "readiness verdict", memory.associationId, memory, etag);
   }
 
   // Helpers.

@@ -72,6 +72,20 @@ export interface DirtyMarker {
   overflow?: boolean;
 }
 
+/**
+ * What the daily readiness check last concluded for one association, so that it posts when the
+ * verdict changes, not every day (src/readiness/daily.ts).
+ */
+export interface ReadinessMemory {
+  associationId: string;
+  /** `ready`, `breaks` (within the grace days), `overdue` (still breaks after `transitionGraceDays`), `no-data`. */
+  state: "ready" | "breaks" | "overdue" | "no-data";
+  /** When the association entered this state (ISO). */
+  since: string;
+  /** When the check last ran for it (ISO). */
+  checkedAt: string;
+}
+
 /** Distinct resources a dirty marker records before it overflows to a full re-read. */
 export const MAX_DIRTY_CHANGES = 200;
 
@@ -114,4 +128,9 @@ export interface StateStore {
   getDirty(perimeterId: string): Promise<Versioned<DirtyMarker | undefined>>;
   putDirty(marker: DirtyMarker, etag: string | undefined): Promise<string>;
   deleteDirty(perimeterId: string, etag: string): Promise<void>;
+
+  // Readiness verdicts (one document per association).
+  getReadinessMemory(associationId: string): Promise<Versioned<ReadinessMemory | undefined>>;
+  /** Writes if the ETag matches (`undefined` = must not exist yet); ConcurrencyError otherwise. */
+  putReadinessMemory(memory: ReadinessMemory, etag: string | undefined): Promise<string>;
 }

@@ -20,6 +20,7 @@ import {
   ConcurrencyError,
   type DirtyMarker,
   type PerimeterCache,
+  type ReadinessMemory,
   type StateStore,
   type StoredFinding,
   type Versioned,
@@ -436,6 +437,17 @@ export class TableStateStore implements StateStore {
       if (isConditionFailure(error)) throw new ConcurrencyError(`dirty marker of ${perimeterId} was changed by someone else (ETag ${etag})`);
       throw error;
     }
+  }
+
+  // Readiness verdicts: a small blob per association.
+
+  async getReadinessMemory(associationId: string): Promise<Versioned<ReadinessMemory | undefined>> {
+    const document = await this.readDocument<ReadinessMemory>(blobName("readiness", associationId));
+    return document ?? { value: undefined, etag: undefined };
+  }
+
+  async putReadinessMemory(memory: ReadinessMemory, etag: string | undefined): Promise<string> {
+    return this.writeDocument(blobName("readiness", memory.associationId), memory.associationId, memory, conditionFor(etag), "readiness verdict");
   }
 
   // Documents.

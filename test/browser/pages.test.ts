@@ -79,7 +79,7 @@ describe("in headless Chromium", () => {
     let release!: () => void;
     const keepUntil = new Promise<void>((r) => (release = r));
     const lines: string[] = [];
-    let seen: { cards: number; svgs: number; mails: number; texts: string; open: number; summaries: string[]; inboxTop: number; inboxAfterClick: number } | undefined;
+    let seen: { cards: number; svgs: number; mails: number; texts: string; open: number; summaries: string[]; inboxTop: number; inboxAfterClick: number; readiness?: number; bicep?: number } | undefined;
     const result = await runDemo({
       write: (l) => lines.push(l),
       keep: true,
@@ -112,6 +112,16 @@ describe("in headless Chromium", () => {
           await page.locator("#cards details.card > summary").first().click();
           expect(await page.locator("#cards details.card[open]").count()).toBe(1);
           expect(await page.locator("#cards details.card[open] .ac-adaptiveCard").isVisible()).toBe(true);
+          // The readiness view: nsp-finance's associations, the callers that would break, the proposals.
+          const readiness = page.frameLocator("iframe.readiness");
+          await readiness.locator("#readiness article").first().waitFor({ timeout: 20_000 });
+          seen.readiness = await readiness.locator("#readiness article[data-verdict=breaks]").count();
+          seen.bicep = await readiness.locator("#readiness pre.bicep").count();
+          const view = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+          await view.goto(new URL("/readiness", url).href);
+          await view.locator("article[data-association$='assoc-stfinance']").scrollIntoViewIfNeeded();
+          await view.screenshot({ path: join(shots, "readiness.png"), fullPage: false });
+          await view.close();
         } finally {
           release();
         }
@@ -120,7 +130,10 @@ describe("in headless Chromium", () => {
     expect(result.exitCode).toBe(0);
     expect(lines.some((l) => l.startsWith("The demo page is at http://127.0.0.1:") || l.includes("The demo page is at http://127.0.0.1:"))).toBe(true);
     expect(seen).toBeDefined();
-    expect(seen!.svgs).toBe(4);
+    // Contoso's four perimeters and nsp-finance, the perimeter in Transition of the readiness step.
+    expect(seen!.svgs).toBe(5);
+    expect(seen!.readiness).toBe(2);
+    expect(seen!.bicep).toBe(2);
     expect(seen!.cards).toBe(result.teamsAlerts.length);
     expect(seen!.cards).toBeGreaterThan(5);
     expect(seen!.mails).toBe(result.emailAlerts.length);

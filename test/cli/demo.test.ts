@@ -44,6 +44,16 @@ describe("nsp-guardrail demo", () => {
     expect(out).toMatch(/↳ Teams .*stgenomics/);
     expect(out).toMatch(/↳ Email .*stgenomics/);
 
+    // Enforcement readiness of the associations in Transition, from the month of logs served by the emulator's Log Analytics API.
+    expect(out).toMatch(/Enforcement readiness: a month of NSPAccessLogs/);
+    expect(out).toMatch(/BREAKS\s+stfinance \(Learning\) in nsp-finance\/finance/);
+    expect(out).toMatch(/NO-DATA stdatalake \(Learning\) in nsp-analytics\/analytics/);
+    expect(out).toMatch(/az network perimeter profile access-rule create .* --perimeter-name nsp-finance --profile-name finance -n readiness-inbound-ips --direction Inbound --address-prefixes "\['198\.18\.0\.9\/32', '198\.51\.100\.64\/27'\]"/);
+    const finance = result.readiness.associations.find((a) => a.resourceId.endsWith("/stfinance"))!;
+    expect(finance.verdict).toBe("breaks");
+    expect(finance.wouldBreak.map((w) => w.fix).sort()).toEqual(["fqdn-rule", "ip-rule", "ip-rule", "ip-rule", "ip-rule", "ip-rule", "none", "none", "subscription-rule"]);
+    expect(out).toMatch(/readiness: 0 ready, 2 breaks, 2 no-data/);
+
     expect(out).toMatch(/Summary/);
     expect(out).toMatch(new RegExp(`alerts received: ${result.teamsAlerts.length} by Teams, ${result.emailAlerts.length} by email`));
     expect(out).toMatch(/total time: \d+ ms/);

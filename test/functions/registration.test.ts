@@ -26,6 +26,7 @@ await import(`${ROOT}dist/functions/reconcile.js`);
 await import(`${ROOT}dist/functions/health.js`);
 await import(`${ROOT}dist/functions/scan.js`);
 await import(`${ROOT}dist/functions/deliverAlerts.js`);
+await import(`${ROOT}dist/functions/readinessCheck.js`);
 moduleWithResolver._resolveFilename = original;
 
 function binding(name: string) {
@@ -38,7 +39,7 @@ function binding(name: string) {
 
 describe("function registration", () => {
   it("registers exactly the seven functions", () => {
-    expect(core.registered.map((r) => r.metadata.name).sort()).toEqual(["deliverAlerts", "evaluatePerimeter", "health", "healthDetails", "onResourceEvent", "reconcile", "scan"]);
+    expect(core.registered.map((r) => r.metadata.name).sort()).toEqual(["deliverAlerts", "evaluatePerimeter", "health", "healthDetails", "onResourceEvent", "readinessCheck", "reconcile", "scan"]);
     for (const r of core.registered) expect(typeof r.callback).toBe("function");
   });
 
@@ -55,6 +56,10 @@ describe("function registration", () => {
   it("reconcile: timer on NSPG_RECONCILE_SCHEDULE", () => {
     const { trigger } = binding("reconcile");
     expect(trigger).toMatchObject({ type: "timerTrigger", schedule: "%NSPG_RECONCILE_SCHEDULE%" });
+  });
+
+  it("readinessCheck: timer daily at 06:00 UTC", () => {
+    expect(binding("readinessCheck").trigger).toMatchObject({ type: "timerTrigger", schedule: "0 0 6 * * *" });
   });
 
   it("deliverAlerts: timer every minute", () => {

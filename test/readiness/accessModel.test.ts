@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decide, fqdnMatches, perimeterVerdict, type AccessConfig, type AccessRequest, type RuleConfig } from "../../src/readiness/accessModel.js";
+import { decide, fqdnMatches, ipv4Value, perimeterVerdict, type AccessConfig, type AccessRequest, type RuleConfig } from "../../src/readiness/accessModel.js";
 import type { AccessMode } from "../../src/model/estate.js";
 
 const SUB_A = "11111111-1111-1111-1111-111111111111";
@@ -148,4 +148,15 @@ describe("fqdnMatches", () => {
 it("perimeterVerdict is the Enforced decision", () => {
   const request = inbound({ sourceIpAddress: "203.0.113.1" });
   expect(decide(request, config, "Enforced").perimeter).toEqual(perimeterVerdict(request, config));
+});
+
+it("reads a logged IPv4 address as its 32-bit value, and nothing that is not one address", () => {
+  expect(ipv4Value("203.0.113.1")).toBe(((203 * 256 + 0) * 256 + 113) * 256 + 1);
+  expect(ipv4Value("0.0.0.0")).toBe(0);
+  expect(ipv4Value("255.255.255.255")).toBe(2 ** 32 - 1);
+  for (const bad of ["256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1..2.3", ".1.2.3", "1.2.3.", "10.0.0.0/8", "a.b.c.d", "", "1.2.3.04", "::1"]) {
+    expect(ipv4Value(bad), bad).toBeUndefined();
+  }
+  // A source that is not an address is matched by no IP rule.
+  expect(perimeterVerdict(inbound({ sourceIpAddress: "203.0.113.01" }), config)).toMatchObject({ allowed: false });
 });

@@ -98,9 +98,40 @@ describe("readiness on a month of Transition-mode logs", () => {
     const md = renderReadiness(report, "markdown");
     expect(md).toContain("| stdata | Learning | breaks | 10 |");
     expect(md).toContain("az network perimeter profile access-rule create --subscription 11111111-1111-1111-1111-111111111111 -g rg-nsp --perimeter-name nsp-data --profile-name default");
-    expect(renderReadiness(report, "html")).toContain("<h2>stdata: breaks</h2>");
+    expect(renderReadiness(report, "html")).toContain('<h3>stdata <span class="verdict verdict-breaks">breaks</span></h3>');
     const sarif = JSON.parse(renderReadiness(report, "sarif")) as { runs: { results: { ruleId: string }[] }[] };
     expect(sarif.runs[0]!.results.map((r) => r.ruleId)).toEqual(["readiness-breaks", "readiness-breaks"]);
+  });
+});
+
+describe("callers from another perimeter (fix: link)", () => {
+  const REMOTE_GUID = "bbbbbbbb-0000-0000-0000-000000000002";
+  const REMOTE = "/subscriptions/44444444-4444-4444-4444-444444444444/resourceGroups/rg-b/providers/Microsoft.Network/networkSecurityPerimeters/nsp-partner";
+  const remote = { id: REMOTE, type: "Microsoft.Network/networkSecurityPerimeters", name: "nsp-partner", location: "westeurope", properties: { perimeterGuid: REMOTE_GUID } };
+  // A managed identity in the partner's perimeter, admitted by a link that has since been deleted.
+  const cross = row("NspCrossPerimeterInboundAllowed", ACCOUNT, { SourcePerimeterGuids: REMOTE_GUID, SourceAppId: "app-partner", SourceResourceId: `${REMOTE.replace(/\/providers.*/, "")}/providers/Microsoft.Web/sites/func-b`, SourceIpAddress: "20.50.1.2", TrafficType: "Cross" }, "2026-11-20T00:00:00Z");
+
+  it("proposes a link to the caller's perimeter, proven by the access model, with its az command and Bicep", () => {
+    const report = assess([cross], { resources: [...estateResources(), remote] as never, associations: [ASSOC_ACCOUNT] });
+    const account = of(report, ASSOC_ACCOUNT);
+    expect(account.wouldBreak).toEqual([expect.objectContaining({ fix: "link", reason: expect.stringContaining(`caller from perimeter ${REMOTE_GUID}`) })]);
+    expect(account.proposedLinks).toEqual([{ profileId: PROFILE, perimeterId: expect.stringMatching(/nsp-data$/), remotePerimeterGuid: REMOTE_GUID, remotePerimeterId: REMOTE, localInboundProfiles: ["default"], covers: 1 }]);
+    const md = renderReadiness(report, "markdown");
+    expect(md).toContain(`az network perimeter link create --subscription 11111111-1111-1111-1111-111111111111 -g rg-nsp --perimeter-name nsp-data -n link-to-nsp-partner --auto-remote-nsp-id "${REMOTE}" --local-inbound-profile "['default']" --remote-inbound-profile "['*']"`);
+    expect(renderReadiness(report, "html")).toContain("autoApprovedRemotePerimeterResourceId: &#39;" + REMOTE);
+  });
+
+  it("an approved link naming the profile admits the caller (near-miss: a pending link, or one for another profile, does not)", () => {
+    const link = (status: string, profiles: string[]) => ({
+      id: `${PROFILE.replace(/\/profiles\/.*/, "")}/links/to-partner`,
+      type: "Microsoft.Network/networkSecurityPerimeters/links",
+      name: "to-partner",
+      properties: { autoApprovedRemotePerimeterResourceId: REMOTE, remotePerimeterGuid: REMOTE_GUID, localInboundProfiles: profiles, status },
+    });
+    const verdict = (l: object) => of(assess([cross], { resources: [...estateResources(), remote, l] as never, associations: [ASSOC_ACCOUNT] }), ASSOC_ACCOUNT).verdict;
+    expect(verdict(link("Approved", ["default"]))).toBe("ready");
+    expect(verdict(link("Pending", ["default"]))).toBe("breaks");
+    expect(verdict(link("Approved", ["other"]))).toBe("breaks");
   });
 });
 

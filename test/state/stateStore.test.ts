@@ -522,6 +522,26 @@ function describeStateStore(name: string, factory: StoreFactory): void {
         expect(await store.getDirty(PERIMETER)).toEqual({ value: burst, etag });
       });
     });
+
+    describe("readiness verdicts", () => {
+      const ASSOCIATION = `${PERIMETER}/resourceAssociations/assoc-1`;
+      const memory = (state: "ready" | "breaks" | "overdue" | "no-data", since: string) => ({ associationId: ASSOCIATION, state, since, checkedAt: since });
+
+      it("creates only when absent and replaces with the ETag it read; one of two writers wins", async () => {
+        const { store } = await setUp();
+        expect(await store.getReadinessMemory(ASSOCIATION)).toEqual({ value: undefined, etag: undefined });
+        const created = await store.putReadinessMemory(memory("breaks", "2026-03-01T06:00:00.000Z"), undefined);
+        expect(await store.getReadinessMemory(differentlyCased(ASSOCIATION))).toEqual({ value: memory("breaks", "2026-03-01T06:00:00.000Z"), etag: created });
+        await expect(store.putReadinessMemory(memory("ready", "2026-03-02T06:00:00.000Z"), undefined)).rejects.toBeInstanceOf(ConcurrencyError);
+        const replaced = await store.putReadinessMemory(memory("ready", "2026-03-02T06:00:00.000Z"), created);
+        await expect(store.putReadinessMemory(memory("overdue", "2026-03-03T06:00:00.000Z"), created)).rejects.toBeInstanceOf(ConcurrencyError);
+        expect(await store.getReadinessMemory(ASSOCIATION)).toEqual({ value: memory("ready", "2026-03-02T06:00:00.000Z"), etag: replaced });
+        await expectExactlyOneWinner([
+          store.putReadinessMemory(memory("breaks", "2026-03-04T06:00:00.000Z"), replaced),
+          store.putReadinessMemory(memory("no-data", "2026-03-04T06:00:00.000Z"), replaced),
+        ]);
+      });
+    });
   });
 }
 
