@@ -22,6 +22,8 @@ export const FAIL_ON = ["critical", "high", "medium", "low", "info", "none"] as 
 export interface ScanOptions {
   snapshot?: string;
   subscription?: string[];
+  /** `--management-group`: read through Resource Graph (graphRead.ts). */
+  managementGroup?: string;
   policy?: string;
   format?: ScanFormat;
   failOn: (typeof FAIL_ON)[number];
@@ -68,13 +70,18 @@ export function scanExitCode(report: ScanReport, failOn: ScanOptions["failOn"]):
 
 export async function runScan(options: ScanOptions): Promise<number> {
   const subscriptions = options.subscription ?? [];
-  if (!options.snapshot === (subscriptions.length === 0)) {
-    throw new InputError("scan: give either --snapshot FILE or --subscription ID... (one of them)");
+  if ([options.snapshot !== undefined, subscriptions.length > 0, options.managementGroup !== undefined].filter(Boolean).length !== 1) {
+    throw new InputError("scan: give either --snapshot FILE or --subscription ID... or --management-group ID (one of them)");
   }
   const policy = await loadPolicyOption(options.policy);
   let estate: Estate;
   if (options.snapshot) {
     estate = await loadSnapshotFile(options.snapshot, { maxBytes: options.maxSnapshotBytes ?? DEFAULT_SNAPSHOT_LIMIT_BYTES });
+  } else if (options.managementGroup) {
+    // --- management group: Resource Graph (graphRead.ts) ---
+    const { readThroughResourceGraph } = await import("./graphRead.js");
+    const read = await readThroughResourceGraph({ managementGroup: options.managementGroup }, { policy, ...(options.armEndpoint ? { armEndpoint: options.armEndpoint } : {}), ...(options.cloud ? { cloud: options.cloud } : {}) });
+    estate = new Estate(read.resources);
   } else {
     const onProgress = progressReporter();
     const live = await readLiveEstate(subscriptions, {
@@ -88,7 +95,8 @@ export async function runScan(options: ScanOptions): Promise<number> {
   }
   const now = new Date();
   const result = evaluateEstate(estate, { policy, now });
-  const report = buildScanReport(result, options.snapshot ? { snapshot: basename(options.snapshot) } : { subscriptions }, now);
+  const source = options.snapshot ? { snapshot: basename(options.snapshot) } : options.managementGroup ? { managementGroup: options.managementGroup } : { subscriptions };
+  const report = buildScanReport(result, source, now);
   const terminal = !options.output && process.stdout.isTTY === true;
   const format = options.format ?? (terminal ? "table" : "json");
   await emit(renderReport(report, format, terminal, estate), options.output);
