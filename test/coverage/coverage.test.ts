@@ -107,7 +107,7 @@ describe("coverage of an estate", () => {
   });
 });
 
-describe("nsp-guardrail coverage", async () => {
+describe("nsp-guardrail coverage", { timeout: 120_000 }, async () => {
   const resources = estate(new Date());
   const emulator = await startEmulator(withAncestors(resources), { managementGroups: { "mg-all": [SUB, OTHER_SUB] }, resourceGraphQuota: false });
   const dir = mkdtempSync(join(tmpdir(), "nspg-coverage-"));
