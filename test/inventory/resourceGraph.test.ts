@@ -13,7 +13,7 @@ import { DEFAULT_POLICY, parsePolicy } from "../../src/policy/policy.js";
 import { RULE_IDS } from "../../src/rules/catalog/index.js";
 import { evaluateEstate } from "../../src/rules/engine.js";
 import { readLiveEstate } from "../../src/inventory/liveInventory.js";
-import { parseResetsAfter, readResourceGraphEstate, resourceOfRow, SUBSCRIPTION_BATCH } from "../../src/inventory/resourceGraphReader.js";
+import { parseResetsAfter, readResourceGraphEstate, resourceOfRow, SUBSCRIPTION_BATCH, type ResourceGraphReadOptions } from "../../src/inventory/resourceGraphReader.js";
 import { GRAPH_QUERIES, NOT_IN_RESOURCE_GRAPH, queryText } from "../../src/inventory/resourceGraphQueries.js";
 import { formatResetsAfter } from "../../src/emulator/resourceGraph.js";
 import type { ArmEmulator } from "../../src/emulator/server.js";
@@ -22,6 +22,8 @@ import { startEmulator } from "../helpers/emulator.js";
 import { comparable, ESTATES_DIR, FIXTURE_FILES, fixtureResources, liveOptions, subscriptionsOf, withAncestors } from "./liveSupport.js";
 
 const CONTOSO_POLICY = parsePolicy(readFileSync(join(ESTATES_DIR, "contoso.policy.yaml"), "utf8"), "contoso.policy.yaml", RULE_IDS);
+/** Live options for the emulator plus the Resource Graph reader's own. */
+const graphOptions = (emulator: ArmEmulator, extra: Partial<ResourceGraphReadOptions>): ResourceGraphReadOptions => ({ ...liveOptions(emulator), ...extra });
 const graphPosts = (e: ArmEmulator, from = 0) => e.operations.slice(from).filter((o) => o.method === "POST" && /resourcegraph/i.test(o.path));
 
 describe.each(FIXTURE_FILES)("Resource Graph path on %s", (file) => {
@@ -49,7 +51,7 @@ describe.each(FIXTURE_FILES)("Resource Graph path on %s", (file) => {
   it("pages with skip tokens and keeps the same resources at any page size", async () => {
     const whole = await readResourceGraphEstate({ subscriptions: subscriptionsOf(resources) }, liveOptions(emulator, { policy }));
     const from = emulator.operations.length;
-    const paged = await readResourceGraphEstate({ subscriptions: subscriptionsOf(resources) }, liveOptions(emulator, { policy, pageRows: 2 }));
+    const paged = await readResourceGraphEstate({ subscriptions: subscriptionsOf(resources) }, graphOptions(emulator, { policy, pageRows: 2 }));
     expect(paged.resources.map((r) => idKey(r.id)).sort()).toEqual(whole.resources.map((r) => idKey(r.id)).sort());
     expect(paged.graphRequests).toBeGreaterThan(GRAPH_QUERIES.length);
     expect(graphPosts(emulator, from)).toHaveLength(paged.graphRequests);
@@ -78,7 +80,7 @@ describe("Resource Graph scope, batches and quota", () => {
     await new Promise((r) => setTimeout(r, 1_000));
     const from = emulator.operations.length;
     const both = [SUB, OTHER_SUB];
-    const read = await readResourceGraphEstate({ subscriptions: both }, liveOptions(emulator, { policy: CONTOSO_POLICY, batchSize: 1 }));
+    const read = await readResourceGraphEstate({ subscriptions: both }, graphOptions(emulator, { policy: CONTOSO_POLICY, batchSize: 1 }));
     expect(read.graphRequests).toBe(GRAPH_QUERIES.length * 2);
     expect(graphPosts(emulator, from)).toHaveLength(GRAPH_QUERIES.length * 2);
   });
@@ -87,13 +89,27 @@ describe("Resource Graph scope, batches and quota", () => {
     await new Promise((r) => setTimeout(r, 1_000));
     const waits: number[] = [];
     const started = Date.now();
-    const read = await readResourceGraphEstate({ subscriptions }, liveOptions(emulator, { policy: CONTOSO_POLICY, pageRows: 5, onQuotaWait: (ms) => waits.push(ms) }));
+    const read = await readResourceGraphEstate({ subscriptions }, graphOptions(emulator, { policy: CONTOSO_POLICY, pageRows: 5, onQuotaWait: (ms: number) => waits.push(ms) }));
     expect(read.graphRequests).toBeGreaterThan(4);
     expect(read.quotaWaits).toBeGreaterThan(0);
     expect(waits).toHaveLength(read.quotaWaits);
     // It waited before the query the quota had no room for: no 429 was needed.
     expect(read.throttled).toBe(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  });
+});
+
+describe("Resource Graph quota shared by two readers", () => {
+  it("a 429 is waited out (Retry-After) and counted as a quota wait", async () => {
+    const { resources } = fixtureResources("contoso.json");
+    const emulator = await startEmulator(withAncestors(resources), { resourceGraphQuota: { queries: 3, windowMs: 1_000 } });
+    const read = () => readResourceGraphEstate({ subscriptions: subscriptionsOf(resources) }, graphOptions(emulator, { policy: CONTOSO_POLICY, pageRows: 10 }));
+    const [a, b] = await Promise.all([read(), read()]);
+    // Each reader knows only its own answers' quota headers: the other's queries make it meet 429s.
+    expect(a.throttled + b.throttled).toBeGreaterThan(0);
+    expect(a.quotaWaits).toBeGreaterThanOrEqual(a.throttled);
+    expect(a.resources.map((r) => idKey(r.id)).sort()).toEqual(b.resources.map((r) => idKey(r.id)).sort());
+    expect(emulator.operations.filter((o) => o.status === 429 && o.errorCode === "RateLimiting").length).toBe(a.throttled + b.throttled);
   });
 });
 
@@ -140,7 +156,7 @@ describe("the emulator's Resource Graph endpoint", () => {
       expect(error.statusCode, query).toBe(400);
       const body = error.details;
       expect(body.error.code).toBe("BadRequest");
-      expect(body.error.details[0].code).toBe("InvalidQuery");
+      expect(body.error.details[0]?.code).toBe("InvalidQuery");
     }
   });
 });
