@@ -24,6 +24,7 @@ export interface TenantFigures {
   readonly subscriptions: number;
   readonly perimeters: number;
   readonly graphRequests: number;
+  readonly graphRows: number;
   readonly armCalls: number;
   readonly armCallsByType: Record<string, number>;
   readonly callsPerMember: number;
@@ -79,6 +80,7 @@ export async function measureTenantRead(members: number, subscriptions: number, 
       subscriptions: subscriptionIds.length,
       perimeters: resources.filter((r) => r.type === "Microsoft.Network/networkSecurityPerimeters").length,
       graphRequests: read.graphRequests,
+      graphRows: read.graphRows,
       armCalls: read.armCalls,
       armCallsByType: read.armCallsByType,
       callsPerMember: read.calls / members,
@@ -98,7 +100,7 @@ export function formatTenant(r: TenantFigures): string {
     .map(([type, n]) => `${type.split("/").slice(1).join("/")} ${n}`)
     .join(", ");
   return [
-    `  ${r.plan}: ${r.members} members, ${r.subscriptions} subscriptions, ${r.perimeters} perimeters: ${r.graphRequests} Resource Graph request(s) + ${r.armCalls} ARM call(s) = ${(r.callsPerMember).toFixed(3)} calls/member; wall ${(r.wallMs / 1000).toFixed(1)} s; quota waits ${r.quotaWaits} (${(r.quotaWaitMs / 1000).toFixed(1)} s), 429s ${r.throttled}`,
+    `  ${r.plan}: ${r.members} members, ${r.subscriptions} subscriptions, ${r.perimeters} perimeters: ${r.graphRequests} Resource Graph request(s) + ${r.armCalls} ARM call(s) = ${(r.callsPerMember).toFixed(3)} calls/member (Resource Graph alone ${(r.graphRequests / r.members).toFixed(4)}, ${r.graphRows} rows); wall ${(r.wallMs / 1000).toFixed(1)} s; quota waits ${r.quotaWaits} (${(r.quotaWaitMs / 1000).toFixed(1)} s), 429s ${r.throttled}`,
     ...(byType ? [`    ARM calls for what Resource Graph does not hold: ${byType}`] : []),
   ].join("\n");
 }
@@ -111,7 +113,7 @@ export function formatTenant(r: TenantFigures): string {
 export function extrapolate(r: TenantFigures, members: number, subscriptions: number): string {
   const scale = members / r.members;
   // Each query pages its rows 1,000 at a time, once per batch of 300 subscriptions.
-  const graph = Math.ceil(((r.resources - r.armCalls) * scale) / 1000) + GRAPH_QUERIES.length * Math.ceil(subscriptions / 300);
+  const graph = Math.ceil((r.graphRows * scale) / 1000) + GRAPH_QUERIES.length * Math.ceil(subscriptions / 300);
   const arm = Math.round(r.armCalls * scale);
   const quotaSeconds = Math.max(0, Math.ceil(graph / 15) - 1) * 5;
   return `  extrapolated to ${members} members / ${subscriptions} subscriptions (${r.plan}): about ${graph} Resource Graph requests + ${arm} ARM calls = ${((graph + arm) / members).toFixed(3)} calls/member, at least ${quotaSeconds} s of quota waits (15 queries per 5 s), not measured`;

@@ -60,6 +60,8 @@ export interface ResourceGraphEstate {
   readonly resources: ArmResource[];
   /** Resource Graph requests (one per page). */
   readonly graphRequests: number;
+  /** Rows Resource Graph answered. */
+  readonly graphRows: number;
   /** ARM calls made for what Resource Graph does not hold, by lower-case type read. */
   readonly armCallsByType: Record<string, number>;
   readonly armCalls: number;
@@ -176,6 +178,7 @@ class GraphReader {
   private readonly resources = new Map<string, ArmResource>();
   private readonly armCalls = new Map<string, number>();
   private graphRequests = 0;
+  private graphRows = 0;
   private readonly batchSize: number;
   private readonly pageRows: number;
 
@@ -215,6 +218,7 @@ class GraphReader {
     return {
       resources: [...this.resources.values()],
       graphRequests: this.graphRequests,
+      graphRows: this.graphRows,
       armCallsByType: Object.fromEntries(this.armCalls),
       armCalls,
       calls: this.graphRequests + armCalls,
@@ -249,6 +253,7 @@ class GraphReader {
       if (!Array.isArray(response.data)) throw new Error(`Resource Graph answered ${query.label} without an objectArray "data"`);
       // A truncated answer would silently drop resources: every query projects `id`, so it must page instead.
       if (String(response.resultTruncated) === "true") throw new Error(`Resource Graph truncated the answer for ${query.label} instead of paging it`);
+      this.graphRows += response.data.length;
       for (const row of response.data) {
         const resource = resourceOfRow(row);
         if (resource) out.push(resource);
