@@ -35,13 +35,14 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { ParsedArmId } from "../model/armId.js";
+import { supportedVersions } from "./apiVersions.js";
 import type { StoredResource } from "./store.js";
 
 export const RESOURCE_GRAPH_PATH = /^\/providers\/microsoft\.resourcegraph\/resources$/i;
 /** The RBAC operation of a query (Microsoft.ResourceGraph operations: "Submits a query on resources..."). */
 export const RESOURCE_GRAPH_OPERATION = "Microsoft.ResourceGraph/resources/read";
-/** 2024-04-01: `@azure/arm-resourcegraph` 5; the older GA versions the Azure CLI and PowerShell send. */
-export const RESOURCE_GRAPH_API_VERSIONS: readonly string[] = ["2021-03-01", "2022-10-01", "2024-04-01"];
+/** The api-versions served (apiVersions.ts, `microsoft.resourcegraph`). */
+export const RESOURCE_GRAPH_API_VERSIONS: readonly string[] = supportedVersions("microsoft.resourcegraph") ?? [];
 
 export const RESOURCE_GRAPH_TABLES = ["resources", "networkresources", "recoveryservicesresources"] as const;
 export type ResourceGraphTable = (typeof RESOURCE_GRAPH_TABLES)[number];
