@@ -14,6 +14,7 @@ import { measurePackage } from "./packageBench.js";
 import { measureSimulation } from "./simulateBench.js";
 import { formatHardening, measureEventStore, measureGlobWorstCase, type EventStoreFigures, type GlobFigures } from "./hardeningBench.js";
 import { measureReadiness } from "./readinessBench.js";
+import { extrapolate, formatTenant, measureTenantRead } from "./tenantBench.js";
 
 interface EngineFigures {
   accounts: number;
@@ -82,7 +83,29 @@ function printSummary(rows: ReadonlyArray<[string, string, string, boolean | und
   }
 }
 
-// `npm run bench -- --only hardening|simulate|readiness` runs only those cases.
+/** Tenant scale through Resource Graph, beside the 1,000-member ARM path (`--only tenant`). */
+async function tenantSection(): Promise<Array<[string, string, string, boolean | undefined]>> {
+  const members = Number(process.env.NSPG_BENCH_TENANT_MEMBERS ?? 10_000);
+  const subscriptions = Number(process.env.NSPG_BENCH_TENANT_SUBSCRIPTIONS ?? 30);
+  const allRulesMembers = Number(process.env.NSPG_BENCH_TENANT_ALL_RULES_MEMBERS ?? 1_000);
+  console.log(`\ntenant: a full read through Resource Graph against the emulator (20 ms per call, quota 15 queries per 5 s)`);
+  const held = await measureTenantRead(members, subscriptions, "graph-held rules");
+  console.log(formatTenant(held));
+  const all = await measureTenantRead(allRulesMembers, Math.min(subscriptions, allRulesMembers), "all rules");
+  console.log(formatTenant(all));
+  const arm = await measureLiveScan(1_000);
+  console.log(`  ARM path for comparison (all rules, one subscription): ${arm.members} members, ${arm.calls} calls = ${(arm.calls / arm.members).toFixed(2)} calls/member, wall ${(arm.wallMs / 1000).toFixed(1)} s`);
+  console.log(extrapolate(held, 100_000, 300));
+  console.log(extrapolate(all, 100_000, 300));
+  return [
+    [`calls per member, ${held.members} (graph-held)`, held.callsPerMember.toFixed(3), "<= 0.05", held.callsPerMember <= 0.05],
+    [`calls per member, ${all.members} (all rules)`, all.callsPerMember.toFixed(3), "reported", undefined],
+    [`quota waits, ${held.members} members`, `${held.quotaWaits} (${(held.quotaWaitMs / 1000).toFixed(1)} s)`, "reported", undefined],
+    [`wall time, ${held.members} members`, `${(held.wallMs / 1000).toFixed(1)} s`, "reported", undefined],
+  ];
+}
+
+// `npm run bench -- --only hardening|simulate|readiness|tenant` runs only those cases.
 const onlyIndex = process.argv.indexOf("--only");
 if (onlyIndex >= 0) {
   const only = process.argv[onlyIndex + 1] ?? "";
@@ -95,8 +118,10 @@ if (onlyIndex >= 0) {
     printSummary(await simulateSection());
   } else if (only === "readiness") {
     printSummary(readinessSection());
+  } else if (only === "tenant") {
+    printSummary(await tenantSection());
   } else {
-    console.error(`bench: --only takes "hardening", "simulate" or "readiness", got ${JSON.stringify(only)}`);
+    console.error(`bench: --only takes "hardening", "simulate", "readiness" or "tenant", got ${JSON.stringify(only)}`);
     process.exit(2);
   }
   process.exit(0);
@@ -186,6 +211,7 @@ summary.push(["deployment package size", `${pack.zipMiB.toFixed(2)} MiB`, "< 5 M
 summary.push(["cold import of the function entries", `${pack.importMs.toFixed(0)} ms`, "< 300 ms", pack.importMs < 300]);
 
 summary.push(...(await simulateSection()));
+summary.push(...(await tenantSection()));
 const hardeningGlobs = measureGlobWorstCase();
 const hardeningStore = await measureEventStore();
 console.log(`\n${formatHardening(hardeningGlobs, hardeningStore)}`);

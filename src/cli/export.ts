@@ -4,8 +4,12 @@ import { note } from "./log.js";
 import { emit } from "./output.js";
 import { loadPolicyOption, progressReporter } from "./scan.js";
 
+import { InputError } from "../model/errors.js";
+
 export interface ExportOptions {
-  subscription: string[];
+  subscription?: string[];
+  /** `--management-group`: read through Resource Graph (graphRead.ts). */
+  managementGroup?: string;
   output?: string;
   armEndpoint?: string;
   /** `--cloud`: AzureCloud, AzureUSGovernment or AzureChinaCloud. */
@@ -15,9 +19,19 @@ export interface ExportOptions {
 
 /** `nsp-guardrail export`: the live estate as a snapshot, resources exactly as ARM returned them. */
 export async function runExport(options: ExportOptions): Promise<number> {
+  const subscriptions = options.subscription ?? [];
+  if ((subscriptions.length > 0) === (options.managementGroup !== undefined)) throw new InputError("export: give either --subscription ID... or --management-group ID (one of them)");
   const policy = await loadPolicyOption(options.policy);
+  if (options.managementGroup) {
+    // --- management group: Resource Graph (graphRead.ts) ---
+    const { readThroughResourceGraph } = await import("./graphRead.js");
+    const read = await readThroughResourceGraph({ managementGroup: options.managementGroup }, { policy, ...(options.armEndpoint ? { armEndpoint: options.armEndpoint } : {}), ...(options.cloud ? { cloud: options.cloud } : {}) });
+    await emit(formatSnapshot(read.resources), options.output);
+    if (options.output) process.stderr.write(`exported ${read.resources.length} resource(s) in ${read.graphRequests} Resource Graph and ${read.armCalls} ARM call(s) (${read.quotaWaits} quota wait(s)) to ${options.output}\n`);
+    return 0;
+  }
   const onProgress = progressReporter();
-  const live = await readLiveEstate(options.subscription, {
+  const live = await readLiveEstate(subscriptions, {
     policy,
     ...(options.armEndpoint ? { armEndpoint: options.armEndpoint } : {}),
     ...(options.cloud ? { cloud: options.cloud } : {}),

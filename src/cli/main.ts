@@ -55,6 +55,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("Evaluate every perimeter of an estate and report findings.")
     .option("--snapshot <file>", "an estate as ARM resources (JSON: array, {resources}, {value} or {data})")
     .option("--subscription <id...>", "scan these subscriptions live through ARM")
+    .option("--management-group <id>", "scan every subscription under this management group (Azure Resource Graph, then ARM for what it does not hold)")
     .option("--arm-endpoint <url>", "ARM endpoint for live mode (default: NSPG_ARM_ENDPOINT or the cloud's)")
     .addOption(choiceOption("--cloud <cloud>", "Azure cloud: default ARM endpoint and token audience (default: NSPG_CLOUD or AzureCloud)", CLOUD_NAMES))
     .addOption(new Option("--policy <file>", "policy file (YAML or JSON)"))
@@ -126,7 +127,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
   program
     .command("export")
     .description("Read subscriptions through ARM and write the estate as a snapshot (the format scan --snapshot reads).")
-    .requiredOption("--subscription <id...>", "subscriptions to export")
+    .option("--subscription <id...>", "subscriptions to export")
+    .option("--management-group <id>", "export every subscription under this management group (Azure Resource Graph, then ARM for what it does not hold)")
     .option("--output <file>", "write the snapshot to a file instead of stdout")
     .option("--arm-endpoint <url>", "ARM endpoint (default: NSPG_ARM_ENDPOINT or the cloud's)")
     .addOption(choiceOption("--cloud <cloud>", "Azure cloud: default ARM endpoint and token audience (default: NSPG_CLOUD or AzureCloud)", CLOUD_NAMES))
@@ -135,6 +137,26 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (opts: ExportOptions) => {
       const { runExport } = await import("./export.js");
       setExit(await runExport(opts));
+    });
+
+  program
+    .command("coverage")
+    .description(
+      "Where the perimeters are not: per subscription and onboarded type, resources protected (Enforced), in transition (Learning or Audit, past the grace days or not) and in no perimeter, with the lists. Evidence for CIS Microsoft Azure Foundations Benchmark v5 control 7.16.",
+    )
+    .option("--snapshot <file>", "an estate as ARM resources, holding every resource of the onboarded types in scope")
+    .option("--subscription <id...>", "read these subscriptions through Azure Resource Graph")
+    .option("--management-group <id>", "read every subscription under this management group through Azure Resource Graph")
+    .addOption(choiceOption("--format <format>", "output format (default: table on a terminal, json otherwise)", ["table", "json", "markdown", "html"]))
+    .option("--output <file>", "write the report to a file instead of stdout")
+    .addOption(new Option("--policy <file>", "policy file (YAML or JSON): transitionGraceDays, onboardedTypes"))
+    .option("--arm-endpoint <url>", "ARM endpoint (default: NSPG_ARM_ENDPOINT or the cloud's)")
+    .addOption(choiceOption("--cloud <cloud>", "Azure cloud: default ARM endpoint and token audience (default: NSPG_CLOUD or AzureCloud)", CLOUD_NAMES))
+    .option("--max-snapshot-bytes <n>", "refuse snapshots larger than this", positiveInteger)
+    .exitOverride()
+    .action(async (opts) => {
+      const { runCoverage } = await import("./coverage.js");
+      setExit(await runCoverage(opts));
     });
 
   const rules = program

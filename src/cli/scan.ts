@@ -24,6 +24,8 @@ export { FAIL_ON, SCAN_FORMATS, type ScanFormat } from "./formats.js";
 export interface ScanOptions {
   snapshot?: string;
   subscription?: string[];
+  /** `--management-group`: read through Resource Graph (graphRead.ts). */
+  managementGroup?: string;
   policy?: string;
   format?: ScanFormat;
   failOn: (typeof FAIL_ON)[number];
@@ -108,8 +110,8 @@ export function checkSubscriptionIds(ids: readonly string[]): void {
 
 export async function runScan(options: ScanOptions): Promise<number> {
   const subscriptions = options.subscription ?? [];
-  if (!options.snapshot === (subscriptions.length === 0)) {
-    throw new InputError("scan: give either --snapshot FILE or --subscription ID... (one of them)");
+  if ([options.snapshot !== undefined, subscriptions.length > 0, options.managementGroup !== undefined].filter(Boolean).length !== 1) {
+    throw new InputError("scan: give either --snapshot FILE or --subscription ID... or --management-group ID (one of them)");
   }
   if (subscriptions.length > 0) checkSubscriptionIds(subscriptions);
   const policy = await loadPolicyOption(options.policy);
@@ -121,6 +123,13 @@ export async function runScan(options: ScanOptions): Promise<number> {
     estate = loaded.estate;
     origin = { kind: "snapshot", ...loaded.origin };
     detail(`read ${estate.resources.length} resource(s) from ${loaded.origin.file}${loaded.origin.resourceGraph ? " (Resource Graph output)" : ""}${loaded.origin.inputs ? `, which declares ${loaded.origin.inputs.length} input type(s)` : ""}`);
+  } else if (options.managementGroup) {
+    // --- management group: Resource Graph (graphRead.ts) ---
+    const { readThroughResourceGraph } = await import("./graphRead.js");
+    const read = await readThroughResourceGraph({ managementGroup: options.managementGroup }, { policy, ...(options.armEndpoint ? { armEndpoint: options.armEndpoint } : {}), ...(options.cloud ? { cloud: options.cloud } : {}) });
+    estate = new Estate(read.resources);
+    origin = { kind: "live", types: [...read.plan.types] };
+    detail(`read ${read.resources.length} resource(s) in ${read.graphRequests} Resource Graph page(s) and ${read.armCalls} ARM call(s)`);
   } else {
     // The Azure SDK clients are loaded for live reads only: a snapshot scan needs none of them.
     const { readLiveEstate } = await import("../inventory/liveInventory.js");
@@ -135,14 +144,15 @@ export async function runScan(options: ScanOptions): Promise<number> {
     origin = { kind: "live", types: [...live.plan.types] };
     detail(`read ${live.resources.length} resource(s) in ${live.calls} ARM call(s) (${live.requests} request(s))`);
   }
-  const scope = options.snapshot ? basename(options.snapshot) : `subscription(s) ${subscriptions.join(", ")}`;
+  const scope = options.snapshot ? basename(options.snapshot) : options.managementGroup ? `management group ${options.managementGroup}` : `subscription(s) ${subscriptions.join(", ")}`;
   if (estate.perimeters().length === 0 && !options.allowEmpty) {
     throw new InputError(`scan: ${scope}: no network security perimeter found: check the ${options.snapshot ? "file" : "subscription ids and the identity's access"} (--allow-empty accepts an empty scope)`);
   }
   const now = new Date();
   const result = evaluateEstate(estate, { policy, now });
   const completeness = assessCompleteness(estate, enabledRules(policy, ALL_RULES), origin, policy.onboardedTypes);
-  const report = buildScanReport(result, options.snapshot ? { snapshot: basename(options.snapshot) } : { subscriptions }, now, completeness);
+  const source = options.snapshot ? { snapshot: basename(options.snapshot) } : options.managementGroup ? { managementGroup: options.managementGroup } : { subscriptions };
+  const report = buildScanReport(result, source, now, completeness);
   detail(`evaluated ${enabledRules(policy, ALL_RULES).length} rule(s) over ${result.perimeters} perimeter(s) in ${Date.now() - started} ms`);
   const terminal = !options.output && process.stdout.isTTY === true;
   const format = options.format ?? (terminal ? "table" : "json");

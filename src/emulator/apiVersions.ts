@@ -26,6 +26,8 @@ export const SUPPORTED_API_VERSIONS: Readonly<Record<string, readonly string[]>>
   // 2022-08-01-preview: @azure/arm-sql 10 (servers, databases).
   "microsoft.sql": ["2022-08-01-preview", "2023-08-01", "2024-05-01-preview"],
   "microsoft.search": ["2023-11-01", "2025-05-01"],
+  /** Resource Graph queries (resourceGraph.ts): 2024-04-01 is @azure/arm-resourcegraph 5's; the others the Azure CLI's and PowerShell's. */
+  "microsoft.resourcegraph": ["2021-03-01", "2022-10-01", "2024-04-01"],
   /** Generic resource lists (`/subscriptions/{id}/resources`). */
   "microsoft.resources": ["2015-11-01", "2021-04-01", "2022-09-01", "2024-03-01", "2025-04-01"],
 };

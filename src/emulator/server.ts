@@ -27,6 +27,7 @@ import { allows, defaultRoleActions, linkedActionsFor, type LinkedAction } from 
 import { actionAnswer, behaviourOf, carriesProvisioningState, emulatesEtag, NSP_OPERATION_STATUS_READ, NSP_OPERATION_STATUSES, type LongRunning } from "./behaviour.js";
 import { TrafficRecorder } from "./traffic.js";
 import { LogAnalyticsError, LogAnalyticsWorkspaces } from "./logAnalytics.js";
+import { RESOURCE_GRAPH_OPERATION, RESOURCE_GRAPH_PATH, ResourceGraphEndpoint, type ResourceGraphQuota } from "./resourceGraph.js";
 
 export interface OperationLogEntry {
   time: string;
@@ -94,6 +95,10 @@ export interface ArmEmulatorOptions {
   logs?: Readonly<Record<string, readonly unknown[]>>;
   /** false: queries are not analysed by the Kusto language service (see LogAnalyticsWorkspaces). */
   analyseLogQueries?: boolean;
+  /** Resource Graph: management group id → its subscriptions (resourceGraph.ts). */
+  managementGroups?: Readonly<Record<string, readonly string[]>>;
+  /** Resource Graph's per-user quota (default 15 queries per 5 s); false: none. */
+  resourceGraphQuota?: ResourceGraphQuota | false;
 }
 
 /** The caller the emulator's default token stands for. */
@@ -157,6 +162,8 @@ export class ArmEmulator {
   private readonly lroPolls: number;
   private readonly throttling: ThrottleSettings | false;
   private readonly typeApiVersions: Readonly<Record<string, readonly string[]>>;
+  /** The Resource Graph query endpoint over this store (resourceGraph.ts). */
+  readonly resourceGraph: ResourceGraphEndpoint;
   private server!: Server;
   private origin = "";
   private cert = "";
@@ -170,6 +177,10 @@ export class ArmEmulator {
     this.pageSize = options.pageSize ?? 100;
     this.lroPolls = options.lroPolls ?? 1;
     this.throttling = options.throttling ?? false;
+    this.resourceGraph = new ResourceGraphEndpoint(() => this.store.all(), {
+      ...(options.managementGroups ? { managementGroups: options.managementGroups } : {}),
+      ...(options.resourceGraphQuota !== undefined ? { quota: options.resourceGraphQuota } : {}),
+    });
     this.typeApiVersions = Object.fromEntries(Object.entries(options.typeApiVersions ?? {}).map(([type, versions]) => [type.toLowerCase(), versions]));
     this.logAnalytics = new LogAnalyticsWorkspaces(options.analyseLogQueries === false ? { analyse: false } : {});
     for (const [workspaceId, rows] of Object.entries(options.logs ?? {})) this.logAnalytics.seed(workspaceId, rows);
@@ -419,6 +430,16 @@ export class ArmEmulator {
   ): { status: number; body?: unknown; headers?: Record<string, string> } {
     const apiVersion = url.searchParams.get("api-version") ?? undefined;
     const segments = path.split("/");
+    // --- Resource Graph (resourceGraph.ts) ---
+    if (RESOURCE_GRAPH_PATH.test(path)) {
+      entry.operation = RESOURCE_GRAPH_OPERATION;
+      this.authorize(claims, entry, "/");
+      if (method !== "POST") throw new ArmError(405, "MethodNotAllowed", `${method} is not allowed on Resource Graph queries.`);
+      const answer = this.resourceGraph.query(body, apiVersion, claims.oid, claims.tid);
+      if (answer.errorCode) entry.errorCode = answer.errorCode;
+      return answer;
+    }
+    // --- end Resource Graph ---
     if (segments[1]?.toLowerCase() !== "subscriptions" || !segments[2]) {
       throw new ArmError(404, "NotFound", `No route for ${method} ${path}.`);
     }

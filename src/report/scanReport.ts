@@ -6,7 +6,7 @@ export interface ScanReport {
   version: 1;
   generatedAt: string;
   /** Where the estate came from: a snapshot file name or subscription ids. */
-  source: { snapshot?: string; subscriptions?: string[] };
+  source: { snapshot?: string; subscriptions?: string[]; managementGroup?: string };
   summary: {
     perimeters: number;
     associations: number;

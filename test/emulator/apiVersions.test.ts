@@ -17,6 +17,8 @@ interface SdkSource {
   namespace: string;
   /** The versions the file names for the operations used, when the generic pattern does not find them. */
   extract?: (text: string) => string[];
+  /** The path of the one operation the project calls, when the file also holds operations it does not (Resource Graph's history and changes). */
+  path?: string;
 }
 
 const api = (group: string) => `dist/esm/api/${group}/operations.js`;
@@ -66,6 +68,8 @@ const SDK_SOURCES: readonly SdkSource[] = [
     namespace: "microsoft.sql",
     extract: (text) => [/export const apiVersion1 = \{[\s\S]*?defaultValue: "([^"]+)"/.exec(text)?.[1] ?? ""].filter(Boolean),
   },
+  // src/inventory/resourceGraphReader.ts: the `resources` query only.
+  { pkg: "@azure/arm-resourcegraph", file: "dist/esm/api/operations.js", namespace: "microsoft.resourcegraph", path: '"/providers/Microsoft.ResourceGraph/resources{' },
 ];
 
 /** Every api-version literal the file assigns to or defaults an `apiVersion` with. */
@@ -73,6 +77,14 @@ function apiVersionsIn(text: string): string[] {
   const found = new Set<string>();
   for (const match of text.matchAll(/apiVersion[^;\n]{0,60}?"(\d{4}-\d{2}-\d{2}(?:-preview)?)"/g)) found.add(match[1]!);
   return [...found].sort();
+}
+
+/** The versions `source` calls: every one in the file, or those of its one operation (generated `"api%2Dversion": "..."` URL templates). */
+function versionsOf(source: SdkSource, text: string): string[] {
+  if (!source.path) return apiVersionsIn(text);
+  const at = text.indexOf(source.path);
+  if (at < 0) return [];
+  return [...text.slice(at, at + 300).matchAll(/"api%2Dversion":\s*"(\d{4}-\d{2}-\d{2}(?:-preview)?)"/g)].map((m) => m[1]!);
 }
 
 function sdkFile(source: SdkSource): string {
@@ -92,7 +104,7 @@ describe("api-versions: the emulator follows the installed SDKs", () => {
   });
 
   it.each(SDK_SOURCES.map((s) => [`${s.pkg} ${s.file}`, s] as const))("%s calls a version the emulator serves", (_name, source) => {
-    const versions = (source.extract ?? apiVersionsIn)(sdkFile(source));
+    const versions = source.extract ? source.extract(sdkFile(source)) : versionsOf(source, sdkFile(source));
     expect(versions.length, `no api-version found in ${source.pkg}/${source.file}`).toBeGreaterThan(0);
     const served = supportedVersions(source.namespace) ?? [];
     expect(versions.filter((v) => !served.includes(v)), `add to ${source.namespace} in src/emulator/apiVersions.ts`).toEqual([]);
