@@ -143,6 +143,20 @@ describe("the emulator's Resource Graph endpoint", () => {
     expect(Number(headers[2]!.retry)).toBeGreaterThan(0);
   });
 
+  it("without subscriptions or management groups, queries the tenant: every subscription held", async () => {
+    const own = new ResourceGraphClient(emulator.credential({ objectId: "00000000-0000-0000-0000-0000000000aa" }), { endpoint: emulator.endpoint, tlsOptions: { ca: emulator.caCertificate }, retryOptions: { maxRetries: 0 } });
+    const perimeters = queryText({ label: "perimeters", table: "resources", types: [T.perimeter] });
+    const tenant = await own.resources({ query: perimeters, options: { top: 1000 } });
+    const one = await own.resources({ subscriptions: [SUB], query: perimeters, options: { top: 1000 } });
+    const held = fixtureResources("contoso.json").resources.filter((r) => r.type.toLowerCase() === T.perimeter);
+    expect(tenant.totalRecords).toBe(held.length);
+    expect(one.totalRecords).toBe(held.filter((r) => r.id.includes(SUB)).length);
+    // The emulator's quota here is 2 queries a minute per caller: a third caller for the third query.
+    const third = new ResourceGraphClient(emulator.credential({ objectId: "00000000-0000-0000-0000-0000000000ab" }), { endpoint: emulator.endpoint, tlsOptions: { ca: emulator.caCertificate }, retryOptions: { maxRetries: 0 } });
+    const none = await third.resources({ subscriptions: ["99999999-9999-9999-9999-999999999999"], query: perimeters });
+    expect([tenant.totalRecords > 0, none.totalRecords]).toEqual([true, 0]);
+  });
+
   it("rejects a query it does not serve with Resource Graph's error body", async () => {
     const queries = ["resources | summarize count() by type", text.replace("properties", "propertiez"), text.replace("resources", "securityresources")];
     for (const [i, query] of queries.entries()) {
