@@ -56,7 +56,9 @@ describe("terminal output of hostile tag values", () => {
   });
 
   it("strips them from the replay table", () => {
+    const none = { openFindings: 0, bySeverity: { critical: 0, high: 0, medium: 0, low: 0, info: 0 } };
     const result = {
+      summary: { start: none, end: none, events: 1, new: 0, resolved: 0, severityChanged: 0, reverts: { applied: 0, planned: 0, skipped: 0, failed: 0 }, alerts: 1 },
       decisions: [
         {
           eventId: "e1",
