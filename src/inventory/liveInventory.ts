@@ -5,11 +5,15 @@
  *
  * Order of reads, each step only when the plan has its types:
  *   1. per subscription: perimeters; per perimeter its profiles (and their access rules), its
- *      associations and its diagnostic settings;
+ *      associations, links, link references and diagnostic settings; once per location of the
+ *      perimeters, the onboarded-types list (`perimeterAssociableResourceTypes`);
  *   2. per associated member (once, whatever the number of associations): a storage account is a
  *      GET plus at most five child reads (file shares, object replication policies, the `default`
  *      management and inventory policies, NSP configurations) = at most 6 calls; a Cognitive
- *      Services account a GET and its NSP configurations; any other member one GET;
+ *      Services account a GET and its NSP configurations; a member with an official client in the
+ *      type table (Service Bus, Event Hubs, Cosmos DB, SQL) a GET and one list per child type read
+ *      (Geo-DR configs, databases); any other member one GET through the generic client; plus, when a
+ *      member rule reads them, the member's own diagnostic settings (one call);
  *   3. once per subscription in scope, only when storage members exist (and, for key vaults, when
  *      one of them uses a customer-managed key): key vaults, virtual machines, Recovery Services
  *      vaults -> protected items, Data Protection backup vaults -> backup instances (-> the backup
@@ -18,7 +22,7 @@
  */
 import type { TokenCredential } from "@azure/core-auth";
 import { idKey, lastSegment, parseArmId, type ParsedArmId } from "../model/armId.js";
-import { backupInstanceSource, isKeyVaultEncrypted, keyVaultUriOf, uriHost, vhdUrisOf } from "../model/relations.js";
+import { isKeyVaultEncrypted, keyVaultUriOf, relation, uriHost, vhdUrisOf, type Relation } from "../model/relations.js";
 import { equalsIgnoreCase, isTrue, prop, propArray, propString, type ArmResource } from "../model/resource.js";
 import { RESOURCE_TYPES, T, typesUnder } from "../model/resourceTypes.js";
 import { DEFAULT_POLICY, type Policy } from "../policy/policy.js";
@@ -704,8 +708,9 @@ export class LiveReader {
     this.add(vms.filter((vm) => vhdUrisOf(vm).some((uri) => names.has(uriHost(uri)?.split(".")[0] ?? ""))));
   }
 
-  private pointsAtMember(id: string | undefined): boolean {
-    return id !== undefined && this.storageMembers.has(idKey(id));
+  /** Whether a related resource points at a member account, by the relations registry's keys. */
+  private pointsAtMember(r: Relation, source: ArmResource): boolean {
+    return r.keys(source).some((key) => this.storageMembers.has(key));
   }
 
   /** Recovery Services vaults, then their Azure Storage protected items pointing at member accounts. */
@@ -720,7 +725,7 @@ export class LiveReader {
         const items = await this.list(tally, `list protected items of Recovery Services vault ${at.name}`, (o) =>
           backup.backupProtectedItems.list(at.name, at.resourceGroup, { ...o, filter: "backupManagementType eq 'AzureStorage'" }),
         );
-        this.add(items.filter((item) => this.pointsAtMember(propString(item, "sourceResourceId"))));
+        this.add(items.filter((item) => this.pointsAtMember(relation("backup-protected-item"), item)));
       }),
     );
   }
@@ -737,7 +742,7 @@ export class LiveReader {
       )
     )
       .flat()
-      .filter((instance) => this.pointsAtMember(backupInstanceSource(instance)));
+      .filter((instance) => this.pointsAtMember(relation("backup-instance"), instance));
     this.add(instances);
     if (!this.plan.has(T.backupPolicy)) return;
     const policyIds = new Map<string, string>();
@@ -780,7 +785,7 @@ export class LiveReader {
           )
         )
           .flat()
-          .filter((endpoint) => this.pointsAtMember(propString(endpoint, "storageAccountResourceId")));
+          .filter((endpoint) => this.pointsAtMember(relation("file-sync-cloud-endpoint"), endpoint));
         if (endpoints.length === 0) return;
         if (this.plan.has(T.storageSyncService)) this.add([service]);
         this.add(endpoints);
