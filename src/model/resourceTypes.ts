@@ -24,6 +24,16 @@ export const T = {
   logAnalyticsWorkspace: "microsoft.operationalinsights/workspaces",
   eventHubNamespace: "microsoft.eventhub/namespaces",
   eventHubAuthorizationRule: "microsoft.eventhub/namespaces/authorizationrules",
+  // Read by the Revision 2 rules (rules.md): links, the live onboarded list, more member services.
+  link: "microsoft.network/networksecurityperimeters/links",
+  linkReference: "microsoft.network/networksecurityperimeters/linkreferences",
+  perimeterAssociableResourceType: "microsoft.network/perimeterassociableresourcetypes",
+  eventHubDisasterRecoveryConfig: "microsoft.eventhub/namespaces/disasterrecoveryconfigs",
+  serviceBusNamespace: "microsoft.servicebus/namespaces",
+  serviceBusDisasterRecoveryConfig: "microsoft.servicebus/namespaces/disasterrecoveryconfigs",
+  cosmosAccount: "microsoft.documentdb/databaseaccounts",
+  sqlServer: "microsoft.sql/servers",
+  sqlDatabase: "microsoft.sql/servers/databases",
 } as const;
 
 export type KnownType = (typeof T)[keyof typeof T];

@@ -44,7 +44,7 @@ interface PreparedRule {
 
 function prepare(rules: readonly Rule[], policy: Policy): PreparedRule[] {
   return rules.map((rule) => {
-    const p = rulePolicy(policy, rule.meta.id);
+    const p = rulePolicy(policy, rule.meta.id, rule.meta.defaultAction);
     return { rule, action: p.action === "revert" ? "revert" : "alert", severity: p.severity, docUrl: docUrl(rule.meta.sources[0]!) };
   });
 }
@@ -84,7 +84,8 @@ function collect(prepared: PreparedRule, where: Where, hits: Hits, out: Finding[
     };
     if (where.perimeterId && hit.perimeterId !== null) finding.perimeterId = hit.perimeterId ?? where.perimeterId;
     if (where.profileId) finding.profileId = where.profileId;
-    if (where.associationId) finding.associationId = where.associationId;
+    const associationId = hit.associationId ?? where.associationId;
+    if (associationId) finding.associationId = associationId;
     out.push(finding);
   }
 }
@@ -238,7 +239,7 @@ export function compareFindings(a: Finding, b: Finding): number {
 
 /** Rules left on by the policy. */
 export function enabledRules(policy: Policy, rules: readonly Rule[] = ALL_RULES): Rule[] {
-  return rules.filter((r) => rulePolicy(policy, r.meta.id).action !== "off");
+  return rules.filter((r) => rulePolicy(policy, r.meta.id, r.meta.defaultAction).action !== "off");
 }
 
 /** Evaluates one perimeter: the unit of work of the event pipeline. */

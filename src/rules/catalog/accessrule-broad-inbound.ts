@@ -1,7 +1,7 @@
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf } from "../helpers.js";
 import { formatCount, parsePrefixes, unionSize, type ParsedPrefix } from "../lib/cidr.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
 
 /** Shorter than these is "broad": more than 65,536 IPv4 addresses, more than a /32 IPv6 allocation. */
 const BROAD_IPV4_BELOW = 16;

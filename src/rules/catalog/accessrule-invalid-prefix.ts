@@ -1,8 +1,8 @@
 import { T } from "../../model/resourceTypes.js";
 import { prop } from "../../model/resource.js";
-import { listNames, nameOf } from "../helpers.js";
 import { parsePrefix } from "../lib/cidr.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
 
 /** Every address prefix entry as written, including entries that are not strings (the view drops those). */
 function rawPrefixes(raw: unknown): unknown[] {

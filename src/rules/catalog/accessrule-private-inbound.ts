@@ -1,7 +1,7 @@
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf } from "../helpers.js";
 import { nonPublicRangeOf, parsePrefixes } from "../lib/cidr.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
 
 export default defineRule({
   scope: "accessRule",

@@ -1,7 +1,6 @@
 import { PREVIEW_TYPES, T } from "../../model/resourceTypes.js";
-import { nameOf } from "../helpers.js";
-import { memberTypeLabel } from "../lib/association.js";
 import { defineRule } from "../types.js";
+import { memberTypeLabel, nameOf } from "../lib/messages.js";
 
 export default defineRule({
   scope: "association",

@@ -1,7 +1,6 @@
 import { ONBOARDED_TYPES, T } from "../../model/resourceTypes.js";
-import { nameOf, quote } from "../helpers.js";
-import { memberTypeLabel } from "../lib/association.js";
 import { defineRule } from "../types.js";
+import { memberTypeLabel, nameOf, quote } from "../lib/messages.js";
 
 export default defineRule({
   scope: "association",

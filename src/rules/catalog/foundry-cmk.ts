@@ -1,7 +1,9 @@
 import { T } from "../../model/resourceTypes.js";
-import { isKeyVaultEncrypted, nameOf, propString } from "../helpers.js";
-import { cognitiveAccountOf } from "../lib/association.js";
 import { defineRule } from "../types.js";
+import { isKeyVaultEncrypted } from "../lib/storage.js";
+import { nameOf } from "../lib/messages.js";
+import { propString } from "../../model/resource.js";
+import { cognitiveAccountOf } from "../lib/members.js";
 
 export default defineRule({
   scope: "association",

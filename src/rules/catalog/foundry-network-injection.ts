@@ -1,7 +1,8 @@
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf, prop } from "../helpers.js";
-import { cognitiveAccountOf } from "../lib/association.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
+import { prop } from "../../model/resource.js";
+import { cognitiveAccountOf } from "../lib/members.js";
 
 /** Entries of `networkInjections`: an array of objects, or a single object as some exports write it. */
 function networkInjectionsOf(value: unknown): Record<string, unknown>[] {

@@ -1,8 +1,8 @@
-import { ancestorOfType, isArmId } from "../../model/armId.js";
+import { ancestorOfType, idKey, isArmId, sameId } from "../../model/armId.js";
 import { T } from "../../model/resourceTypes.js";
 import { propString } from "../../model/resource.js";
-import { idKey, listNames, nameOf, sameId } from "../helpers.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
 
 interface Destination {
   readonly kind: string;

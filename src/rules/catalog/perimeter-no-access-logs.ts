@@ -1,7 +1,7 @@
 import { T } from "../../model/resourceTypes.js";
 import { isTrue, propArray, type ArmResource } from "../../model/resource.js";
-import { listNames, nameOf } from "../helpers.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
 
 /** A `logs[]` entry that is enabled and names what it collects (a category or a category group). */
 function isEnabledLog(entry: unknown): boolean {

@@ -1,6 +1,6 @@
 import { T } from "../../model/resourceTypes.js";
-import { nameOf } from "../helpers.js";
 import { defineRule } from "../types.js";
+import { nameOf } from "../lib/messages.js";
 
 /** Hard limit of rule elements per profile (NSP limits). */
 const HARD_LIMIT = 200;

@@ -1,9 +1,11 @@
 import type { EstateReader } from "../../model/estate.js";
 import { displayName, equalsIgnoreCase, prop, propArray, propString, type ArmResource } from "../../model/resource.js";
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf, storageAccountOf } from "../helpers.js";
-import { fieldOf, mentionsDataStoreType, modeLabel } from "../lib/storage-b.js";
 import { defineRule } from "../types.js";
+import { listNames, modeLabel, nameOf } from "../lib/messages.js";
+import { storageAccountOf } from "../lib/members.js";
+import { fieldOf } from "../lib/storage.js";
+import { mentionsDataStoreType } from "../lib/backup.js";
 
 /** Vault name of a backup item: the segment after `vaults/` or `backupVaults/`. */
 function vaultNameOf(id: string): string {

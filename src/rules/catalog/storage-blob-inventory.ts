@@ -1,6 +1,8 @@
 import { T } from "../../model/resourceTypes.js";
-import { isTrue, listNames, nameOf, prop, storageAccountOf } from "../helpers.js";
 import { defineRule } from "../types.js";
+import { isTrue, prop } from "../../model/resource.js";
+import { listNames, nameOf } from "../lib/messages.js";
+import { storageAccountOf } from "../lib/members.js";
 
 export default defineRule({
   scope: "association",

@@ -1,9 +1,11 @@
 import { sameId } from "../../model/armId.js";
 import { uriHost } from "../../model/estate.js";
 import { T } from "../../model/resourceTypes.js";
-import { accountSubscription, inboundSubscriptionIds, isKeyVaultEncrypted, keyVaultUriOf, nameOf, storageAccountOf } from "../helpers.js";
-import { modeLabel, profileViewInEstate } from "../lib/storage-b.js";
 import { defineRule, type RuleHit } from "../types.js";
+import { inboundSubscriptionIds, profileViewInEstate, subscriptionOf } from "../lib/accessRules.js";
+import { isKeyVaultEncrypted, keyVaultUriOf } from "../lib/storage.js";
+import { modeLabel, nameOf } from "../lib/messages.js";
+import { storageAccountOf } from "../lib/members.js";
 
 export default defineRule({
   scope: "association",
@@ -56,7 +58,7 @@ export default defineRule({
     }
 
     // The vault lives in other perimeters: the worst of them decides.
-    const subscription = accountSubscription(account.id);
+    const subscription = subscriptionOf(account.id);
     let worst: RuleHit | undefined;
     for (const other of vaultAssociations) {
       const perimeterName = nameOf(other.perimeterId);

@@ -1,7 +1,9 @@
 import { T } from "../../model/resourceTypes.js";
 import { isTrue, prop } from "../../model/resource.js";
-import { fileSharesOf, hasApprovedPrivateEndpoint, listNames, nameOf, shareProtocol, storageAccountOf } from "../helpers.js";
 import { defineRule } from "../types.js";
+import { fileSharesOf, shareProtocol } from "../lib/storage.js";
+import { hasApprovedPrivateEndpoint, storageAccountOf } from "../lib/members.js";
+import { listNames, nameOf } from "../lib/messages.js";
 
 export default defineRule({
   scope: "association",

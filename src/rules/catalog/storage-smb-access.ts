@@ -1,7 +1,9 @@
 import { T } from "../../model/resourceTypes.js";
-import { fileSharesOf, listNames, nameOf, shareProtocol, storageAccountOf } from "../helpers.js";
-import { profileLabel, subscriptionRulesSummary } from "../lib/storage-a.js";
 import { defineRule } from "../types.js";
+import { fileSharesOf, shareProtocol } from "../lib/storage.js";
+import { listNames, nameOf, profileLabel } from "../lib/messages.js";
+import { storageAccountOf } from "../lib/members.js";
+import { subscriptionRulesSummary } from "../lib/accessRules.js";
 
 export default defineRule({
   scope: "association",

@@ -1,6 +1,7 @@
 import { T } from "../../model/resourceTypes.js";
-import { nameOf, storageAccountOf } from "../helpers.js";
 import { defineRule } from "../types.js";
+import { nameOf } from "../lib/messages.js";
+import { storageAccountOf } from "../lib/members.js";
 
 const DAY_MS = 86_400_000;
 

@@ -1,7 +1,8 @@
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf, storageAccountOf } from "../helpers.js";
-import { bypassItems, fieldOf, networkAclList } from "../lib/storage-b.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
+import { storageAccountOf } from "../lib/members.js";
+import { bypassItems, fieldOf, networkAclList } from "../lib/storage.js";
 
 export default defineRule({
   scope: "association",

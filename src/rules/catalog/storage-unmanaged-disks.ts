@@ -2,8 +2,9 @@ import { idKey } from "../../model/armId.js";
 import { uriHost, vhdUrisOf } from "../../model/estate.js";
 import { displayName, propString, type ArmResource } from "../../model/resource.js";
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf, storageAccountOf } from "../helpers.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
+import { storageAccountOf } from "../lib/members.js";
 
 /**
  * Whether a VHD host is the account's blob endpoint: the account's `primaryEndpoints.blob` host when

@@ -3,6 +3,7 @@
  * containment in well-known ranges and the size of a union of prefixes.
  */
 import ipaddr from "ipaddr.js";
+import type { AccessRuleView, ProfileView } from "../../model/perimeterView.js";
 
 export type IpKind = "ipv4" | "ipv6";
 
@@ -136,4 +137,43 @@ export function nonPublicRangeOf(prefix: ParsedPrefix): ParsedPrefix | undefined
 /** `2147483648` → `2,147,483,648` for messages. */
 export function formatCount(value: bigint): string {
   return value.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Per evaluation: each access rule's prefixes are parsed once, and each profile's inbound union
+// computed once, whatever the number of rules asking (memoised by view object).
+
+const rulePrefixes = new WeakMap<AccessRuleView, { valid: ParsedPrefix[]; invalid: string[] }>();
+
+/** The rule's address prefixes, parsed once. */
+export function prefixesOf(rule: AccessRuleView): { valid: ParsedPrefix[]; invalid: string[] } {
+  let parsed = rulePrefixes.get(rule);
+  if (!parsed) {
+    parsed = parsePrefixes(rule.addressPrefixes);
+    rulePrefixes.set(rule, parsed);
+  }
+  return parsed;
+}
+
+/** How wide a profile's inbound IP rules open it, together. */
+export interface InboundOpening {
+  /** Distinct IPv4 addresses its inbound prefixes cover (overlaps counted once). */
+  readonly ipv4Covered: bigint;
+  /** IPv6 prefixes of length `openIpv6MaxLength` or shorter. */
+  readonly openIpv6: readonly ParsedPrefix[];
+}
+
+const profileOpenings = new WeakMap<ProfileView, InboundOpening>();
+
+export function inboundOpeningOf(profile: ProfileView, openIpv6MaxLength: number): InboundOpening {
+  let opening = profileOpenings.get(profile);
+  if (!opening) {
+    const prefixes = profile.inboundIpRules.flatMap((r) => prefixesOf(r).valid);
+    opening = {
+      ipv4Covered: unionSize(prefixes, "ipv4"),
+      openIpv6: prefixes.filter((p) => p.kind === "ipv6" && p.length <= openIpv6MaxLength),
+    };
+    profileOpenings.set(profile, opening);
+  }
+  return opening;
 }
