@@ -22,6 +22,8 @@ export default defineRule({
     remediation:
       "Test encryption, fine-tuning and assistants against the account in Learning (Transition) mode before enforcing; if they fail, use Microsoft-managed keys (`encryption.keySource` Microsoft.CognitiveServices) or keep the account out of the perimeter until the limitation is lifted.",
     reads: [T.association, T.cognitiveAccount],
+    defaultAction: "off",
+    retired: { listedIn: "FOUNDRY", absentFrom: ["FOUNDRY-2026"] },
   },
   check(association) {
     const account = cognitiveAccountOf(association);

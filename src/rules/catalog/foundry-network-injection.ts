@@ -35,6 +35,8 @@ export default defineRule({
     remediation:
       "Remove the network-injected account from the perimeter and rely on its virtual network and private endpoints; or, if the perimeter is what you want, drop the network injection and use standard agents with perimeter access rules.",
     reads: [T.association, T.cognitiveAccount],
+    defaultAction: "off",
+    retired: { listedIn: "FOUNDRY", absentFrom: ["FOUNDRY-2026"] },
   },
   check(association) {
     const account = cognitiveAccountOf(association);

@@ -1,14 +1,7 @@
-import { ancestorOfType, idKey, isArmId, sameId } from "../../model/armId.js";
 import { T } from "../../model/resourceTypes.js";
-import { propString } from "../../model/resource.js";
 import { defineRule } from "../types.js";
+import { destinationsOutside } from "../lib/diagnostics.js";
 import { listNames, nameOf } from "../lib/messages.js";
-
-interface Destination {
-  readonly kind: string;
-  readonly id: string;
-  readonly settings: string[];
-}
 
 export default defineRule({
   scope: "perimeter",
@@ -34,36 +27,7 @@ export default defineRule({
     ],
   },
   check(view) {
-    const destinations = new Map<string, Destination>();
-    const add = (kind: string, id: string | undefined, setting: string) => {
-      // A value that is not an ARM id (empty, a legacy workspace GUID) cannot be looked up: skip it.
-      if (!id || !isArmId(id)) return;
-      const key = idKey(id);
-      const known = destinations.get(key);
-      if (known) {
-        if (!known.settings.includes(setting)) known.settings.push(setting);
-      } else {
-        destinations.set(key, { kind, id, settings: [setting] });
-      }
-    };
-    for (const setting of view.diagnosticSettings) {
-      const name = nameOf(setting.id);
-      add("Log Analytics workspace", propString(setting, "workspaceId"), name);
-      add("storage account", propString(setting, "storageAccountId"), name);
-      // The setting names an authorization rule; the namespace is what gets associated.
-      const authRule = propString(setting, "eventHubAuthorizationRuleId");
-      if (authRule) add("Event Hub namespace", ancestorOfType(authRule, T.eventHubNamespace) ?? authRule, name);
-    }
-
-    const outside: string[] = [];
-    for (const destination of destinations.values()) {
-      const associations = view.estate.associationsOfMember(destination.id);
-      if (associations.some((a) => sameId(a.perimeterId, view.id))) continue;
-      const where = associations.length
-        ? `associated with ${listNames([...new Set(associations.map((a) => nameOf(a.perimeterId)))])} only`
-        : "in no perimeter";
-      outside.push(`${destination.kind} ${nameOf(destination.id)} (from ${listNames(destination.settings)}; ${where})`);
-    }
+    const outside = destinationsOutside(view.estate, view.diagnosticSettings, view.id);
     if (outside.length === 0) return;
     return {
       severity: "low",

@@ -19,6 +19,8 @@ export default defineRule({
     remediation:
       "Disable the lifecycle rules (`enabled: false`) or delete the management policy and tier or expire blobs by another means, or keep the account out of the perimeter until lifecycle management is supported.",
     reads: [T.association, T.storageAccount, T.managementPolicy],
+    defaultAction: "off",
+    retired: { listedIn: "STORAGE", absentFrom: ["STORAGE-GA"] },
   },
   check(association, view) {
     const account = storageAccountOf(association);
