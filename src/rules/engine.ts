@@ -142,6 +142,23 @@ function evaluateView(view: PerimeterView, rules: readonly PreparedRule[], ctx: 
   }
 }
 
+/** Rules about resources outside every perimeter, once per estate; each hit names its resource. */
+function evaluateEstateRules(estate: EstateReader, rules: readonly PreparedRule[], ctx: RuleContext, out: Finding[]): void {
+  for (const p of rules) {
+    if (p.rule.scope !== "estate") continue;
+    try {
+      const hits = p.rule.check(estate, ctx);
+      if (!hits) continue;
+      for (const hit of Array.isArray(hits) ? hits : [hits as RuleHit]) {
+        if (!hit.resourceId) throw new Error("an estate-wide rule's finding must name its resourceId");
+        collect(p, { resourceId: hit.resourceId }, hit, out);
+      }
+    } catch (error) {
+      out.push(engineError(p, { resourceId: "(the estate)" }, error));
+    }
+  }
+}
+
 function findingKey(f: Finding): string {
   return `${f.ruleId}|${idKey(f.resourceId)}|${idKey(f.perimeterId ?? "")}|${idKey(f.associationId ?? "")}|${f.message}`;
 }
@@ -270,5 +287,6 @@ export function evaluateEstate(estate: EstateReader, options: EvaluateOptions = 
     associations += view.associations.length;
     evaluateView(view, rules, ctx, out);
   }
+  evaluateEstateRules(estate, rules, ctx, out);
   return { perimeters: perimeters.length, associations, findings: applyExemptions(out, estate, policy, ctx.now) };
 }

@@ -220,7 +220,16 @@ export interface PerimeterRule extends RuleBase {
   check(view: PerimeterView, ctx: RuleContext): Hits;
 }
 
-export type Rule = AssociationRule | AccessRuleRule | ProfileRule | PerimeterRule;
+/**
+ * Evaluated once per scan of a whole estate (`scan`, the reconcile timer), for resources that belong
+ * to no perimeter; every hit names its `resourceId`. The per-perimeter pipeline does not run these.
+ */
+export interface EstateRule extends RuleBase {
+  readonly scope: "estate";
+  check(estate: EstateReader, ctx: RuleContext): Hits;
+}
+
+export type Rule = AssociationRule | AccessRuleRule | ProfileRule | PerimeterRule | EstateRule;
 
 /** Identity helper that keeps literal types and checks the rule's shape. */
 export function defineRule<R extends Rule>(rule: R): R {

@@ -1,9 +1,7 @@
 import { T } from "../../model/resourceTypes.js";
 import { defineRule } from "../types.js";
 import { modeLabel, nameOf } from "../lib/messages.js";
-import { isSecuredByPerimeter, storageAccountOf } from "../lib/members.js";
-
-const DAY_MS = 86_400_000;
+import { associationAgeDays, isSecuredByPerimeter, storageAccountOf } from "../lib/members.js";
 
 export default defineRule({
   scope: "association",
@@ -29,8 +27,7 @@ export default defineRule({
   check(association, _view, ctx) {
     const account = storageAccountOf(association);
     if (!account || association.mode === "Enforced") return;
-    const createdAt = Date.parse(association.resource.systemData?.createdAt ?? "");
-    const ageDays = Number.isNaN(createdAt) ? undefined : Math.floor((ctx.now.getTime() - createdAt) / DAY_MS);
+    const ageDays = associationAgeDays(association, ctx.now);
     const overdue = ageDays !== undefined && ageDays > ctx.transitionGraceDays;
     const label = modeLabel(association.mode);
     const age = ageDays === undefined ? "of unknown age" : `${ageDays} day(s) old`;

@@ -94,3 +94,11 @@ export function hasApprovedPrivateEndpoint(resource: ArmResource): boolean {
 export function otherAssociations(estate: EstateReader, association: AssociationView) {
   return estate.associationsOfMember(association.memberId).filter((a) => !sameId(a.id, association.id));
 }
+
+const DAY_MS = 86_400_000;
+
+/** Whole days since the association was created (`systemData.createdAt`), or undefined when unknown. */
+export function associationAgeDays(association: AssociationView, now: Date): number | undefined {
+  const createdAt = Date.parse(association.resource.systemData?.createdAt ?? "");
+  return Number.isNaN(createdAt) ? undefined : Math.floor((now.getTime() - createdAt) / DAY_MS);
+}
