@@ -28,13 +28,13 @@ export default defineRule({
   check(association, view) {
     const account = storageAccountOf(association);
     if (!account) return;
-    const smbShares = fileSharesOf(view.estate, account.id).filter((s) => shareProtocol(s) === "SMB");
-    if (smbShares.length === 0) return;
     const profile = association.profile;
     const enforcement = enforcementOf(association);
     const noIpRule = enforcement.enforcing && (profile?.inboundIpRules.length ?? 0) === 0;
     const subscriptionRules = profile !== undefined && profile.inboundSubscriptionRules.length > 0;
     if (!noIpRule && !subscriptionRules) return;
+    const smbShares = fileSharesOf(view.estate, account.id).filter((s) => shareProtocol(s) === "SMB");
+    if (smbShares.length === 0) return;
 
     const shares = `SMB file share(s) ${listNames(smbShares.map((s) => nameOf(s.id)))}`;
     const where = profileLabel(profile, association.profileId);

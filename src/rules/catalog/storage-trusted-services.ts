@@ -29,10 +29,10 @@ export default defineRule({
     if (!account) return;
     const enforcement = enforcementOf(association);
     if (!enforcement.enforcing) return;
-    const bypass = bypassItems(account);
     const trustsServices = trustsAzureServices(account);
     const resourceRules = networkAclList(account, "resourceAccessRules");
     if (!trustsServices && resourceRules.length === 0) return;
+    const bypass = bypassItems(account);
     const seen = [
       ...(trustsServices ? [`networkAcls.bypass "${bypass.join(", ")}"`] : []),
       ...(resourceRules.length

@@ -88,10 +88,10 @@ export function destinationsOf(setting: ArmResource): Destination[] {
 
 /** Diagnostic settings on a resource or on its children (a storage account's blob service). */
 export function diagnosticSettingsUnder(estate: EstateReader, resourceId: string): readonly ArmResource[] {
-  const key = idKey(resourceId);
-  return estate
-    .descendants(resourceId, T.diagnosticSetting)
-    .filter((setting) => idKey(setting.id).startsWith(`${key}/`));
+  const settings = estate.descendants(resourceId, T.diagnosticSetting);
+  if (settings.length === 0) return settings;
+  const key = `${idKey(resourceId)}/`;
+  return settings.filter((setting) => idKey(setting.id).startsWith(key));
 }
 
 /**

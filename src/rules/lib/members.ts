@@ -34,7 +34,8 @@ export function cognitiveAccountOf(association: AssociationView): ArmResource | 
 
 /** `properties.publicNetworkAccess` is `SecuredByPerimeter` (any casing). */
 export function isSecuredByPerimeter(resource: ArmResource | undefined): boolean {
-  return equalsIgnoreCase(propString(resource, "publicNetworkAccess"), "securedbyperimeter");
+  const value = propString(resource, "publicNetworkAccess");
+  return value === "SecuredByPerimeter" || equalsIgnoreCase(value, "securedbyperimeter");
 }
 
 /** Why the perimeter decides a member's public traffic, or that it does not (yet). */
@@ -53,16 +54,22 @@ export interface Enforcement {
  * Learning/Audit mode (FOUNDRY-2026, TRANSITION).
  */
 export function enforcementOf(association: Pick<AssociationView, "mode" | "member">): Enforcement {
-  if (association.mode === "Enforced") return { enforcing: true, label: "Enforced", bySetting: false };
-  if (isSecuredByPerimeter(association.member)) {
-    return {
-      enforcing: true,
-      label: `effectively enforcing (${modeLabel(association.mode)} mode, but publicNetworkAccess is SecuredByPerimeter)`,
-      bySetting: true,
-    };
-  }
-  return { enforcing: false, label: `${modeLabel(association.mode)} mode`, bySetting: false };
+  if (association.mode === "Enforced") return ENFORCED;
+  return (isSecuredByPerimeter(association.member) ? BY_SETTING : NOT_ENFORCING)[association.mode];
 }
+
+// The few possible answers, made once: rules ask for every member of every perimeter.
+const ENFORCED: Enforcement = Object.freeze({ enforcing: true, label: "Enforced", bySetting: false });
+const NON_ENFORCED_MODES = ["Learning", "Audit"] as const;
+const BY_SETTING = Object.fromEntries(
+  NON_ENFORCED_MODES.map((mode) => [
+    mode,
+    Object.freeze({ enforcing: true, label: `effectively enforcing (${modeLabel(mode)} mode, but publicNetworkAccess is SecuredByPerimeter)`, bySetting: true }),
+  ]),
+) as Record<(typeof NON_ENFORCED_MODES)[number], Enforcement>;
+const NOT_ENFORCING = Object.fromEntries(
+  NON_ENFORCED_MODES.map((mode) => [mode, Object.freeze({ enforcing: false, label: `${modeLabel(mode)} mode`, bySetting: false })]),
+) as Record<(typeof NON_ENFORCED_MODES)[number], Enforcement>;
 
 /**
  * `identity.type` of a resource when it names a managed identity (`SystemAssigned`, `UserAssigned`

@@ -17,11 +17,20 @@ export interface ProvisioningIssue {
   readonly description: string | undefined;
 }
 
-/** Configuration types to look for under a member: the known ones plus the member's own type's. */
-function configurationTypesFor(association: AssociationView): string[] {
-  // Every onboarded provider (Storage, Key Vault, Cognitive Services, Event Hubs, AI Search...) exposes
-  // the configurations as a child of the member, so the member's own type names them.
-  return association.memberType ? [`${association.memberType}/networksecurityperimeterconfigurations`] : [];
+const configurationTypes = new Map<string, string>();
+
+/**
+ * The configuration type under a member: every onboarded provider (Storage, Key Vault, Cognitive
+ * Services, Event Hubs, AI Search...) exposes them as a child of the member, so the member's own type
+ * names them. Made once per type: rules ask for every member.
+ */
+function configurationTypeOf(memberType: string): string {
+  let type = configurationTypes.get(memberType);
+  if (type === undefined) {
+    type = `${memberType}/networksecurityperimeterconfigurations`;
+    configurationTypes.set(memberType, type);
+  }
+  return type;
 }
 
 /**
@@ -42,14 +51,16 @@ export function configurationBelongsTo(configuration: ArmResource, association: 
 
 /** The associated resource's `networkSecurityPerimeterConfigurations` that belong to this association. */
 export function nspConfigurationsOf(association: AssociationView, view: PerimeterView): ArmResource[] {
-  const memberKey = idKey(association.memberId);
+  if (!association.memberType) return [];
+  const candidates = view.estate.descendants(association.memberId, configurationTypeOf(association.memberType));
+  if (candidates.length === 0) return [];
+  const memberKey = `${idKey(association.memberId)}/`;
   const found = new Map<string, ArmResource>();
-  for (const type of configurationTypesFor(association)) {
-    for (const configuration of view.estate.descendants(association.memberId, type)) {
-      // descendants() is keyed by the top-level resource; keep only children of the member itself.
-      if (!idKey(configuration.id).startsWith(`${memberKey}/`)) continue;
-      if (configurationBelongsTo(configuration, association, view)) found.set(idKey(configuration.id), configuration);
-    }
+  for (const configuration of candidates) {
+    // descendants() is keyed by the top-level resource; keep only children of the member itself.
+    const key = idKey(configuration.id);
+    if (!key.startsWith(memberKey)) continue;
+    if (configurationBelongsTo(configuration, association, view)) found.set(key, configuration);
   }
   return [...found.values()];
 }

@@ -10,7 +10,8 @@ export function fileSharesOf(estate: EstateReader, accountId: string): readonly 
 /** `enabledProtocols` of a share; SMB when unset (create-only property, SMB by default). */
 export function shareProtocol(share: ArmResource): "SMB" | "NFS" | string {
   const raw = propString(share, "enabledProtocols");
-  if (!raw) return "SMB";
+  if (!raw || raw === "SMB") return "SMB";
+  if (raw === "NFS") return "NFS";
   if (equalsIgnoreCase(raw, "nfs")) return "NFS";
   if (equalsIgnoreCase(raw, "smb")) return "SMB";
   return raw;
@@ -36,7 +37,9 @@ export function bypassItems(resource: ArmResource): string[] {
 
 /** `networkAcls.bypass` names AzureServices: trusted Microsoft services pass the resource's own firewall. */
 export function trustsAzureServices(resource: ArmResource): boolean {
-  return bypassItems(resource).some((item) => equalsIgnoreCase(item, "azureservices"));
+  const raw = prop(resource, "networkAcls", "bypass");
+  // Most accounts say "None": skip the split unless the word is there at all.
+  return typeof raw === "string" && /azureservices/i.test(raw) && bypassItems(resource).some((item) => equalsIgnoreCase(item, "azureservices"));
 }
 
 /** Reads `field` of an array entry that may be an object; undefined otherwise. */
