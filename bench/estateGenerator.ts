@@ -106,3 +106,41 @@ export function generateEstate({ accounts, perimeters }: GeneratedEstateOptions)
   }
   return out;
 }
+
+/**
+ * One perimeter whose profile has `rules` inbound access rules of `prefixes` address prefixes each
+ * (issue 14: 300 × 300, a 1.5 MB snapshot, took 130 s while every rule re-parsed the whole profile).
+ * Each rule has one broad /12 (so accessrule-broad-inbound looks at the whole profile for each rule)
+ * and public /24s; ten storage members make the association rules run too.
+ */
+export function generateBroadRules({ rules, prefixes }: { rules: number; prefixes: number }): ArmResource[] {
+  const nspId = `/subscriptions/${SUB}/resourceGroups/rg-nsp/providers/Microsoft.Network/networkSecurityPerimeters/nsp-wide`;
+  const profileId = `${nspId}/profiles/partners`;
+  const out: ArmResource[] = [
+    { id: nspId, name: "nsp-wide", type: "Microsoft.Network/networkSecurityPerimeters", location: "westeurope", properties: { perimeterGuid: "g-wide", provisioningState: "Succeeded" } },
+    { id: profileId, name: "partners", type: "Microsoft.Network/networkSecurityPerimeters/profiles", properties: { accessRulesVersion: "1" } },
+  ];
+  for (let r = 0; r < rules; r++) {
+    const list = [`${16 + (r % 200)}.${(r * 16) % 256}.0.0/12`];
+    for (let i = 1; i < prefixes; i++) list.push(`${11 + ((r * prefixes + i) % 80)}.${Math.floor(i / 256) % 256}.${i % 256}.0/24`);
+    out.push({
+      id: `${profileId}/accessRules/partner-${r}`,
+      name: `partner-${r}`,
+      type: "Microsoft.Network/networkSecurityPerimeters/profiles/accessRules",
+      properties: { direction: "Inbound", addressPrefixes: list, subscriptions: [], fullyQualifiedDomainNames: [], serviceTags: [] },
+    });
+  }
+  for (let i = 0; i < 10; i++) {
+    const accountId = `/subscriptions/${SUB}/resourceGroups/rg-wide/providers/Microsoft.Storage/storageAccounts/stwide${i}`;
+    out.push(
+      { id: accountId, name: `stwide${i}`, type: "Microsoft.Storage/storageAccounts", kind: "StorageV2", location: "westeurope", properties: { publicNetworkAccess: "SecuredByPerimeter" } },
+      {
+        id: `${nspId}/resourceAssociations/a-stwide${i}`,
+        name: `a-stwide${i}`,
+        type: "Microsoft.Network/networkSecurityPerimeters/resourceAssociations",
+        properties: { accessMode: "Enforced", privateLinkResource: { id: accountId }, profile: { id: profileId } },
+      },
+    );
+  }
+  return out;
+}

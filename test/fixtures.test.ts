@@ -41,6 +41,7 @@ describe("fixture estates", () => {
       evaluateEstate(contoso, { now: NOW, policy }),
       evaluateEstate(contoso, { now: NOW, previous: await load("contoso-before.json") }),
       evaluateEstate(await load("fabrikam-resource-graph.json"), { now: NOW }),
+      evaluateEstate(await load("contoso-services.json"), { now: NOW, previous: await load("contoso-services-before.json") }),
     ];
     const fired = new Set(runs.flatMap((r) => r.findings.filter((f) => !f.exempted).map((f) => f.ruleId)));
     expect(RULE_IDS.filter((id) => !fired.has(id))).toEqual([]);
@@ -57,6 +58,18 @@ describe("fixture estates", () => {
       ...(f.exempted ? { exempted: f.exemptionReason } : {}),
     }));
     checkOrWrite("contoso.expected.json", `${JSON.stringify({ perimeters, associations, findings: summary }, null, 1)}\n`);
+  });
+
+  it("contoso-services gives exactly the reviewed findings (with its before-state: a deleted association)", async () => {
+    const { findings, perimeters, associations } = evaluateEstate(await load("contoso-services.json"), { now: NOW, previous: await load("contoso-services-before.json") });
+    const summary = findings.map((f) => ({
+      ruleId: f.ruleId,
+      severity: f.severity,
+      resource: f.resourceId.split("/").pop(),
+      perimeter: f.perimeterId?.split("/").pop() ?? null,
+      ...(f.exempted ? { exempted: f.exemptionReason } : {}),
+    }));
+    checkOrWrite("contoso-services.expected.json", `${JSON.stringify({ perimeters, associations, findings: summary }, null, 1)}\n`);
   });
 
   it("the demo's built-in estate is the Contoso fixture", () => {

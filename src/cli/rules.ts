@@ -1,6 +1,6 @@
 import { ALL_RULES } from "../rules/catalog/index.js";
 import { renderCatalogMarkdown } from "../rules/docs.js";
-import { docUrl } from "../rules/types.js";
+import { docUrl, SOURCES } from "../rules/types.js";
 
 import type { RulesFormat } from "./formats.js";
 export { RULES_FORMATS, type RulesFormat } from "./formats.js";
@@ -21,7 +21,9 @@ export function renderRules(format: RulesFormat): string {
             severityLogic: m.severityLogic,
             resource: m.resource,
             docUrl: docUrl(m.sources[0]!),
-            sources: m.sources.map((s) => ({ ...s, url: docUrl(s) })),
+            sources: m.sources.map((s) => ({ ...s, title: SOURCES[s.doc].title, date: SOURCES[s.doc].date, url: docUrl(s) })),
+            defaultAction: m.defaultAction ?? "alert",
+            ...(m.retired ? { retired: m.retired } : {}),
             explanation: m.explanation,
             remediation: m.remediation,
             reads: m.reads,

@@ -85,7 +85,7 @@ export const BEHAVIOUR: readonly TypeBehaviour[] = [
   { type: "microsoft.network/networksecurityperimeters/loggingconfigurations", spec: NSP_SPEC },
   // `PerimeterAssociableResourceProperties`: displayName, resourceType, publicDnsZones, serviceTags,
   // readinessState, outboundSupported, description; no provisioningState. Listed only (no GET, no PUT).
-  { type: T.perimeterAssociableType, spec: NSP_SPEC, provisioningState: false },
+  { type: T.perimeterAssociableResourceType, spec: NSP_SPEC, provisioningState: false },
   // The guardrail only reads the types below (GET and list, synchronous in every spec). Their write
   // answers (long-running or not) are UNCONFIRMED here, their specs being outside the pinned subset:
   // the server's synchronous default serves the tests' seeding writes. Sources, in Azure/azure-rest-api-specs:

@@ -563,11 +563,11 @@ export class LiveReader {
 
   /**
    * The onboarded-types catalog, once per location of the perimeters read (through the first
-   * subscription seen there), stored as the type table documents for `T.perimeterAssociableType`.
+   * subscription seen there), stored as the type table documents for `T.perimeterAssociableResourceType`.
    */
   private async readAssociableTypes(perimeters: readonly ArmResource[]): Promise<void> {
-    const list = TYPE_READERS[T.perimeterAssociableType]?.list;
-    if (!this.plan.has(T.perimeterAssociableType) || !list) return;
+    const list = TYPE_READERS[T.perimeterAssociableResourceType]?.list;
+    if (!this.plan.has(T.perimeterAssociableResourceType) || !list) return;
     const locations = new Map<string, string>();
     for (const perimeter of perimeters) {
       const location = typeof perimeter.location === "string" ? perimeter.location.toLowerCase().replace(/\s+/g, "") : "";

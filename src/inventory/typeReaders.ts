@@ -49,7 +49,7 @@ export const TYPE_READERS: Readonly<Record<string, TypeReader>> = {
     get: (c, sub, rg, x) => (o) => c.network(sub).networkSecurityPerimeterLoggingConfigurations.get(rg, n(x, 0), n(x, 1), o),
   },
   // The list is per location: `names` = [location]; its items have no GET of their own.
-  [T.perimeterAssociableType]: {
+  [T.perimeterAssociableResourceType]: {
     list: (c, sub, _rg, x) => (o) => c.network(sub).networkSecurityPerimeterAssociableResourceTypes.list(n(x, 0), o),
   },
   [T.storageAccount]: { get: (c, sub, rg, x) => (o) => c.storage(sub).storageAccounts.getProperties(rg, n(x, 0), o) },

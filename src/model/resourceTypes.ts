@@ -16,7 +16,7 @@ export const T = {
   cognitiveNspConfiguration: "microsoft.cognitiveservices/accounts/networksecurityperimeterconfigurations",
   link: "microsoft.network/networksecurityperimeters/links",
   linkReference: "microsoft.network/networksecurityperimeters/linkreferences",
-  perimeterAssociableType: "microsoft.network/perimeterassociableresourcetypes",
+  perimeterAssociableResourceType: "microsoft.network/perimeterassociableresourcetypes",
   serviceBusNamespace: "microsoft.servicebus/namespaces",
   serviceBusDisasterRecoveryConfig: "microsoft.servicebus/namespaces/disasterrecoveryconfigs",
   eventHubDisasterRecoveryConfig: "microsoft.eventhub/namespaces/disasterrecoveryconfigs",
@@ -152,14 +152,14 @@ const SUB = "/subscriptions/{subscriptionId}/providers";
  * Rows citing a spec outside the pinned subset say `etag: false` as the safe answer (UNCONFIRMED):
  * nothing relies on an ETag that may not exist, and the guardrail never writes those types.
  *
- * The onboarded-types catalog (`T.perimeterAssociableType`): the live read stores each item of
+ * The onboarded-types catalog (`T.perimeterAssociableResourceType`): the live read stores each item of
  * `GET /subscriptions/{s}/providers/Microsoft.Network/locations/{location}/perimeterAssociableResourceTypes`
  * (NetworkSecurityPerimeterAssociableResourceTypes_List, `PerimeterAssociableResource`) as a resource
  * of type `Microsoft.Network/perimeterAssociableResourceTypes`, id
  * `/subscriptions/{s}/providers/Microsoft.Network/locations/{location}/perimeterAssociableResourceTypes/{name}`
  * and `location` set, `properties` as ARM returns them: `properties.resourceType` names the onboarded
  * type (`Microsoft.Sql/servers`), with `displayName`, `publicDnsZones`, `serviceTags`,
- * `readinessState`, `outboundSupported`. Rules read them with `estate.ofType(T.perimeterAssociableType)`;
+ * `readinessState`, `outboundSupported`. Rules read them with `estate.ofType(T.perimeterAssociableResourceType)`;
  * none in the estate means the guardrail did not read ARM (snapshot without them): use the dated table.
  */
 export const RESOURCE_TYPES: readonly ResourceTypeRow[] = [
@@ -171,7 +171,7 @@ export const RESOURCE_TYPES: readonly ResourceTypeRow[] = [
   { type: T.link, armType: "Microsoft.Network/networkSecurityPerimeters/links", route: `${RG}/Microsoft.Network/networkSecurityPerimeters/{p}/links/{name}`, parent: T.perimeter, apiVersion: "2026-01-01", client: "arm-network", reach: "perimeter-child", etag: false, spec: NSP_SPEC },
   { type: T.linkReference, armType: "Microsoft.Network/networkSecurityPerimeters/linkReferences", route: `${RG}/Microsoft.Network/networkSecurityPerimeters/{p}/linkReferences/{name}`, parent: T.perimeter, apiVersion: "2026-01-01", client: "arm-network", reach: "perimeter-child", etag: false, spec: NSP_SPEC },
   { type: "microsoft.network/networksecurityperimeters/loggingconfigurations", armType: "Microsoft.Network/networkSecurityPerimeters/loggingConfigurations", route: `${RG}/Microsoft.Network/networkSecurityPerimeters/{p}/loggingConfigurations/{name}`, parent: T.perimeter, apiVersion: "2026-01-01", client: "arm-network", reach: "perimeter-child", etag: false, spec: NSP_SPEC, events: false },
-  { type: T.perimeterAssociableType, armType: "Microsoft.Network/perimeterAssociableResourceTypes", route: `${SUB}/Microsoft.Network/locations/{location}/perimeterAssociableResourceTypes`, apiVersion: "2026-01-01", client: "arm-network", reach: "location", etag: false, spec: NSP_SPEC, events: false },
+  { type: T.perimeterAssociableResourceType, armType: "Microsoft.Network/perimeterAssociableResourceTypes", route: `${SUB}/Microsoft.Network/locations/{location}/perimeterAssociableResourceTypes`, apiVersion: "2026-01-01", client: "arm-network", reach: "location", etag: false, spec: NSP_SPEC, events: false },
   // --- Storage (STORAGE_SPEC): StorageAccount has no `etag`; FileShare and BlobContainer are AzureEntityResource (`etag`). ---
   { type: T.storageAccount, armType: "Microsoft.Storage/storageAccounts", route: `${RG}/Microsoft.Storage/storageAccounts/{name}`, apiVersion: "2026-09-01", client: "arm-storage", reach: "member", etag: false, spec: STORAGE_SPEC },
   { type: "microsoft.storage/storageaccounts/fileservices", armType: "Microsoft.Storage/storageAccounts/fileServices", route: `${RG}/Microsoft.Storage/storageAccounts/{account}/fileServices/default`, parent: T.storageAccount, apiVersion: "2026-09-01", client: "arm-storage", reach: "member-child", etag: false, spec: STORAGE_SPEC },

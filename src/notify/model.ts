@@ -9,7 +9,7 @@ import type { RevertPlan } from "../actions/planner.js";
 import { findingKey, type Action, type DecidedFinding, type PerimeterDecision } from "../pipeline/decisions.js";
 import { EXEMPT_REASON_TAG, EXEMPT_TAG } from "../policy/policy.js";
 import { ALL_RULES } from "../rules/catalog/index.js";
-import { docUrl, SOURCES, type RuleMeta, type Severity } from "../rules/types.js";
+import { docUrl, sourceLabel, type RuleMeta, type Severity } from "../rules/types.js";
 import { fieldChangeText, type FieldChange } from "../actions/writtenFields.js";
 
 /**
@@ -191,7 +191,7 @@ function describe(
     explanation: meta?.explanation ?? "",
     remediation: finding.remediation || meta?.remediation || "",
     docUrl: finding.docUrl,
-    sources: (meta?.sources ?? []).map((s) => ({ title: `${SOURCES[s.doc].title}: ${s.section}`, url: docUrl(s) })),
+    sources: (meta?.sources ?? []).map((s) => ({ title: `${sourceLabel(s.doc)}: ${s.section}`, url: docUrl(s) })),
     resourceId: finding.resourceId,
     ...(finding.perimeterId ? { perimeterId: finding.perimeterId } : {}),
     ...(finding.profileId ? { profileId: finding.profileId } : {}),

@@ -209,9 +209,10 @@ export interface EffectiveRulePolicy {
   severity?: Severity;
 }
 
-export function rulePolicy(policy: Policy, ruleId: string): EffectiveRulePolicy {
+/** The policy's entry for a rule; a rule the policy does not name takes its own default action (`alert` unless it says `off`). */
+export function rulePolicy(policy: Policy, ruleId: string, defaultAction: RuleAction = "alert"): EffectiveRulePolicy {
   const entry = policy.rules[ruleId];
-  return { action: entry?.action ?? "alert", ...(entry?.severity ? { severity: entry.severity } : {}) };
+  return { action: entry?.action ?? defaultAction, ...(entry?.severity ? { severity: entry.severity } : {}) };
 }
 
 const matcherCache = new WeakMap<Exemption, (id: string) => boolean>();

@@ -1,5 +1,5 @@
 /** Rule documentation generated from rule metadata: one page per rule and the catalog table. */
-import { docUrl, SOURCES, type RuleMeta } from "./types.js";
+import { docUrl, sourceLabel, SOURCES, type RuleMeta } from "./types.js";
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
@@ -24,9 +24,21 @@ export function renderRuleDoc(meta: RuleMeta): string {
     `| Category | ${meta.category} |`,
     `| Severity | ${escapeCell(meta.severityLogic)} |`,
     `| Resource | ${escapeCell(meta.resource)} |`,
-    `| Default action | alert (policy may set \`off\` or \`revert\`) |`,
+    meta.defaultAction === "off"
+      ? "| Default action | off (policy may set `alert` or `revert`) |"
+      : "| Default action | alert (policy may set `off` or `revert`) |",
     ...(meta.needsPreviousState ? ["| Raised by | the event pipeline and `replay` only (needs the state before the change) |"] : []),
     "",
+    ...(meta.retired
+      ? [
+          "## No longer in the current docs",
+          "",
+          `[${sourceLabel(meta.retired.listedIn)}](${SOURCES[meta.retired.listedIn].url}) lists this limitation; ${meta.retired.absentFrom
+            .map((d) => `[${sourceLabel(d)}](${SOURCES[d].url})`)
+            .join(" and ")} no longer ${meta.retired.absentFrom.length > 1 ? "do" : "does"}. The rule is therefore off by default; turn it on in the policy (\`rules: { ${meta.id}: { action: alert } }\`) if you still want the check.`,
+          "",
+        ]
+      : []),
     "## Why the rule exists",
     "",
     meta.explanation,
@@ -46,7 +58,7 @@ export function renderRuleDoc(meta: RuleMeta): string {
     "",
     "## Sources",
     "",
-    ...meta.sources.map((s) => `- [${SOURCES[s.doc].title}](${docUrl(s)}), section "${s.section}"`),
+    ...meta.sources.map((s) => `- [${sourceLabel(s.doc)}](${docUrl(s)}), section "${s.section}"`),
     "",
     "## Exempting a resource",
     "",
@@ -74,7 +86,7 @@ export function renderCatalogMarkdown(metas: readonly RuleMeta[], link: (id: str
     "|---|---|---|---|---|",
     ...metas.map(
       (m) =>
-        `| [\`${m.id}\`](${link(m.id)}) | ${escapeCell(m.title)} | ${m.category} | ${escapeCell(m.severityLogic)} | [${m.sources[0]!.doc}: ${escapeCell(m.sources[0]!.section)}](${docUrl(m.sources[0]!)}) |`,
+        `| [\`${m.id}\`](${link(m.id)}) | ${escapeCell(m.title)}${m.defaultAction === "off" ? " (off by default)" : ""} | ${m.category} | ${escapeCell(m.severityLogic)} | [${m.sources[0]!.doc} (${SOURCES[m.sources[0]!.doc].date}): ${escapeCell(m.sources[0]!.section)}](${docUrl(m.sources[0]!)}) |`,
     ),
   ];
   return `${lines.join("\n")}\n`;

@@ -44,7 +44,7 @@ interface PreparedRule {
 
 function prepare(rules: readonly Rule[], policy: Policy): PreparedRule[] {
   return rules.map((rule) => {
-    const p = rulePolicy(policy, rule.meta.id);
+    const p = rulePolicy(policy, rule.meta.id, rule.meta.defaultAction);
     return { rule, action: p.action === "revert" ? "revert" : "alert", severity: p.severity, docUrl: docUrl(rule.meta.sources[0]!) };
   });
 }
@@ -84,7 +84,8 @@ function collect(prepared: PreparedRule, where: Where, hits: Hits, out: Finding[
     };
     if (where.perimeterId && hit.perimeterId !== null) finding.perimeterId = hit.perimeterId ?? where.perimeterId;
     if (where.profileId) finding.profileId = where.profileId;
-    if (where.associationId) finding.associationId = where.associationId;
+    const associationId = hit.associationId ?? where.associationId;
+    if (associationId) finding.associationId = associationId;
     out.push(finding);
   }
 }
@@ -137,6 +138,23 @@ function evaluateView(view: PerimeterView, rules: readonly PreparedRule[], ctx: 
       } catch (error) {
         out.push(engineError(p, where, error));
       }
+    }
+  }
+}
+
+/** Rules about resources outside every perimeter, once per estate; each hit names its resource. */
+function evaluateEstateRules(estate: EstateReader, rules: readonly PreparedRule[], ctx: RuleContext, out: Finding[]): void {
+  for (const p of rules) {
+    if (p.rule.scope !== "estate") continue;
+    try {
+      const hits = p.rule.check(estate, ctx);
+      if (!hits) continue;
+      for (const hit of Array.isArray(hits) ? hits : [hits as RuleHit]) {
+        if (!hit.resourceId) throw new Error("an estate-wide rule's finding must name its resourceId");
+        collect(p, { resourceId: hit.resourceId }, hit, out);
+      }
+    } catch (error) {
+      out.push(engineError(p, { resourceId: "(the estate)" }, error));
     }
   }
 }
@@ -238,7 +256,7 @@ export function compareFindings(a: Finding, b: Finding): number {
 
 /** Rules left on by the policy. */
 export function enabledRules(policy: Policy, rules: readonly Rule[] = ALL_RULES): Rule[] {
-  return rules.filter((r) => rulePolicy(policy, r.meta.id).action !== "off");
+  return rules.filter((r) => rulePolicy(policy, r.meta.id, r.meta.defaultAction).action !== "off");
 }
 
 /** Evaluates one perimeter: the unit of work of the event pipeline. */
@@ -269,5 +287,6 @@ export function evaluateEstate(estate: EstateReader, options: EvaluateOptions = 
     associations += view.associations.length;
     evaluateView(view, rules, ctx, out);
   }
+  evaluateEstateRules(estate, rules, ctx, out);
   return { perimeters: perimeters.length, associations, findings: applyExemptions(out, estate, policy, ctx.now) };
 }

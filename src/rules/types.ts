@@ -15,29 +15,109 @@ export function atLeast(severity: Severity, threshold: Severity): boolean {
 
 export type Category = "unsupported" | "risky" | "hygiene";
 
-/** Documents the rules come from; each rule cites the dated source it was written against. */
+/**
+ * Documents the rules come from, each with the date of the version the rules were checked against
+ * (`ms.date` of the Learn page). Revision 2 of the catalog (rules.md) added the newer pages.
+ */
 export const SOURCES = {
   FILES: {
-    title: "Use network security perimeter for Azure Files (2026-02-11)",
+    title: "Use network security perimeter for Azure Files",
+    date: "2026-02-11",
     url: "https://learn.microsoft.com/azure/storage/files/files-network-security-perimeter",
   },
   STORAGE: {
-    title: "Network security perimeter for Azure Storage (preview, 2025-06-18)",
+    title: "Network security perimeter for Azure Storage (preview)",
+    date: "2025-06-18",
     url: "https://learn.microsoft.com/azure/storage/common/storage-network-security-perimeter",
   },
   CONCEPTS: {
-    title: "What is a network security perimeter? (2025-08-01)",
+    title: "What is a network security perimeter?",
+    date: "2025-08-01",
     url: "https://learn.microsoft.com/azure/private-link/network-security-perimeter-concepts",
   },
   FOUNDRY: {
-    title: "Add Azure AI Foundry to a network security perimeter (2025-08-28)",
+    title: "Add Azure AI Foundry to a network security perimeter",
+    date: "2025-08-28",
     url: "https://learn.microsoft.com/azure/ai-foundry/how-to/add-foundry-to-network-security-perimeter",
   },
   ARM: {
-    title: "Storage resource provider REST API: Network Security Perimeter Configurations",
+    title: "Storage resource provider REST API: Network Security Perimeter Configurations (api-version 2026-09-01)",
+    date: "2026-09-01",
     url: "https://learn.microsoft.com/rest/api/storagerp/network-security-perimeter-configurations",
   },
-} as const;
+  TRANSITION: {
+    title: "Transition to a network security perimeter in Azure",
+    date: "2025-05-16",
+    url: "https://learn.microsoft.com/azure/private-link/network-security-perimeter-transition",
+  },
+  LINKS: {
+    title: "Configure a perimeter link between network security perimeters (preview)",
+    date: "2026-07-08",
+    url: "https://learn.microsoft.com/azure/private-link/configure-perimeter-link",
+  },
+  TAGS: {
+    title: "Configure service tag access in Azure Network Security Perimeter (preview)",
+    date: "2026-10-02",
+    url: "https://learn.microsoft.com/azure/private-link/configure-network-security-perimeter-service-tag",
+  },
+  DIAG: {
+    title: "Diagnostic logs for Network Security Perimeter",
+    date: "2025-08-01",
+    url: "https://learn.microsoft.com/azure/private-link/network-security-perimeter-diagnostic-logs",
+  },
+  LIMITS: {
+    // The limits include the concepts page embeds; its per-direction wording is what rules.md
+    // Revision 2 cites (the include's own ms.date was not published with it: date as read).
+    title: "Network security perimeter scale limitations (200 rule elements per direction)",
+    date: "2026-11",
+    url: "https://learn.microsoft.com/azure/private-link/network-security-perimeter-concepts",
+  },
+  "STORAGE-GA": {
+    title: "Network security perimeter for Azure Storage (generally available)",
+    date: "2025-07-27",
+    url: "https://learn.microsoft.com/azure/storage/common/storage-network-security-perimeter",
+  },
+  "CONCEPTS-2026": {
+    title: "What is a network security perimeter? (onboarded resources: Foundry AIServices GA, Azure OpenAI preview, Service Bus GA)",
+    date: "2026-04",
+    url: "https://learn.microsoft.com/azure/private-link/network-security-perimeter-concepts",
+  },
+  "FOUNDRY-2026": {
+    title: "Add Microsoft Foundry to a network security perimeter",
+    date: "2026-02-23",
+    url: "https://learn.microsoft.com/azure/ai-foundry/how-to/add-foundry-to-network-security-perimeter",
+  },
+  KV: {
+    title: "Configure network security for Azure Key Vault",
+    date: "2026-05-19",
+    url: "https://learn.microsoft.com/azure/key-vault/general/network-security",
+  },
+  EH: {
+    title: "Network Security Perimeter for Azure Event Hubs",
+    date: "2024-05-13",
+    url: "https://learn.microsoft.com/azure/event-hubs/network-security-perimeter",
+  },
+  SB: {
+    title: "Network security perimeter for Azure Service Bus",
+    date: "2026-01-15",
+    url: "https://learn.microsoft.com/azure/service-bus-messaging/network-security-perimeter",
+  },
+  COSMOS: {
+    title: "Configure Network Security Perimeter for an Azure Cosmos DB account",
+    date: "2024-11-20",
+    url: "https://learn.microsoft.com/azure/cosmos-db/how-to-configure-nsp",
+  },
+  SQL: {
+    title: "Network Security Perimeter for Azure SQL Database (preview)",
+    date: "2025-08-20",
+    url: "https://learn.microsoft.com/azure/azure-sql/database/network-security-perimeter",
+  },
+  MONITOR: {
+    title: "Configure Azure Monitor with Network Security Perimeter",
+    date: "2025-06-04",
+    url: "https://learn.microsoft.com/azure/azure-monitor/fundamentals/network-security-perimeter",
+  },
+} as const satisfies Record<string, { title: string; date: string; url: string }>;
 
 export type SourceDoc = keyof typeof SOURCES;
 
@@ -72,6 +152,10 @@ export interface RuleMeta {
    * fixer does in a linter. Absent: the default.
    */
   readonly revert?: RevertFixer;
+  /** `off`: the rule runs only when policy turns it on (its limitation left the current docs). */
+  readonly defaultAction?: "off";
+  /** For a rule whose limitation left the docs: which dated doc listed it and which newer one does not. */
+  readonly retired?: { readonly listedIn: SourceDoc; readonly absentFrom: readonly SourceDoc[] };
 }
 
 export interface RevertFixer {
@@ -102,6 +186,8 @@ export interface RuleHit {
   readonly resourceId?: string;
   /** `null` drops the perimeter id (findings about a subscription as a whole). */
   readonly perimeterId?: string | null;
+  /** Names the association the finding is about when the scope does not (a deleted association). */
+  readonly associationId?: string;
 }
 
 export type Hits = RuleHit | readonly RuleHit[] | undefined | null | false;
@@ -134,11 +220,25 @@ export interface PerimeterRule extends RuleBase {
   check(view: PerimeterView, ctx: RuleContext): Hits;
 }
 
-export type Rule = AssociationRule | AccessRuleRule | ProfileRule | PerimeterRule;
+/**
+ * Evaluated once per scan of a whole estate (`scan`, the reconcile timer), for resources that belong
+ * to no perimeter; every hit names its `resourceId`. The per-perimeter pipeline does not run these.
+ */
+export interface EstateRule extends RuleBase {
+  readonly scope: "estate";
+  check(estate: EstateReader, ctx: RuleContext): Hits;
+}
+
+export type Rule = AssociationRule | AccessRuleRule | ProfileRule | PerimeterRule | EstateRule;
 
 /** Identity helper that keeps literal types and checks the rule's shape. */
 export function defineRule<R extends Rule>(rule: R): R {
   return rule;
+}
+
+/** `Title (2026-02-11)`: how a source is cited in docs and messages. */
+export function sourceLabel(doc: SourceDoc): string {
+  return `${SOURCES[doc].title} (${SOURCES[doc].date})`;
 }
 
 export function docUrl(ref: SourceRef): string {

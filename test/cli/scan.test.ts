@@ -127,10 +127,16 @@ const CONTRACT_RULE_IDS = [
   "accessrule-outbound-wildcard", "profile-rule-limit", "perimeter-no-access-logs", "perimeter-logs-outside",
   "perimeter-limits", "association-unsupported-type", "association-preview-type", "association-provisioning-issues",
   "foundry-no-managed-identity", "foundry-cmk", "foundry-network-injection",
+  // Revision 2, new rules in contract order.
+  "association-transition-mode", "association-removed", "member-secured-unassociated", "accessrule-service-tag",
+  "perimeter-link-review", "member-logs-outside", "keyvault-trusted-bypass", "eventhubs-geo-dr",
+  "servicebus-geo-replication", "cosmos-cmk-incompatible", "sql-dedicated-pool", "foundry-local-auth",
 ];
+/** Rules whose limitation left the current docs (rules.md Revision 2): off by default. */
+const OFF_BY_DEFAULT = ["storage-lifecycle-management", "storage-blob-inventory", "foundry-cmk", "foundry-network-injection"];
 
 describe("nsp-guardrail rules", () => {
-  it("lists exactly the 30 rule ids of the contract, with metadata", () => {
+  it("lists exactly the 42 rule ids of the contract, with metadata, dated sources and default actions", () => {
     const r = cli(["rules", "--format", "json"]);
     expect(r.status).toBe(0);
     const { rules } = JSON.parse(r.stdout);
@@ -144,13 +150,20 @@ describe("nsp-guardrail rules", () => {
       }
       expect(["unsupported", "risky", "hygiene"]).toContain(rule.category);
       expect(["critical", "high", "medium", "low", "info"]).toContain(rule.severity);
+      for (const source of rule.sources) {
+        expect(source.title, `${rule.id} source ${source.doc}`).toEqual(expect.any(String));
+        expect(source.date, `${rule.id} source ${source.doc}`).toMatch(/^\d{4}-\d{2}(-\d{2})?$/);
+        expect(source.url).toMatch(/^https:\/\/learn\.microsoft\.com\//);
+      }
+      expect(rule.defaultAction, rule.id).toBe(OFF_BY_DEFAULT.includes(rule.id) ? "off" : "alert");
+      if (OFF_BY_DEFAULT.includes(rule.id)) expect(rule.retired, rule.id).toMatchObject({ listedIn: expect.any(String), absentFrom: expect.any(Array) });
     }
   });
 
   it("renders the catalog as a table and as Markdown", () => {
     const table = cli(["rules", "--format", "table"]);
     expect(table.status).toBe(0);
-    expect(table.stdout.trim().split("\n")).toHaveLength(31);
+    expect(table.stdout.trim().split("\n")).toHaveLength(CONTRACT_RULE_IDS.length + 1);
     const md = cli(["rules", "--format", "markdown"]);
     expect(md.stdout).toContain("| [`storage-nfs`](docs/rules/storage-nfs.md) |");
   });

@@ -116,7 +116,8 @@ describe("engine", () => {
   });
 
   it("sorts worst first and counts perimeters and associations", () => {
-    const learning = storageInPerimeter("stlearn", { accessMode: "Learning", nspName: "nsp3" });
+    // Its own public access (not SecuredByPerimeter): Learning is not effectively enforcing, so NFS is high.
+    const learning = storageInPerimeter("stlearn", { accessMode: "Learning", nspName: "nsp3", properties: { publicNetworkAccess: "Enabled" } });
     const result = evaluateEstate(new Estate([...estateResources, ...learning.resources, fileShare(learning.account, "d", "NFS")]), {
       rules: [nfsRule],
       now: NOW,

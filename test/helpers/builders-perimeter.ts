@@ -3,7 +3,7 @@
  * limits): a perimeter with one profile and the access rules given, plus log destinations.
  */
 import type { ArmResource } from "../../src/model/resource.js";
-import { accessRule, association, diagnosticSetting, perimeter, profile, recase, SUB, type AccessRuleProps } from "./builders.js";
+import { accessRule, association, diagnosticSetting, perimeter, profile, recase, type AccessRuleProps } from "./builders.js";
 
 /** A perimeter, one profile and its access rules (named rule1, rule2... unless given). */
 export function profileWithRules(rules: Array<AccessRuleProps & { name?: string }>, o: { nspName?: string; profileName?: string } = {}) {
@@ -18,17 +18,6 @@ export function graphShaped(rule: ArmResource): ArmResource {
   const properties = { ...(rule.properties ?? {}) };
   if (typeof properties["direction"] === "string") properties["direction"] = (properties["direction"] as string).toLowerCase();
   return { ...rule, id: recase(rule.id), type: rule.type.toLowerCase(), properties };
-}
-
-export function eventHubNamespace(name: string, rg = "rg-logs", sub = SUB): ArmResource {
-  return {
-    id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.EventHub/namespaces/${name}`,
-    name,
-    type: "Microsoft.EventHub/namespaces",
-    location: "westeurope",
-    sku: { name: "Standard", tier: "Standard" },
-    properties: { provisioningState: "Succeeded" },
-  };
 }
 
 /** The id diagnostic settings use for an Event Hub destination: the namespace's authorization rule. */

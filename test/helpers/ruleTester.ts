@@ -37,7 +37,10 @@ export interface FiringCase extends RuleCase {
 export function findingsOf(ruleId: string, c: RuleCase) {
   const rule = ALL_RULES.find((r) => r.meta.id === ruleId);
   if (!rule) throw new Error(`no rule ${ruleId}`);
-  const policy = validatePolicy(c.policy ?? {}, "test-policy", ALL_RULES.map((r) => r.meta.id));
+  // A rule that is off by default is turned on for its own table, unless the case's policy says otherwise.
+  const doc = c.policy ?? {};
+  const rules = { ...(rule.meta.defaultAction === "off" ? { [ruleId]: { action: "alert" } } : {}), ...((doc["rules"] as object | undefined) ?? {}) };
+  const policy = validatePolicy({ ...doc, rules }, "test-policy", ALL_RULES.map((r) => r.meta.id));
   const result = evaluateEstate(new Estate(c.resources), {
     rules: [rule],
     policy,
@@ -53,6 +56,16 @@ export function ruleTester(ruleId: string, table: { fires: FiringCase[]; passes:
       expect(table.fires.length).toBeGreaterThanOrEqual(2);
       expect(table.passes.length).toBeGreaterThanOrEqual(2);
     });
+    const rule = ALL_RULES.find((r) => r.meta.id === ruleId);
+    if (rule?.meta.defaultAction === "off") {
+      it("is off under the default policy (its limitation left the current docs)", () => {
+        const first = table.fires[0]!;
+        const policy = validatePolicy({}, "default-policy", ALL_RULES.map((r) => r.meta.id));
+        const findings = evaluateEstate(new Estate(first.resources), { policy, now: first.now ?? NOW }).findings;
+        expect(findings.filter((f) => f.ruleId === ruleId)).toEqual([]);
+        expect(rule.meta.retired, "an off-by-default rule names the doc that listed it and the newer one").toBeDefined();
+      });
+    }
     for (const c of table.fires) {
       it(`fires: ${c.name}`, () => {
         const findings = findingsOf(ruleId, c);

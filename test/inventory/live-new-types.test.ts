@@ -134,7 +134,7 @@ const probe = madeUpRule("new-types-probe", [
       T.association,
       T.link,
       T.linkReference,
-      T.perimeterAssociableType,
+      T.perimeterAssociableResourceType,
       T.serviceBusNamespace,
       T.serviceBusDisasterRecoveryConfig,
       T.eventHubNamespace,
@@ -159,7 +159,7 @@ describe("live inventory of the resource types of Revision 2", () => {
   it("reads every resource of the new types, exactly as ARM's GET returns it", () => {
     const stored = new Map(emulator.resources().map((r) => [idKey(r.id), r]));
     const read = new Map(live.resources.map((r) => [idKey(r.id), r]));
-    for (const resource of [...e.newTypes, ...e.resources.filter((r) => r.type.toLowerCase() === T.perimeterAssociableType)]) {
+    for (const resource of [...e.newTypes, ...e.resources.filter((r) => r.type.toLowerCase() === T.perimeterAssociableResourceType)]) {
       expect(read.get(idKey(resource.id)), resource.id).toEqual(stored.get(idKey(resource.id)));
     }
     // Through the official clients: each new type's read shows in the operation log.

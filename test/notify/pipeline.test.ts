@@ -68,7 +68,8 @@ describe("pipeline → notifier → Teams", () => {
     const nsp = perimeter("nsp-data");
     const prof = profile(nsp, "default");
     const ipRule = accessRule(prof, "offices", { direction: "Inbound", addressPrefixes: ["203.0.113.0/24"] });
-    const account = storageAccount("stalpha", {}, {}, { tags: { Env: "prod" } });
+    // Its own public access: in Learning the account is then not effectively enforcing (transition-mode stays medium).
+    const account = storageAccount("stalpha", { publicNetworkAccess: "Enabled" }, {}, { tags: { Env: "prod" } });
     const assoc = association(nsp, "assoc-stalpha", account.id, { profile: prof, accessMode: "Enforced" });
     const resources: ArmResource[] = [nsp, prof, ipRule, account, assoc];
     const policy = policyWith({

@@ -40,7 +40,8 @@ describe("event pipeline over the emulator", () => {
     expect(decisions).toHaveLength(1);
     expect(decisions[0]!.perimeterId).toBe(e.nsp.id);
     const fresh = decisions[0]!.findings.filter((f) => f.status === "new").map((f) => `${f.ruleId} ${f.resourceId.split("/").pop()} ${f.severity}`);
-    expect(fresh.sort()).toEqual(["storage-enforcement-downgrade stalpha high", "storage-transition-mode stalpha medium"]);
+    // The account's publicNetworkAccess is SecuredByPerimeter: Learning stays perimeter-only inbound, so transition-mode is low (rules.md Revision 2).
+    expect(fresh.sort()).toEqual(["storage-enforcement-downgrade stalpha high", "storage-transition-mode stalpha low"]);
     expect(decisions[0]!.actions.filter((a) => a.type === "alert").map((a) => a.ruleId).sort()).toEqual(["storage-enforcement-downgrade", "storage-transition-mode"]);
     // Restoring Enforced resolves them.
     h.emulator.put(withProps(e.assocs[0]!, { accessMode: "Enforced" }), ALICE);

@@ -1,5 +1,6 @@
 import { recase, storageAccount, storageInPerimeter, SUB } from "../helpers/builders.js";
 import { armResource, memberInPerimeter } from "../helpers/builders-association.js";
+import { associableType, serviceBusNamespace } from "../helpers/builders-services.js";
 import { ruleTester } from "../helpers/ruleTester.js";
 
 const webApp = armResource("Microsoft.Web/sites", "app-contoso");
@@ -16,6 +17,19 @@ const vaultFromGraph = armResource("Microsoft.KeyVault/vaults", "kv-app", {}, "r
 const vaultRecased = memberInPerimeter({ ...vaultFromGraph, id: recase(vaultFromGraph.id), type: "microsoft.keyvault/vaults" });
 const searchNotInEstate = memberInPerimeter(recase(`/subscriptions/${SUB}/resourceGroups/rg-search/providers/Microsoft.Search/searchServices/srch1`));
 const cognitive = memberInPerimeter(armResource("Microsoft.CognitiveServices/accounts", "ai-contoso"));
+const serviceBus = memberInPerimeter(serviceBusNamespace("sb-orders"));
+/** The live onboarded list (ARM, per region) names a type the built-in table does not know yet. */
+const containerApps = memberInPerimeter(armResource("Microsoft.App/containerApps", "ca-orders"));
+/** Read tolerant of shape: an entry without `properties.resourceType` is named by `Microsoft.App.containerApps`. */
+const liveList = [
+  (() => {
+    const entry = associableType("Microsoft.App/containerApps", "Preview");
+    const { resourceType: _dropped, ...properties } = entry.properties as Record<string, unknown>;
+    return { ...entry, properties };
+  })(),
+  associableType("Microsoft.Storage/storageAccounts", "GA"),
+];
+const notReadyList = [associableType("Microsoft.App/containerApps", "NotReady")];
 
 ruleTester("association-unsupported-type", {
   fires: [
@@ -45,8 +59,15 @@ ruleTester("association-unsupported-type", {
       policy: { onboardedTypes: ["Microsoft.Web/sites"] },
       expect: [{ resourceId: logicApp.memberId, severity: "high", messageIncludes: "Microsoft.Logic/workflows" }],
     },
+    {
+      name: "the live list names the type but NotReady: still not onboarded",
+      resources: [...containerApps.resources, ...notReadyList],
+      expect: [{ resourceId: containerApps.memberId, severity: "high", messageIncludes: "Microsoft.App/containerApps" }],
+    },
   ],
   passes: [
+    { name: "Service Bus namespace (GA since 2026-04; previously a false high)", resources: serviceBus.resources },
+    { name: "a type only the live onboarded list names (entry without properties.resourceType, named Microsoft.App.containerApps)", resources: [...containerApps.resources, ...liveList] },
     { name: "storage account (onboarded, GA)", resources: storageInPerimeter("stok1").resources },
     { name: "key vault with lower-cased type and re-cased id, as Resource Graph emits", resources: vaultRecased.resources },
     { name: "AI Search not in the estate, upper-cased provider in the id", resources: searchNotInEstate.resources },

@@ -1,5 +1,6 @@
 import { logAnalyticsWorkspace, perimeter, profile, recase, storageAccount } from "../helpers/builders.js";
-import { associate, eventHubAuthorizationRuleId, eventHubNamespace, perimeterDiagnosticSetting } from "../helpers/builders-perimeter.js";
+import { associate, eventHubAuthorizationRuleId, perimeterDiagnosticSetting } from "../helpers/builders-perimeter.js";
+import { eventHubNamespace } from "../helpers/builders-services.js";
 import { ruleTester } from "../helpers/ruleTester.js";
 
 const nsp = perimeter("nsp1");
@@ -9,7 +10,7 @@ const otherProf = profile(otherNsp);
 
 const workspace = logAnalyticsWorkspace("law1");
 const logStore = storageAccount("stlogs", {}, { rg: "rg-logs" });
-const hub = eventHubNamespace("ehns-logs");
+const hub = eventHubNamespace("ehns-logs", {}, { rg: "rg-logs" });
 
 const base = [nsp, prof, otherNsp, otherProf, workspace, logStore, hub];
 

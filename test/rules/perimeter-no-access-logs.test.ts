@@ -3,6 +3,15 @@ import { perimeterDiagnosticSetting } from "../helpers/builders-perimeter.js";
 import { ruleTester } from "../helpers/ruleTester.js";
 
 const nsp = perimeter("nsp1");
+/** The categories that show what enforcement would break (DIAG). */
+const EVIDENCE = [
+  "NspPublicInboundPerimeterRulesDenied",
+  "NspPublicOutboundPerimeterRulesDenied",
+  "NspPublicInboundResourceRulesAllowed",
+  "NspPublicInboundResourceRulesDenied",
+  "NspPublicOutboundResourceRulesAllowed",
+  "NspPublicOutboundResourceRulesDenied",
+];
 const workspaceId = logAnalyticsWorkspace("law1").id;
 const account = storageAccount("stapp1");
 
@@ -48,20 +57,39 @@ ruleTester("perimeter-no-access-logs", {
       ],
       expect: [{ resourceId: recase(nsp.id), severity: "medium", messageIncludes: "no diagnostic setting" }],
     },
+    {
+      name: "one irrelevant category enabled (not an NSP access log category; previously passed): medium",
+      resources: [nsp, perimeterDiagnosticSetting(nsp, "audit-only", { logs: [{ category: "AuditEvent", enabled: true }], workspaceId })],
+      expect: [{ resourceId: nsp.id, severity: "medium", messageIncludes: "only AuditEvent" }],
+    },
+    {
+      name: "only NspPublicInboundPerimeterRulesDenied (casing variants: re-cased id, \"true\"): low, misses the other evidence categories",
+      resources: [nsp, { ...graphSetting, id: recase(graphSetting.id), type: "microsoft.insights/diagnosticsettings" }],
+      expect: [{ resourceId: nsp.id, severity: "low", messageIncludes: "NspPublicOutboundPerimeterRulesDenied" }],
+    },
+    {
+      name: "allowed categories only: low",
+      resources: [nsp, perimeterDiagnosticSetting(nsp, "allowed", { logs: [{ category: "NspPublicInboundPerimeterRulesAllowed", enabled: true }], workspaceId })],
+      expect: [{ resourceId: nsp.id, severity: "low", messageIncludes: "NspPublicInboundPerimeterRulesDenied" }],
+    },
   ],
   passes: [
     { name: "allLogs category group enabled", resources: [nsp, perimeterDiagnosticSetting(nsp, "all", { workspaceId })] },
     {
-      name: "one disabled setting beside an enabled one",
+      name: "one disabled setting beside an enabled allLogs one",
       resources: [
         nsp,
-        perimeterDiagnosticSetting(nsp, "off", { logs: [{ categoryGroup: "allLogs", enabled: false }], workspaceId }),
-        perimeterDiagnosticSetting(nsp, "on", { logs: [{ category: "NspPublicOutboundPerimeterRulesDenied", enabled: true }], workspaceId }),
+        perimeterDiagnosticSetting(nsp, "off", { logs: [{ category: "NspOutboundAttempt", enabled: false }], workspaceId }),
+        perimeterDiagnosticSetting(nsp, "on", { logs: [{ categoryGroup: "allLogs", enabled: true }], workspaceId }),
       ],
     },
     {
-      name: "casing variants: re-cased setting id, lower-cased type, enabled as the string \"true\"",
-      resources: [nsp, { ...graphSetting, id: recase(graphSetting.id), type: "microsoft.insights/diagnosticsettings" }],
+      name: "every *Denied and *ResourceRules* category, spread over two settings (casing variants: lower-cased names, \"true\")",
+      resources: [
+        nsp,
+        perimeterDiagnosticSetting(nsp, "denied", { logs: EVIDENCE.filter((c) => c.endsWith("Denied")).map((category) => ({ category: category.toLowerCase(), enabled: "true" })), workspaceId }),
+        { ...perimeterDiagnosticSetting(nsp, "resource-rules", { logs: EVIDENCE.map((category) => ({ category, enabled: true })), workspaceId }), type: "microsoft.insights/diagnosticsettings" },
+      ],
     },
   ],
 });

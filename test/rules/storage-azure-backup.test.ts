@@ -83,15 +83,21 @@ ruleTester("storage-azure-backup", {
       resources: [...recased.resources, copyTargetInstance, copyTargetPolicy, recasedProtectedShare(recased.account, "hr")],
       expect: [{ resourceId: recased.account.id, severity: "high", messageIncludes: "copy-policy" }],
     },
+    {
+      name: "operational blob backup only (OperationalStore policy): medium, STORAGE-GA lists backup as a whole",
+      resources: [...operational.resources, operationalOnly.instance, operationalOnly.policy],
+      expect: [{ resourceId: operational.account.id, severity: "medium", messageIncludes: "operational blob backup" }],
+    },
+    {
+      name: "operational blob backup whose policy is not in the inventory: medium",
+      resources: [...operational.resources, blobBackupInstance(operational.account, "operational")],
+      expect: [{ resourceId: operational.account.id, severity: "medium", messageIncludes: "bv1" }],
+    },
   ],
   passes: [
     {
-      name: "operational blob backup only (OperationalStore policy)",
-      resources: [...operational.resources, operationalOnly.instance, operationalOnly.policy],
-    },
-    {
-      name: "operational blob backup whose policy is not in the inventory",
-      resources: [...operational.resources, blobBackupInstance(operational.account, "operational")],
+      name: "operational blob backup of another account (not the member)",
+      resources: [...operational.resources, storageAccount("stother"), blobBackupInstance(storageAccount("stother"), "operational")],
     },
     {
       name: "protected item of another type pointing at the account",

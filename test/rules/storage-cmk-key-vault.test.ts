@@ -1,10 +1,41 @@
-import { OTHER_SUB, SUB, association, cmkEncryption, keyVault, recase, storageInPerimeter } from "../helpers/builders.js";
+import { OTHER_SUB, SUB, association, cmkEncryption, keyVault, perimeter, recase, storageInPerimeter } from "../helpers/builders.js";
+import { perimeterLink, perimeterLinkReference, type LinkOptions } from "../helpers/builders-services.js";
 import { vaultInOwnPerimeter } from "../helpers/builders-storage-b.js";
 import { ruleTester } from "../helpers/ruleTester.js";
 import type { ArmResource } from "../../src/model/resource.js";
 
-const cmk = (name: string, vaultName: string, accessMode?: string) =>
-  storageInPerimeter(name, { ...(accessMode ? { accessMode } : {}), properties: { encryption: cmkEncryption(vaultName) } });
+/** Outside Enforced mode the account's own public access (Enabled here) governs, unless SecuredByPerimeter. */
+const cmk = (name: string, vaultName: string, accessMode?: string, publicNetworkAccess = "Enabled") =>
+  storageInPerimeter(name, {
+    ...(accessMode ? { accessMode } : {}),
+    properties: { encryption: cmkEncryption(vaultName), ...(accessMode && accessMode.toLowerCase() !== "enforced" ? { publicNetworkAccess } : {}) },
+  });
+
+/** The vault in its own Enforced perimeter plus a link (or link reference) there naming the account's perimeter `nsp1`. */
+function linkedVault(vault: ArmResource, o: LinkOptions & { reference?: boolean; allowSubscriptions?: string[] } = {}): ArmResource[] {
+  const [nsp, prof, ...rest] = vaultInOwnPerimeter(vault, `nsp-${vault.name}`, "Enforced", o.allowSubscriptions ? { allowSubscriptions: o.allowSubscriptions } : {});
+  const accountPerimeter = perimeter("nsp1");
+  const link = o.reference ? perimeterLinkReference(nsp!, "from-nsp1", accountPerimeter, o) : perimeterLink(nsp!, "to-nsp1", accountPerimeter, o);
+  return [nsp!, prof!, ...rest, link];
+}
+const firewalled = (name: string, bypass: string) => keyVault(name, {}, { publicNetworkAccess: "Enabled", networkAcls: { bypass, defaultAction: "Deny", ipRules: [], virtualNetworkRules: [] } });
+
+const kvLinked = keyVault("kv-linked");
+const kvLinkedRef = keyVault("kv-linkedref");
+const kvPendingLink = keyVault("kv-pending");
+const kvOtherProfile = keyVault("kv-otherprofile");
+const kvLinkedAllowed = keyVault("kv-linkedallowed");
+const kvDeny = firewalled("kv-deny", "None");
+const kvDenyTrusted = firewalled("kv-denytrusted", "AzureServices");
+const linked = cmk("stcmk10", "kv-linked");
+const linkedRef = cmk("stcmk11", "kv-linkedref");
+const pendingLink = cmk("stcmk12", "kv-pending");
+const otherProfile = cmk("stcmk13", "kv-otherprofile");
+const linkedAllowed = cmk("stcmk14", "kv-linkedallowed");
+const denied = cmk("stcmk15", "kv-deny", "Learning");
+const deniedTrustedEnforced = cmk("stcmk16", "kv-denytrusted");
+const deniedTrustedSecured = cmk("stcmk17", "kv-denytrusted", "Learning", "SecuredByPerimeter");
+const deniedTrustedOpen = cmk("stcmk18", "kv-denytrusted", "Learning");
 
 const kvEnforced = keyVault("kv-enforced");
 const kvEnforcedOtherSub = keyVault("kv-othersub");
@@ -38,6 +69,46 @@ const sameViaRecased: ArmResource = (() => {
 
 ruleTester("storage-cmk-key-vault", {
   fires: [
+    {
+      name: "vault Enforced in a linked perimeter (approved link, all local profiles): low, reachable through a preview link",
+      resources: [...linked.resources, kvLinked, ...linkedVault(kvLinked)],
+      expect: [{ resourceId: linked.account.id, severity: "low", messageIncludes: "perimeter link to-nsp1" }],
+    },
+    {
+      name: "casing variants: approved link reference naming the vault's profile in upper case",
+      resources: [...linkedRef.resources, kvLinkedRef, ...linkedVault(kvLinkedRef, { reference: true, localInboundProfiles: ["NSP-KV-LINKEDREF-PROFILE"], status: "approved" })],
+      expect: [{ resourceId: linkedRef.account.id, severity: "low", messageIncludes: "from-nsp1" }],
+    },
+    {
+      name: "a Pending link admits nothing: critical",
+      resources: [...pendingLink.resources, kvPendingLink, ...linkedVault(kvPendingLink, { status: "Pending" })],
+      expect: [{ resourceId: pendingLink.account.id, severity: "critical", messageIncludes: "no approved link" }],
+    },
+    {
+      name: "an approved link into another profile of the vault's perimeter: critical",
+      resources: [...otherProfile.resources, kvOtherProfile, ...linkedVault(kvOtherProfile, { localInboundProfiles: ["reporting"] })],
+      expect: [{ resourceId: otherProfile.account.id, severity: "critical" }],
+    },
+    {
+      name: "vault in no perimeter whose firewall denies without trusted services: critical even in Learning",
+      resources: [...denied.resources, kvDeny],
+      expect: [{ resourceId: denied.account.id, severity: "critical", messageIncludes: "no AzureServices" }],
+    },
+    {
+      name: "vault firewall trusts Azure services but the account is Enforced (bypass not honoured): critical",
+      resources: [...deniedTrustedEnforced.resources, kvDenyTrusted],
+      expect: [{ resourceId: deniedTrustedEnforced.account.id, severity: "critical", messageIncludes: "not honoured" }],
+    },
+    {
+      name: "vault firewall trusts Azure services, account Learning but SecuredByPerimeter (effectively enforcing): critical",
+      resources: [...deniedTrustedSecured.resources, kvDenyTrusted],
+      expect: [{ resourceId: deniedTrustedSecured.account.id, severity: "critical", messageIncludes: "SecuredByPerimeter" }],
+    },
+    {
+      name: "vault firewall trusts Azure services, account Learning with its own public access: low",
+      resources: [...deniedTrustedOpen.resources, kvDenyTrusted],
+      expect: [{ resourceId: deniedTrustedOpen.account.id, severity: "low", messageIncludes: "kv-denytrusted" }],
+    },
     {
       name: "vault Enforced in another perimeter without a subscription rule (account in Learning)",
       resources: [...critical.resources, kvEnforced, ...vaultInOwnPerimeter(kvEnforced, "nsp-keys", "Enforced")],
@@ -75,6 +146,10 @@ ruleTester("storage-cmk-key-vault", {
     },
   ],
   passes: [
+    {
+      name: "vault in a linked perimeter whose profile also admits the account's subscription (previous false critical)",
+      resources: [...linkedAllowed.resources, kvLinkedAllowed, ...linkedVault(kvLinkedAllowed, { allowSubscriptions: [SUB] })],
+    },
     {
       name: "vault in the same perimeter (association written with re-cased ids)",
       resources: [...samePerimeter.resources, kvShared, sameViaRecased],

@@ -2,7 +2,9 @@ import { approvedPrivateEndpoint, fileShare, recase, storageAccount, storageInPe
 import { ruleTester } from "../helpers/ruleTester.js";
 
 const enforced = storageInPerimeter("stnfs1");
-const learning = storageInPerimeter("stnfs2", { accessMode: "Learning" });
+const learning = storageInPerimeter("stnfs2", { accessMode: "Learning", properties: { publicNetworkAccess: "Enabled" } });
+/** Learning, but SecuredByPerimeter: only perimeter rules admit public traffic already. */
+const securedLearning = storageInPerimeter("stnfs6", { accessMode: "Audit", properties: { publicNetworkAccess: "SecuredByPerimeter" } });
 const withPe = storageInPerimeter("stnfs3", {
   properties: { privateEndpointConnections: [approvedPrivateEndpoint(storageAccount("stnfs3"))] },
 });
@@ -23,6 +25,11 @@ ruleTester("storage-nfs", {
       name: "NFS share, Learning mode",
       resources: [...learning.resources, fileShare(learning.account, "data", "NFS")],
       expect: [{ resourceId: learning.account.id, severity: "high" }],
+    },
+    {
+      name: "NFS share, Audit mode with publicNetworkAccess SecuredByPerimeter: effectively enforcing, critical",
+      resources: [...securedLearning.resources, fileShare(securedLearning.account, "data", "NFS")],
+      expect: [{ resourceId: securedLearning.account.id, severity: "critical", messageIncludes: "SecuredByPerimeter" }],
     },
     {
       name: "NFS share, Enforced, approved private endpoint",

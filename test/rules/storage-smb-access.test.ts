@@ -1,4 +1,4 @@
-import { accessRule, fileShare, OTHER_SUB, storageInPerimeter } from "../helpers/builders.js";
+import { accessRule, approvedPrivateEndpoint, fileShare, OTHER_SUB, storageAccount, storageInPerimeter } from "../helpers/builders.js";
 import { asResourceGraph } from "../helpers/builders-storage-a.js";
 import { ruleTester } from "../helpers/ruleTester.js";
 
@@ -8,8 +8,11 @@ function smbAccount(
   accessMode: string,
   rules: { ip?: boolean; subscription?: boolean; ipDirection?: string } = {},
   protocol?: string,
+  properties: Record<string, unknown> = {},
 ) {
-  const s = storageInPerimeter(name, { accessMode });
+  // Outside Enforced mode the account's own public access setting governs unless it is SecuredByPerimeter.
+  const open = accessMode.toLowerCase() === "enforced" ? {} : { publicNetworkAccess: "Enabled" };
+  const s = storageInPerimeter(name, { accessMode, properties: { ...open, ...properties } });
   const accessRules = [
     ...(rules.ip ? [accessRule(s.profile, "allow-office", { direction: rules.ipDirection ?? "Inbound", addressPrefixes: ["203.0.113.0/24"] })] : []),
     ...(rules.subscription ? [accessRule(s.profile, "allow-sub", { direction: "Inbound", subscriptions: [OTHER_SUB] })] : []),
@@ -24,9 +27,23 @@ const enforcedBoth = smbAccount("stsmb4", "Enforced", { ip: true, subscription: 
 const recased = smbAccount("stsmb5", "enforced", {}, "smb");
 const missingProfile = storageInPerimeter("stsmb6");
 const noShares = storageInPerimeter("stsmb11");
+const securedLearning = smbAccount("stsmb12", "Learning", {}, "SMB", { publicNetworkAccess: "SecuredByPerimeter" });
+const withPrivateEndpoint = smbAccount("stsmb13", "Enforced", {}, undefined, {
+  privateEndpointConnections: [approvedPrivateEndpoint(storageAccount("stsmb13"))],
+});
 
 ruleTester("storage-smb-access", {
   fires: [
+    {
+      name: "Learning with publicNetworkAccess SecuredByPerimeter, no IP rule: effectively enforcing, high",
+      resources: securedLearning.resources,
+      expect: [{ resourceId: securedLearning.account.id, severity: "high", messageIncludes: "SecuredByPerimeter" }],
+    },
+    {
+      name: "Enforced, no IP rule, approved private endpoint: medium (private link SMB still flows)",
+      resources: withPrivateEndpoint.resources,
+      expect: [{ resourceId: withPrivateEndpoint.account.id, severity: "medium", messageIncludes: "private endpoint" }],
+    },
     {
       name: "share without enabledProtocols (SMB), Enforced, profile has no rules",
       resources: noRules.resources,

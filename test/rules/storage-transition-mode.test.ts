@@ -4,16 +4,20 @@ import { ruleTester } from "../helpers/ruleTester.js";
 import type { ArmResource } from "../../src/model/resource.js";
 
 // NOW (builders) is 2026-11-22T08:00Z; SYSTEM_DATA.createdAt is 21 days earlier.
-const learning = storageInPerimeter("sttm1", { accessMode: "Learning" });
-const audit = storageInPerimeter("sttm2", { accessMode: "Audit", createdAt: "2026-10-13T08:00:00Z" }); // 40 days
-const atGrace = storageInPerimeter("sttm3", { accessMode: "Learning", createdAt: "2026-10-23T08:00:00Z" }); // exactly 30 days
-const pastGrace = storageInPerimeter("sttm4", { accessMode: "Learning", createdAt: "2026-10-22T08:00:00Z" }); // 31 days
-const shortGrace = storageInPerimeter("sttm5", { accessMode: "Audit" });
-const recased = storageInPerimeter("sttm6", { accessMode: "AUDIT", createdAt: "2026-09-01T00:00:00Z" });
+/** The account's own public access setting governs in Learning/Audit (not SecuredByPerimeter). */
+const OPEN = { publicNetworkAccess: "Enabled" };
+const secured = storageInPerimeter("sttm10", { accessMode: "Learning", createdAt: "2026-09-01T00:00:00Z" }); // builders default: SecuredByPerimeter
+const securedAudit = storageInPerimeter("sttm11", { accessMode: "Audit", properties: { publicNetworkAccess: "securedbyperimeter" } });
+const learning = storageInPerimeter("sttm1", { properties: OPEN, accessMode: "Learning" });
+const audit = storageInPerimeter("sttm2", { properties: OPEN, accessMode: "Audit", createdAt: "2026-10-13T08:00:00Z" }); // 40 days
+const atGrace = storageInPerimeter("sttm3", { properties: OPEN, accessMode: "Learning", createdAt: "2026-10-23T08:00:00Z" }); // exactly 30 days
+const pastGrace = storageInPerimeter("sttm4", { properties: OPEN, accessMode: "Learning", createdAt: "2026-10-22T08:00:00Z" }); // 31 days
+const shortGrace = storageInPerimeter("sttm5", { properties: OPEN, accessMode: "Audit" });
+const recased = storageInPerimeter("sttm6", { properties: OPEN, accessMode: "AUDIT", createdAt: "2026-09-01T00:00:00Z" });
 
 /** An association written without `accessMode` (means Learning) and without systemData. */
 const noModeNoAge = (() => {
-  const s = storageInPerimeter("sttm7");
+  const s = storageInPerimeter("sttm7", { properties: OPEN });
   const { accessMode: _dropped, ...properties } = s.association.properties as Record<string, unknown>;
   const bare: ArmResource = { ...s.association, properties, systemData: null };
   return { ...s, association: bare, resources: [s.nsp, s.profile, s.account, bare] };
@@ -21,7 +25,7 @@ const noModeNoAge = (() => {
 
 /** Resource Graph shape of the association: re-cased id, lower-cased type, lower-cased mode. */
 const rgShaped = (() => {
-  const s = storageInPerimeter("sttm8", { accessMode: "learning" });
+  const s = storageInPerimeter("sttm8", { properties: OPEN, accessMode: "learning" });
   return { ...s, resources: [s.nsp, s.profile, s.account, asResourceGraph(s.association)] };
 })();
 
@@ -73,6 +77,16 @@ ruleTester("storage-transition-mode", {
       name: "casing variants: Resource Graph association (re-cased id, lower-cased type and mode)",
       resources: rgShaped.resources,
       expect: [{ resourceId: rgShaped.account.id, severity: "medium", messageIncludes: "Learning" }],
+    },
+    {
+      name: "Learning long past the grace period, publicNetworkAccess SecuredByPerimeter: low (inbound already perimeter-only)",
+      resources: secured.resources,
+      expect: [{ resourceId: secured.account.id, severity: "low", messageIncludes: "SecuredByPerimeter" }],
+    },
+    {
+      name: "casing variants: Audit with lower-cased securedbyperimeter: low",
+      resources: securedAudit.resources,
+      expect: [{ resourceId: securedAudit.account.id, severity: "low", messageIncludes: "Audit" }],
     },
   ],
   passes: [

@@ -8,15 +8,29 @@ const synapseRule = {
 };
 
 const acls = (name: string, overrides: Record<string, unknown>, accessMode?: string) =>
-  storageInPerimeter(name, { ...(accessMode ? { accessMode } : {}), properties: { networkAcls: networkAcls(overrides) } });
+  storageInPerimeter(name, {
+    ...(accessMode ? { accessMode } : {}),
+    // Outside Enforced mode the account's own public access setting governs: Enabled, not SecuredByPerimeter.
+    properties: { networkAcls: networkAcls(overrides), ...(accessMode && accessMode.toLowerCase() !== "enforced" ? { publicNetworkAccess: "Enabled" } : {}) },
+  });
 
 const listBypass = acls("sttrust1", { bypass: "Logging, Metrics, AzureServices" });
 const lowerBypass = acls("sttrust2", { bypass: "azureservices" }, "enforced");
 const resourceRules = acls("sttrust3", { resourceAccessRules: [synapseRule] });
 const both = acls("sttrust4", { bypass: "AzureServices", resourceAccessRules: [synapseRule] }, "ENFORCED");
+/** Learning, but SecuredByPerimeter: the exceptions are not honoured either (effectively enforcing). */
+const securedLearning = storageInPerimeter("sttrust5", {
+  accessMode: "Learning",
+  properties: { networkAcls: networkAcls({ bypass: "AzureServices" }), publicNetworkAccess: "SecuredByPerimeter" },
+});
 
 ruleTester("storage-trusted-services", {
   fires: [
+    {
+      name: "Learning with publicNetworkAccess SecuredByPerimeter (previously missed): effectively enforcing",
+      resources: securedLearning.resources,
+      expect: [{ resourceId: securedLearning.account.id, severity: "medium", messageIncludes: "SecuredByPerimeter" }],
+    },
     {
       name: "bypass list containing AzureServices",
       resources: listBypass.resources,

@@ -1,7 +1,7 @@
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf } from "../helpers.js";
-import { formatCount, parsePrefixes, unionSize, type ParsedPrefix } from "../lib/cidr.js";
+import { formatCount, inboundOpeningOf, prefixesOf, type ParsedPrefix } from "../lib/cidr.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
 
 /** Shorter than these is "broad": more than 65,536 IPv4 addresses, more than a /32 IPv6 allocation. */
 const BROAD_IPV4_BELOW = 16;
@@ -36,13 +36,12 @@ export default defineRule({
   check(rule, profile) {
     if (rule.direction !== "Inbound") return;
     // Invalid prefixes are accessrule-invalid-prefix's business; skip them here.
-    const broad = parsePrefixes(rule.addressPrefixes).valid.filter(isBroad);
+    const broad = prefixesOf(rule).valid.filter(isBroad);
     if (broad.length === 0) return;
 
-    // The escalation looks at the whole profile: two /1 rules open it as wide as one /0.
-    const profilePrefixes = profile.inboundIpRules.flatMap((r) => parsePrefixes(r.addressPrefixes).valid);
-    const ipv4Covered = unionSize(profilePrefixes, "ipv4");
-    const openIpv6 = profilePrefixes.filter((p) => p.kind === "ipv6" && p.length <= OPEN_IPV6_MAX_LENGTH);
+    // The escalation looks at the whole profile: two /1 rules open it as wide as one /0. Computed
+    // once per profile (memoised), so a profile's rules cost linear time together.
+    const { ipv4Covered, openIpv6 } = inboundOpeningOf(profile, OPEN_IPV6_MAX_LENGTH);
     const seen = `${nameOf(rule.id)} allows inbound traffic from ${listNames(broad.map((p) => p.text), 5)}`;
 
     if (ipv4Covered >= OPEN_IPV4_ADDRESSES || openIpv6.length > 0) {

@@ -1,8 +1,8 @@
 import { T } from "../../model/resourceTypes.js";
 import { prop } from "../../model/resource.js";
-import { listNames, nameOf } from "../helpers.js";
-import { parsePrefix } from "../lib/cidr.js";
+import { parsePrefix, prefixesOf } from "../lib/cidr.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
 
 /** Every address prefix entry as written, including entries that are not strings (the view drops those). */
 function rawPrefixes(raw: unknown): unknown[] {
@@ -29,9 +29,13 @@ export default defineRule({
   check(rule) {
     if (rule.direction !== "Inbound") return;
     // Read the raw property: a number or object in the list is bad input too, not something to skip silently.
-    const bad = rawPrefixes(prop(rule.resource, "addressPrefixes"))
-      .filter((entry) => typeof entry !== "string" || parsePrefix(entry) === undefined)
-      .map((entry) => JSON.stringify(entry));
+    // A list's strings are parsed once for all prefix rules (prefixesOf); anything else is not a prefix.
+    const raw = prop(rule.resource, "addressPrefixes");
+    const bad = (
+      Array.isArray(raw)
+        ? [...raw.filter((entry) => typeof entry !== "string"), ...prefixesOf(rule).invalid]
+        : rawPrefixes(raw).filter((entry) => typeof entry !== "string" || parsePrefix(entry) === undefined)
+    ).map((entry) => JSON.stringify(entry));
     if (bad.length === 0) return;
     return {
       severity: "medium",

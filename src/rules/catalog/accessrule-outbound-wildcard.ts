@@ -1,6 +1,6 @@
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf } from "../helpers.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
 
 export default defineRule({
   scope: "accessRule",

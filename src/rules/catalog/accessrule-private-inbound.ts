@@ -1,7 +1,7 @@
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf } from "../helpers.js";
-import { nonPublicRangeOf, parsePrefixes } from "../lib/cidr.js";
+import { nonPublicRangeOf, prefixesOf } from "../lib/cidr.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
 
 export default defineRule({
   scope: "accessRule",
@@ -25,7 +25,7 @@ export default defineRule({
     if (rule.direction !== "Inbound") return;
     // Only prefixes lying entirely inside a non-public range: a broader prefix that merely
     // contains private space (e.g. 0.0.0.0/0) still admits public sources and is not dead.
-    const dead = parsePrefixes(rule.addressPrefixes)
+    const dead = prefixesOf(rule)
       .valid.map((prefix) => ({ prefix, range: nonPublicRangeOf(prefix) }))
       .flatMap(({ prefix, range }) => (range ? [`${prefix.text} (in ${range.text})`] : []));
     if (dead.length === 0) return;

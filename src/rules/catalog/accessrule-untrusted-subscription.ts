@@ -1,6 +1,7 @@
 import { T } from "../../model/resourceTypes.js";
-import { bareSubscriptionId, listNames, nameOf } from "../helpers.js";
 import { defineRule } from "../types.js";
+import { bareSubscriptionId } from "../lib/accessRules.js";
+import { listNames, nameOf } from "../lib/messages.js";
 
 export default defineRule({
   scope: "accessRule",

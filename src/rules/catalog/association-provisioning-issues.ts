@@ -1,13 +1,13 @@
 import { NSP_CONFIGURATION_TYPES, T } from "../../model/resourceTypes.js";
-import { nameOf, quote } from "../helpers.js";
 import {
   associationProvisioningFlag,
   issueSeverity,
   nspConfigurationsOf,
   provisioningIssuesOf,
   type ProvisioningIssue,
-} from "../lib/association.js";
+} from "../lib/nspConfigurations.js";
 import { defineRule, severityRank, type Severity } from "../types.js";
+import { nameOf, quote } from "../lib/messages.js";
 
 function describeIssue(issue: ProvisioningIssue): string {
   const severity = issue.severity ?? "no severity";

@@ -1,7 +1,9 @@
 import { T } from "../../model/resourceTypes.js";
-import { isKeyVaultEncrypted, nameOf, propString } from "../helpers.js";
-import { cognitiveAccountOf } from "../lib/association.js";
 import { defineRule } from "../types.js";
+import { isKeyVaultEncrypted } from "../lib/storage.js";
+import { nameOf } from "../lib/messages.js";
+import { propString } from "../../model/resource.js";
+import { cognitiveAccountOf } from "../lib/members.js";
 
 export default defineRule({
   scope: "association",
@@ -20,6 +22,8 @@ export default defineRule({
     remediation:
       "Test encryption, fine-tuning and assistants against the account in Learning (Transition) mode before enforcing; if they fail, use Microsoft-managed keys (`encryption.keySource` Microsoft.CognitiveServices) or keep the account out of the perimeter until the limitation is lifted.",
     reads: [T.association, T.cognitiveAccount],
+    defaultAction: "off",
+    retired: { listedIn: "FOUNDRY", absentFrom: ["FOUNDRY-2026"] },
   },
   check(association) {
     const account = cognitiveAccountOf(association);

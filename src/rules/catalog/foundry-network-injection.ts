@@ -1,7 +1,8 @@
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf, prop } from "../helpers.js";
-import { cognitiveAccountOf } from "../lib/association.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
+import { prop } from "../../model/resource.js";
+import { cognitiveAccountOf } from "../lib/members.js";
 
 /** Entries of `networkInjections`: an array of objects, or a single object as some exports write it. */
 function networkInjectionsOf(value: unknown): Record<string, unknown>[] {
@@ -34,6 +35,8 @@ export default defineRule({
     remediation:
       "Remove the network-injected account from the perimeter and rely on its virtual network and private endpoints; or, if the perimeter is what you want, drop the network injection and use standard agents with perimeter access rules.",
     reads: [T.association, T.cognitiveAccount],
+    defaultAction: "off",
+    retired: { listedIn: "FOUNDRY", absentFrom: ["FOUNDRY-2026"] },
   },
   check(association) {
     const account = cognitiveAccountOf(association);

@@ -1,7 +1,7 @@
 import { T } from "../../model/resourceTypes.js";
-import { nameOf, quote } from "../helpers.js";
-import { cognitiveAccountOf, managedIdentityType } from "../lib/association.js";
 import { defineRule } from "../types.js";
+import { nameOf, quote } from "../lib/messages.js";
+import { cognitiveAccountOf, managedIdentityType } from "../lib/members.js";
 
 export default defineRule({
   scope: "association",

@@ -30,6 +30,19 @@ import associationProvisioningIssues from "./association-provisioning-issues.js"
 import foundryNoManagedIdentity from "./foundry-no-managed-identity.js";
 import foundryCmk from "./foundry-cmk.js";
 import foundryNetworkInjection from "./foundry-network-injection.js";
+// Revision 2 (rules.md "New rules"), in contract order.
+import associationTransitionMode from "./association-transition-mode.js";
+import associationRemoved from "./association-removed.js";
+import memberSecuredUnassociated from "./member-secured-unassociated.js";
+import accessruleServiceTag from "./accessrule-service-tag.js";
+import perimeterLinkReview from "./perimeter-link-review.js";
+import memberLogsOutside from "./member-logs-outside.js";
+import keyvaultTrustedBypass from "./keyvault-trusted-bypass.js";
+import eventhubsGeoDr from "./eventhubs-geo-dr.js";
+import servicebusGeoReplication from "./servicebus-geo-replication.js";
+import cosmosCmkIncompatible from "./cosmos-cmk-incompatible.js";
+import sqlDedicatedPool from "./sql-dedicated-pool.js";
+import foundryLocalAuth from "./foundry-local-auth.js";
 
 export const ALL_RULES: readonly Rule[] = [
   storageTransitionMode,
@@ -62,6 +75,18 @@ export const ALL_RULES: readonly Rule[] = [
   foundryNoManagedIdentity,
   foundryCmk,
   foundryNetworkInjection,
+  associationTransitionMode,
+  associationRemoved,
+  memberSecuredUnassociated,
+  accessruleServiceTag,
+  perimeterLinkReview,
+  memberLogsOutside,
+  keyvaultTrustedBypass,
+  eventhubsGeoDr,
+  servicebusGeoReplication,
+  cosmosCmkIncompatible,
+  sqlDedicatedPool,
+  foundryLocalAuth,
 ];
 
 export const RULE_IDS: readonly string[] = ALL_RULES.map((r) => r.meta.id);

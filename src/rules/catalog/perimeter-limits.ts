@@ -1,6 +1,6 @@
 import { T } from "../../model/resourceTypes.js";
-import { nameOf } from "../helpers.js";
 import { defineRule, type RuleHit } from "../types.js";
+import { nameOf } from "../lib/messages.js";
 
 /** Recommended limits (NSP limits). */
 const MAX_ASSOCIATIONS_PER_PERIMETER = 1000;

@@ -1,13 +1,7 @@
-import { logDestinationsOf } from "../../model/logDestinations.js";
 import { T } from "../../model/resourceTypes.js";
-import { idKey, listNames, nameOf, sameId } from "../helpers.js";
 import { defineRule } from "../types.js";
-
-interface Destination {
-  readonly kind: string;
-  readonly id: string;
-  readonly settings: string[];
-}
+import { destinationsOutside } from "../lib/diagnostics.js";
+import { listNames, nameOf } from "../lib/messages.js";
 
 export default defineRule({
   scope: "perimeter",
@@ -33,29 +27,7 @@ export default defineRule({
     ],
   },
   check(view) {
-    const destinations = new Map<string, Destination>();
-    for (const setting of view.diagnosticSettings) {
-      const name = nameOf(setting.id);
-      for (const { kind, id } of logDestinationsOf(setting)) {
-        const key = idKey(id);
-        const known = destinations.get(key);
-        if (known) {
-          if (!known.settings.includes(name)) known.settings.push(name);
-        } else {
-          destinations.set(key, { kind, id, settings: [name] });
-        }
-      }
-    }
-
-    const outside: string[] = [];
-    for (const destination of destinations.values()) {
-      const associations = view.estate.associationsOfMember(destination.id);
-      if (associations.some((a) => sameId(a.perimeterId, view.id))) continue;
-      const where = associations.length
-        ? `associated with ${listNames([...new Set(associations.map((a) => nameOf(a.perimeterId)))])} only`
-        : "in no perimeter";
-      outside.push(`${destination.kind} ${nameOf(destination.id)} (from ${listNames(destination.settings)}; ${where})`);
-    }
+    const outside = destinationsOutside(view.estate, view.diagnosticSettings, view.id);
     if (outside.length === 0) return;
     return {
       severity: "low",

@@ -1,54 +1,51 @@
 import { T } from "../../model/resourceTypes.js";
-import { isTrue, propArray, type ArmResource } from "../../model/resource.js";
-import { listNames, nameOf } from "../helpers.js";
 import { defineRule } from "../types.js";
-
-/** A `logs[]` entry that is enabled and names what it collects (a category or a category group). */
-function isEnabledLog(entry: unknown): boolean {
-  if (entry === null || typeof entry !== "object") return false;
-  const { enabled, category, categoryGroup } = entry as { enabled?: unknown; category?: unknown; categoryGroup?: unknown };
-  const named = (typeof category === "string" && category.length > 0) || (typeof categoryGroup === "string" && categoryGroup.length > 0);
-  return isTrue(enabled) && named;
-}
-
-/** Why a diagnostic setting does not produce access logs, for the message. */
-function whyNoLogs(setting: ArmResource): string {
-  const logs = propArray(setting, "logs");
-  const metrics = propArray(setting, "metrics").some((m) => isTrue((m as { enabled?: unknown } | null)?.enabled));
-  if (logs.length === 0) return metrics ? "metrics only" : "no log categories";
-  return metrics ? "all log categories disabled, metrics only" : "all log categories disabled";
-}
+import { ENFORCEMENT_EVIDENCE_CATEGORIES, enabledLogs, isNspLog, whyNoLogs } from "../lib/diagnostics.js";
+import { listNames, nameOf } from "../lib/messages.js";
 
 export default defineRule({
   scope: "perimeter",
   meta: {
     id: "perimeter-no-access-logs",
-    title: "Perimeter has no access logs enabled",
+    title: "Perimeter has no (or incomplete) access logs enabled",
     category: "hygiene",
     severity: "medium",
-    severityLogic: "medium",
+    severityLogic:
+      "medium when no diagnostic setting sends any NSP access log; low when one does but neither `allLogs` nor all of the `*Denied` and `*ResourceRules*` categories are enabled",
     resource: "the perimeter",
     sources: [
+      { doc: "DIAG", section: "Access logs categories", anchor: "access-logs-categories" },
       { doc: "CONCEPTS", section: "Why use a network security perimeter? (access logs)", anchor: "why-use-a-network-security-perimeter" },
       { doc: "CONCEPTS", section: "Logging limitations", anchor: "logging-limitations" },
     ],
     explanation:
-      "A perimeter's access logs come from a Microsoft.Insights diagnostic setting on the perimeter itself; without one that enables a log category or category group, there is no record of which traffic was allowed or denied. That record is what audit and compliance rely on, and what shows in Transition mode which access rules are still missing before enforcing.",
+      "A perimeter's access logs come from a Microsoft.Insights diagnostic setting on the perimeter itself; without one that enables NSP log categories there is no record of which traffic was allowed or denied. That record is what audit and compliance rely on. The denied categories and the resource-rules categories are the ones that show, in Transition mode, what enforcement would break: a setting that collects only some other category leaves that question unanswered.",
     remediation:
-      "Add a diagnostic setting on the perimeter that enables the `allLogs` category group (or specific categories such as NspPublicInboundPerimeterRulesDenied) and sends them to a Log Analytics workspace, storage account or Event Hub associated with the same perimeter.",
+      "Add (or extend) a diagnostic setting on the perimeter that enables the `allLogs` category group, or at least every `*Denied` and `*ResourceRules*` category, and sends them to a Log Analytics workspace, storage account or Event Hub associated with the same perimeter.",
     reads: [T.perimeter, T.diagnosticSetting],
   },
   check(view) {
     const settings = view.diagnosticSettings;
-    if (settings.some((s) => propArray(s, "logs").some(isEnabledLog))) return;
     const perimeterName = nameOf(view.id);
-    if (settings.length === 0) {
-      return { severity: "medium", message: `Perimeter ${perimeterName} has no diagnostic setting: its access logs are not collected.` };
+    const logs = settings.flatMap(enabledLogs);
+    const nspLogs = logs.filter(isNspLog);
+    if (nspLogs.length === 0) {
+      if (settings.length === 0) {
+        return { severity: "medium", message: `Perimeter ${perimeterName} has no diagnostic setting: its access logs are not collected.` };
+      }
+      const seen = settings.map((s) => {
+        const other = enabledLogs(s).map((l) => l.category ?? l.categoryGroup ?? "");
+        return `${nameOf(s.id)} (${other.length ? `only ${listNames(other)}, not NSP access log categories` : whyNoLogs(s)})`;
+      });
+      return { severity: "medium", message: `Perimeter ${perimeterName} has no diagnostic setting sending NSP access logs: ${listNames(seen, 5)}.` };
     }
-    const seen = settings.map((s) => `${nameOf(s.id)} (${whyNoLogs(s)})`);
+    if (nspLogs.some((l) => l.categoryGroup !== undefined && l.categoryGroup.toLowerCase() === "alllogs")) return;
+    const enabled = new Set(nspLogs.flatMap((l) => (l.category ? [l.category.toLowerCase()] : [])));
+    const missing = ENFORCEMENT_EVIDENCE_CATEGORIES.filter((c) => !enabled.has(c.toLowerCase()));
+    if (missing.length === 0) return;
     return {
-      severity: "medium",
-      message: `Perimeter ${perimeterName} has no diagnostic setting with an enabled log category: ${listNames(seen, 5)}.`,
+      severity: "low",
+      message: `Perimeter ${perimeterName} sends some access logs but not allLogs, and misses ${listNames(missing, 6)}: the logs do not show everything enforcement would deny.`,
     };
   },
 });

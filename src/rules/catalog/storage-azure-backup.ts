@@ -1,9 +1,11 @@
 import type { EstateReader } from "../../model/estate.js";
 import { displayName, equalsIgnoreCase, prop, propArray, propString, type ArmResource } from "../../model/resource.js";
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf, storageAccountOf } from "../helpers.js";
-import { fieldOf, mentionsDataStoreType, modeLabel } from "../lib/storage-b.js";
 import { defineRule } from "../types.js";
+import { listNames, modeLabel, nameOf } from "../lib/messages.js";
+import { storageAccountOf } from "../lib/members.js";
+import { fieldOf } from "../lib/storage.js";
+import { mentionsDataStoreType } from "../lib/backup.js";
 
 /** Vault name of a backup item: the segment after `vaults/` or `backupVaults/`. */
 function vaultNameOf(id: string): string {
@@ -40,11 +42,12 @@ export default defineRule({
     category: "unsupported",
     severity: "high",
     severityLogic:
-      "high: an Azure Files share protected by a Recovery Services vault (`AzureFileShareProtectedItem`), or a vaulted blob backup instance in a Backup vault (`BlobBackupDatasourceParameters` or a `VaultStore` policy); operational blob backup does not fire",
+      "high: an Azure Files share protected by a Recovery Services vault (`AzureFileShareProtectedItem`), or a vaulted blob backup instance in a Backup vault (`BlobBackupDatasourceParameters` or a `VaultStore` policy); medium: an operational blob backup instance only (STORAGE-GA lists Azure Backup as a whole)",
     resource: "the storage account",
     sources: [
       { doc: "FILES", section: "Feature coverage under network security perimeter (integration table, Azure Backup row)", anchor: "feature-coverage-under-network-security-perimeter" },
       { doc: "STORAGE", section: "Limitations (vaulted backups for Azure Blob Storage)", anchor: "limitations" },
+      { doc: "STORAGE-GA", section: "Limitations (Azure Backup)", anchor: "limitations" },
     ],
     explanation:
       "Azure Backup is not yet onboarded to network security perimeter: backing up Azure file shares is not supported for an account in a perimeter, and vaulted backups for Azure Blob Storage are listed among the limitations. Microsoft recommends not using a perimeter for such accounts, to avoid failed backups and the data-loss risk that follows.",
@@ -57,11 +60,20 @@ export default defineRule({
     if (!account) return;
     const relations = view.estate.storageRelations(account.id);
     const shareBackups = relations.protectedItems.filter(isAzureFileShareBackup);
-    const vaulted = relations.backupInstances.flatMap((instance) => {
+    const vaulted: string[] = [];
+    const operational: string[] = [];
+    for (const instance of relations.backupInstances) {
       const reason = vaultedReason(instance, view.estate);
-      return reason ? [`${nameOf(instance.id)} in Backup vault ${vaultNameOf(instance.id)} (${reason})`] : [];
-    });
-    if (shareBackups.length === 0 && vaulted.length === 0) return;
+      if (reason) vaulted.push(`${nameOf(instance.id)} in Backup vault ${vaultNameOf(instance.id)} (${reason})`);
+      else operational.push(`${nameOf(instance.id)} in Backup vault ${vaultNameOf(instance.id)}`);
+    }
+    if (shareBackups.length === 0 && vaulted.length === 0) {
+      if (operational.length === 0) return;
+      return {
+        severity: "medium",
+        message: `${nameOf(account.id)} has operational blob backup instance(s) ${listNames(operational)}; the current Storage docs list Azure Backup among the perimeter's limitations (association in ${modeLabel(association.mode)} mode).`,
+      };
+    }
     const seen = [
       ...(shareBackups.length
         ? [

@@ -1,6 +1,8 @@
 import { T } from "../../model/resourceTypes.js";
-import { isTrue, listNames, nameOf, prop, storageAccountOf } from "../helpers.js";
 import { defineRule } from "../types.js";
+import { isTrue, prop } from "../../model/resource.js";
+import { listNames, nameOf } from "../lib/messages.js";
+import { storageAccountOf } from "../lib/members.js";
 
 export default defineRule({
   scope: "association",
@@ -17,6 +19,8 @@ export default defineRule({
     remediation:
       "Set the inventory policy's `policy.enabled` to false (or delete it) and list blobs by other means, or keep the account out of the perimeter until blob inventory is supported.",
     reads: [T.association, T.storageAccount, T.inventoryPolicy],
+    defaultAction: "off",
+    retired: { listedIn: "STORAGE", absentFrom: ["STORAGE-GA"] },
   },
   check(association, view) {
     const account = storageAccountOf(association);

@@ -1,8 +1,8 @@
 import { accessModeOf } from "../../model/estate.js";
 import { T } from "../../model/resourceTypes.js";
-import { isStorageMember, nameOf } from "../helpers.js";
-import { modeLabel } from "../lib/storage-a.js";
 import { defineRule } from "../types.js";
+import { isStorageMember } from "../lib/members.js";
+import { modeLabel, nameOf } from "../lib/messages.js";
 
 export default defineRule({
   scope: "association",

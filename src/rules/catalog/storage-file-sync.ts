@@ -1,8 +1,10 @@
 import { ancestorOfType, idKey } from "../../model/armId.js";
 import { isTrue, prop, type ArmResource } from "../../model/resource.js";
 import { T } from "../../model/resourceTypes.js";
-import { accountSubscription, inboundSubscriptionIds, listNames, nameOf, storageAccountOf } from "../helpers.js";
 import { defineRule, type Severity } from "../types.js";
+import { inboundSubscriptionIds, subscriptionOf } from "../lib/accessRules.js";
+import { listNames, nameOf } from "../lib/messages.js";
+import { storageAccountOf } from "../lib/members.js";
 
 interface SyncServiceUse {
   readonly serviceId: string;
@@ -51,7 +53,7 @@ export default defineRule({
     const problems: string[] = [];
     for (const use of services.values()) {
       const serviceName = nameOf(use.service?.id ?? use.serviceId);
-      const subscription = accountSubscription(use.serviceId);
+      const subscription = subscriptionOf(use.serviceId);
       const reasons: string[] = [];
       if (!use.service) reasons.push("is not in the inventory, so managed identity use cannot be confirmed");
       else if (!isTrue(prop(use.service, "useIdentity"))) reasons.push(`has useIdentity=${JSON.stringify(prop(use.service, "useIdentity") ?? null)}`);

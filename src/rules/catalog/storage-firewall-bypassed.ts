@@ -1,7 +1,8 @@
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf, storageAccountOf } from "../helpers.js";
-import { fieldOf, networkAclList } from "../lib/storage-b.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
+import { enforcementOf, storageAccountOf } from "../lib/members.js";
+import { fieldOf, networkAclList } from "../lib/storage.js";
 
 /** `ipRules[].value` (falls back to the entry itself for odd exports). */
 function ipRuleValue(rule: unknown): string {
@@ -25,7 +26,7 @@ export default defineRule({
     category: "unsupported",
     severity: "medium",
     severityLogic:
-      "only when the association is Enforced: medium when `networkAcls.virtualNetworkRules` is non-empty (service-endpoint traffic is not supported); otherwise low when `networkAcls.ipRules` is non-empty",
+      "only when the account is effectively enforcing (Enforced, or `publicNetworkAccess` SecuredByPerimeter): medium when `networkAcls.virtualNetworkRules` is non-empty (service-endpoint traffic is not supported); otherwise low when `networkAcls.ipRules` or `networkAcls.ipv6Rules` is non-empty",
     resource: "the storage account",
     sources: [
       { doc: "FILES", section: "Network priority", anchor: "network-priority" },
@@ -39,20 +40,22 @@ export default defineRule({
   },
   check(association) {
     const account = storageAccountOf(association);
-    if (!account || association.mode !== "Enforced") return;
+    if (!account) return;
+    const enforcement = enforcementOf(association);
+    if (!enforcement.enforcing) return;
     const accountName = nameOf(account.id);
     const vnetRules = networkAclList(account, "virtualNetworkRules");
     if (vnetRules.length > 0) {
       return {
         severity: "medium",
-        message: `${accountName} is Enforced and has virtual network rule(s) for subnet(s) ${listNames(vnetRules.map(subnetName))}: the account firewall is bypassed and service-endpoint traffic is not supported by the perimeter.`,
+        message: `${accountName} is ${enforcement.label} and has virtual network rule(s) for subnet(s) ${listNames(vnetRules.map(subnetName))}: the account firewall is bypassed and service-endpoint traffic is not supported by the perimeter.`,
       };
     }
-    const ipRules = networkAclList(account, "ipRules");
+    const ipRules = [...networkAclList(account, "ipRules"), ...networkAclList(account, "ipv6Rules")];
     if (ipRules.length > 0) {
       return {
         severity: "low",
-        message: `${accountName} is Enforced and has firewall IP rule(s) ${listNames(ipRules.map(ipRuleValue))}: the account firewall is bypassed; only the perimeter profile's inbound rules apply.`,
+        message: `${accountName} is ${enforcement.label} and has firewall IP rule(s) ${listNames(ipRules.map(ipRuleValue))}: the account firewall is bypassed; only the perimeter profile's inbound rules apply.`,
       };
     }
     return undefined;

@@ -1,7 +1,8 @@
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf, storageAccountOf } from "../helpers.js";
-import { activeLifecycleRuleNames } from "../lib/storage-a.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
+import { storageAccountOf } from "../lib/members.js";
+import { activeLifecycleRuleNames } from "../lib/storage.js";
 
 export default defineRule({
   scope: "association",
@@ -18,6 +19,8 @@ export default defineRule({
     remediation:
       "Disable the lifecycle rules (`enabled: false`) or delete the management policy and tier or expire blobs by another means, or keep the account out of the perimeter until lifecycle management is supported.",
     reads: [T.association, T.storageAccount, T.managementPolicy],
+    defaultAction: "off",
+    retired: { listedIn: "STORAGE", absentFrom: ["STORAGE-GA"] },
   },
   check(association, view) {
     const account = storageAccountOf(association);

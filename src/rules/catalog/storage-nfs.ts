@@ -1,7 +1,9 @@
 import { T } from "../../model/resourceTypes.js";
 import { isTrue, prop } from "../../model/resource.js";
-import { fileSharesOf, hasApprovedPrivateEndpoint, listNames, nameOf, shareProtocol, storageAccountOf } from "../helpers.js";
 import { defineRule } from "../types.js";
+import { fileSharesOf, shareProtocol } from "../lib/storage.js";
+import { enforcementOf, hasApprovedPrivateEndpoint, storageAccountOf } from "../lib/members.js";
+import { listNames, nameOf } from "../lib/messages.js";
 
 export default defineRule({
   scope: "association",
@@ -11,7 +13,7 @@ export default defineRule({
     category: "unsupported",
     severity: "high",
     severityLogic:
-      "critical when Enforced and no approved private endpoint; medium when Enforced with one (private link traffic still flows, public and service-endpoint NFS clients are cut); high when not Enforced (breaks on enforcement)",
+      "critical when effectively enforcing (Enforced, or `publicNetworkAccess` SecuredByPerimeter) and no approved private endpoint; medium when effectively enforcing with one (private link traffic still flows, public and service-endpoint NFS clients are cut); high otherwise (breaks on enforcement)",
     resource: "the storage account",
     sources: [
       { doc: "FILES", section: "Feature coverage under network security perimeter (inbound table, NFS row)", anchor: "feature-coverage-under-network-security-perimeter" },
@@ -34,21 +36,22 @@ export default defineRule({
       ...(blobNfs ? ["isNfsV3Enabled=true (Blob NFS 3.0)"] : []),
     ].join(" and ");
     const account_ = nameOf(account.id);
-    if (association.mode !== "Enforced") {
+    const enforcement = enforcementOf(association);
+    if (!enforcement.enforcing) {
       return {
         severity: "high",
-        message: `${account_} has ${seen} and is associated in ${association.mode} mode: NFS clients will be cut off when the association is enforced.`,
+        message: `${account_} has ${seen} and is associated in ${enforcement.label}: NFS clients will be cut off when the association is enforced.`,
       };
     }
     if (hasApprovedPrivateEndpoint(account)) {
       return {
         severity: "medium",
-        message: `${account_} has ${seen} and is Enforced: only NFS clients using its approved private endpoint still connect; public and service-endpoint NFS clients are denied.`,
+        message: `${account_} has ${seen} and is ${enforcement.label}: only NFS clients using its approved private endpoint still connect; public and service-endpoint NFS clients are denied.`,
       };
     }
     return {
       severity: "critical",
-      message: `${account_} has ${seen}, is Enforced and has no approved private endpoint: every NFS client is denied.`,
+      message: `${account_} has ${seen}, is ${enforcement.label} and has no approved private endpoint: every NFS client is denied.`,
     };
   },
 });

@@ -1,6 +1,8 @@
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf, propString, storageAccountOf } from "../helpers.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
+import { propString } from "../../model/resource.js";
+import { storageAccountOf } from "../lib/members.js";
 
 export default defineRule({
   scope: "association",

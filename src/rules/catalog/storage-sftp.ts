@@ -1,8 +1,8 @@
 import { T } from "../../model/resourceTypes.js";
 import { isTrue, prop } from "../../model/resource.js";
-import { nameOf, storageAccountOf } from "../helpers.js";
-import { modeLabel } from "../lib/storage-a.js";
 import { defineRule } from "../types.js";
+import { modeLabel, nameOf } from "../lib/messages.js";
+import { storageAccountOf } from "../lib/members.js";
 
 export default defineRule({
   scope: "association",

@@ -1,8 +1,9 @@
 import { T } from "../../model/resourceTypes.js";
-import { isFalse } from "../../model/resource.js";
-import { nameOf, prop, storageAccountOf } from "../helpers.js";
-import { profileLabel, subscriptionRulesSummary } from "../lib/storage-a.js";
+import { isFalse, prop } from "../../model/resource.js";
 import { defineRule } from "../types.js";
+import { nameOf, profileLabel } from "../lib/messages.js";
+import { storageAccountOf } from "../lib/members.js";
+import { subscriptionRulesSummary } from "../lib/accessRules.js";
 
 export default defineRule({
   scope: "association",

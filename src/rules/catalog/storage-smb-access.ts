@@ -1,7 +1,9 @@
 import { T } from "../../model/resourceTypes.js";
-import { fileSharesOf, listNames, nameOf, shareProtocol, storageAccountOf } from "../helpers.js";
-import { profileLabel, subscriptionRulesSummary } from "../lib/storage-a.js";
 import { defineRule } from "../types.js";
+import { fileSharesOf, shareProtocol } from "../lib/storage.js";
+import { listNames, nameOf, profileLabel } from "../lib/messages.js";
+import { enforcementOf, hasApprovedPrivateEndpoint, storageAccountOf } from "../lib/members.js";
+import { subscriptionRulesSummary } from "../lib/accessRules.js";
 
 export default defineRule({
   scope: "association",
@@ -11,7 +13,7 @@ export default defineRule({
     category: "unsupported",
     severity: "high",
     severityLogic:
-      "high when the association is Enforced and its profile has no inbound IP rule (public SMB clients are denied); medium when the profile has inbound subscription rules (they never apply to SMB). When both hold, one high finding names both.",
+      "high when the account is effectively enforcing (Enforced, or `publicNetworkAccess` SecuredByPerimeter) and its profile has no inbound IP rule (public SMB clients are denied), medium instead when it has an approved private endpoint (private link SMB still flows); medium when the profile has inbound subscription rules (they never apply to SMB). When both hold, one finding names both.",
     resource: "the storage account",
     sources: [
       { doc: "FILES", section: "Feature coverage under network security perimeter (inbound table, SMB row)", anchor: "feature-coverage-under-network-security-perimeter" },
@@ -26,12 +28,13 @@ export default defineRule({
   check(association, view) {
     const account = storageAccountOf(association);
     if (!account) return;
-    const smbShares = fileSharesOf(view.estate, account.id).filter((s) => shareProtocol(s) === "SMB");
-    if (smbShares.length === 0) return;
     const profile = association.profile;
-    const noIpRule = association.mode === "Enforced" && (profile?.inboundIpRules.length ?? 0) === 0;
+    const enforcement = enforcementOf(association);
+    const noIpRule = enforcement.enforcing && (profile?.inboundIpRules.length ?? 0) === 0;
     const subscriptionRules = profile !== undefined && profile.inboundSubscriptionRules.length > 0;
     if (!noIpRule && !subscriptionRules) return;
+    const smbShares = fileSharesOf(view.estate, account.id).filter((s) => shareProtocol(s) === "SMB");
+    if (smbShares.length === 0) return;
 
     const shares = `SMB file share(s) ${listNames(smbShares.map((s) => nameOf(s.id)))}`;
     const where = profileLabel(profile, association.profileId);
@@ -40,9 +43,10 @@ export default defineRule({
       : "";
     // One finding per account: the high branch wins and names the subscription rules too.
     if (noIpRule) {
+      const privateLink = hasApprovedPrivateEndpoint(account);
       return {
-        severity: "high",
-        message: `${nameOf(account.id)} has ${shares} and is Enforced with no inbound IP rule in ${where}: every public SMB client is denied, SMB honours only IP rules${subscriptionNote ? `; also, its ${subscriptionNote}` : ""}.`,
+        severity: privateLink ? "medium" : "high",
+        message: `${nameOf(account.id)} has ${shares} and is ${enforcement.label} with no inbound IP rule in ${where}: every public SMB client is denied, SMB honours only IP rules${privateLink ? " (SMB clients on its approved private endpoint still connect)" : ""}${subscriptionNote ? `; also, its ${subscriptionNote}` : ""}.`,
       };
     }
     return {

@@ -1,7 +1,8 @@
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf, storageAccountOf } from "../helpers.js";
-import { bypassItems, fieldOf, networkAclList } from "../lib/storage-b.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
+import { enforcementOf, storageAccountOf } from "../lib/members.js";
+import { bypassItems, fieldOf, networkAclList, trustsAzureServices } from "../lib/storage.js";
 
 export default defineRule({
   scope: "association",
@@ -11,7 +12,7 @@ export default defineRule({
     category: "unsupported",
     severity: "medium",
     severityLogic:
-      "medium when the association is Enforced and `networkAcls.bypass` contains `AzureServices` or `networkAcls.resourceAccessRules` is non-empty",
+      "medium when the account is effectively enforcing (Enforced, or `publicNetworkAccess` SecuredByPerimeter) and `networkAcls.bypass` contains `AzureServices` or `networkAcls.resourceAccessRules` is non-empty",
     resource: "the storage account",
     sources: [
       { doc: "FILES", section: "Access modes", anchor: "access-modes" },
@@ -25,13 +26,15 @@ export default defineRule({
   },
   check(association) {
     const account = storageAccountOf(association);
-    if (!account || association.mode !== "Enforced") return;
-    const bypass = bypassItems(account);
-    const trustsAzureServices = bypass.some((item) => item.toLowerCase() === "azureservices");
+    if (!account) return;
+    const enforcement = enforcementOf(association);
+    if (!enforcement.enforcing) return;
+    const trustsServices = trustsAzureServices(account);
     const resourceRules = networkAclList(account, "resourceAccessRules");
-    if (!trustsAzureServices && resourceRules.length === 0) return;
+    if (!trustsServices && resourceRules.length === 0) return;
+    const bypass = bypassItems(account);
     const seen = [
-      ...(trustsAzureServices ? [`networkAcls.bypass "${bypass.join(", ")}"`] : []),
+      ...(trustsServices ? [`networkAcls.bypass "${bypass.join(", ")}"`] : []),
       ...(resourceRules.length
         ? [
             `resource access rule(s) for ${listNames(
@@ -45,7 +48,7 @@ export default defineRule({
     ].join(" and ");
     return {
       severity: "medium",
-      message: `${nameOf(account.id)} is Enforced and has ${seen}: these trusted-service exceptions are not honoured in a perimeter.`,
+      message: `${nameOf(account.id)} is ${enforcement.label} and has ${seen}: these trusted-service exceptions are not honoured in a perimeter.`,
     };
   },
 });

@@ -2,8 +2,9 @@ import { idKey } from "../../model/armId.js";
 import { uriHost, vhdUrisOf } from "../../model/estate.js";
 import { displayName, propString, type ArmResource } from "../../model/resource.js";
 import { T } from "../../model/resourceTypes.js";
-import { listNames, nameOf, storageAccountOf } from "../helpers.js";
 import { defineRule } from "../types.js";
+import { listNames, nameOf } from "../lib/messages.js";
+import { storageAccountOf } from "../lib/members.js";
 
 /**
  * Whether a VHD host is the account's blob endpoint: the account's `primaryEndpoints.blob` host when
@@ -42,8 +43,10 @@ export default defineRule({
     const account = storageAccountOf(association);
     if (!account) return;
     const accountName = account.name ?? nameOf(account.id);
+    const listed = view.estate.vmsWithDisksOnAccount(accountName);
+    if (listed.length === 0) return;
     // The index lists a VM once per VHD on the account: keep each VM once.
-    const vms = [...new Map(view.estate.vmsWithDisksOnAccount(accountName).map((vm) => [idKey(vm.id), vm])).values()];
+    const vms = [...new Map(listed.map((vm) => [idKey(vm.id), vm])).values()];
     const disksByVm = vms.flatMap((vm) => {
       const vhds = vhdUrisOf(vm).filter((uri) => isOnBlobEndpoint(uri, account, accountName));
       return vhds.length ? [`${displayName(vm)} (${listNames(vhds.map(blobPath), 2)})`] : [];

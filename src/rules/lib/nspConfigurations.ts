@@ -1,48 +1,12 @@
 /**
- * Facts the association and Foundry rules share: how to name the associated resource and its type
- * in messages, which `networkSecurityPerimeterConfigurations` belong to an association, and the
- * identity check of Cognitive Services accounts. Pure functions of the view.
+ * A member's `networkSecurityPerimeterConfigurations`: which belong to an association, and the
+ * provisioning issues they report (ARM NSP configuration API). Pure functions of the view.
  */
-import { idKey, parseArmId, sameId } from "../../model/armId.js";
+import { idKey, sameId } from "../../model/armId.js";
 import type { AssociationView, PerimeterView } from "../../model/perimeterView.js";
 import { equalsIgnoreCase, prop, propArray, propString, type ArmResource } from "../../model/resource.js";
-import { isCognitiveMember, nameOf } from "../helpers.js";
 import type { Severity } from "../types.js";
-
-/** The associated resource's type as written (resource `type`, else parsed from the id), or undefined for a non-ARM id. */
-export function memberTypeLabel(association: AssociationView): string | undefined {
-  if (association.member) return association.member.type;
-  try {
-    return parseArmId(association.memberId).type;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Short name of the associated resource for messages. */
-export function memberName(association: AssociationView): string {
-  return nameOf(association.memberDisplayId);
-}
-
-/** The associated Cognitive Services / Foundry account, when the estate holds it (its settings are needed). */
-export function cognitiveAccountOf(association: AssociationView): ArmResource | undefined {
-  return isCognitiveMember(association) ? association.member : undefined;
-}
-
-/**
- * `identity.type` of a resource when it names a managed identity (`SystemAssigned`, `UserAssigned`
- * or both), else undefined: identity missing, null, without a type, or `None`.
- */
-export function managedIdentityType(resource: ArmResource): string | undefined {
-  const type = resource.identity?.type;
-  if (typeof type !== "string") return undefined;
-  const trimmed = type.trim();
-  if (trimmed === "" || equalsIgnoreCase(trimmed, "none")) return undefined;
-  return trimmed;
-}
-
-// ---------------------------------------------------------------------------------------------
-// networkSecurityPerimeterConfigurations
+import { nameOf } from "./messages.js";
 
 export interface ProvisioningIssue {
   /** Name of the configuration reporting the issue (`{perimeterGuid}.{associationName}`). */
@@ -53,11 +17,20 @@ export interface ProvisioningIssue {
   readonly description: string | undefined;
 }
 
-/** Configuration types to look for under a member: the known ones plus the member's own type's. */
-function configurationTypesFor(association: AssociationView): string[] {
-  // Every onboarded provider (Storage, Key Vault, Cognitive Services, Event Hubs, AI Search...) exposes
-  // the configurations as a child of the member, so the member's own type names them.
-  return association.memberType ? [`${association.memberType}/networksecurityperimeterconfigurations`] : [];
+const configurationTypes = new Map<string, string>();
+
+/**
+ * The configuration type under a member: every onboarded provider (Storage, Key Vault, Cognitive
+ * Services, Event Hubs, AI Search...) exposes them as a child of the member, so the member's own type
+ * names them. Made once per type: rules ask for every member.
+ */
+function configurationTypeOf(memberType: string): string {
+  let type = configurationTypes.get(memberType);
+  if (type === undefined) {
+    type = `${memberType}/networksecurityperimeterconfigurations`;
+    configurationTypes.set(memberType, type);
+  }
+  return type;
 }
 
 /**
@@ -78,14 +51,16 @@ export function configurationBelongsTo(configuration: ArmResource, association: 
 
 /** The associated resource's `networkSecurityPerimeterConfigurations` that belong to this association. */
 export function nspConfigurationsOf(association: AssociationView, view: PerimeterView): ArmResource[] {
-  const memberKey = idKey(association.memberId);
+  if (!association.memberType) return [];
+  const candidates = view.estate.descendants(association.memberId, configurationTypeOf(association.memberType));
+  if (candidates.length === 0) return [];
+  const memberKey = `${idKey(association.memberId)}/`;
   const found = new Map<string, ArmResource>();
-  for (const type of configurationTypesFor(association)) {
-    for (const configuration of view.estate.descendants(association.memberId, type)) {
-      // descendants() is keyed by the top-level resource; keep only children of the member itself.
-      if (!idKey(configuration.id).startsWith(`${memberKey}/`)) continue;
-      if (configurationBelongsTo(configuration, association, view)) found.set(idKey(configuration.id), configuration);
-    }
+  for (const configuration of candidates) {
+    // descendants() is keyed by the top-level resource; keep only children of the member itself.
+    const key = idKey(configuration.id);
+    if (!key.startsWith(memberKey)) continue;
+    if (configurationBelongsTo(configuration, association, view)) found.set(key, configuration);
   }
   return [...found.values()];
 }
