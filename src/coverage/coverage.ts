@@ -11,7 +11,7 @@
  */
 import { parseArmId } from "../model/armId.js";
 import type { AccessMode, AssociationRecord, EstateReader } from "../model/estate.js";
-import { ONBOARDED_TYPES } from "../model/resourceTypes.js";
+import { ONBOARDED_TYPES } from "../model/onboardedTypes.js";
 import type { Policy } from "../policy/policy.js";
 
 export const COVERAGE_CONTROL = {

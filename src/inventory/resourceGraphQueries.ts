@@ -3,7 +3,8 @@
  * Tables and what lives in them: ../shared/docs/arm-facts.md "Resource Graph". Every query ends in
  * `order by id asc`: skip-token pages are stable only over a stable order.
  */
-import { T, ONBOARDED_TYPES } from "../model/resourceTypes.js";
+import { ONBOARDED_TYPES } from "../model/onboardedTypes.js";
+import { T } from "../model/resourceTypes.js";
 import { MEMBER_API_VERSIONS } from "./liveInventory.js";
 
 /** Columns every query projects: the ARM resource envelope (no `systemData`: Resource Graph does not project it, UNCONFIRMED). */

@@ -44,31 +44,6 @@ export const NSP_CONFIGURATION_TYPES: readonly string[] = [
   T.cognitiveNspConfiguration,
 ];
 
-/**
- * Onboarded private link resources (CONCEPTS "Onboarded private link resources").
- * The docs list Azure OpenAI as "Microsoft.CognitiveServices"; its ARM type is `accounts`.
- */
-export const ONBOARDED_TYPES: readonly string[] = [
-  "microsoft.insights/datacollectionendpoints",
-  "microsoft.insights/scheduledqueryrules",
-  "microsoft.insights/actiongroups",
-  "microsoft.operationalinsights/workspaces",
-  "microsoft.search/searchservices",
-  "microsoft.documentdb/databaseaccounts",
-  "microsoft.eventhub/namespaces",
-  "microsoft.keyvault/vaults",
-  "microsoft.sql/servers",
-  "microsoft.storage/storageaccounts",
-  "microsoft.cognitiveservices/accounts",
-];
-
-/** Onboarded types that are in public preview (CONCEPTS IMPORTANT box, FOUNDRY note). */
-export const PREVIEW_TYPES: readonly string[] = [
-  "microsoft.documentdb/databaseaccounts",
-  "microsoft.sql/servers",
-  "microsoft.cognitiveservices/accounts",
-];
-
 /** Azure REST specifications the per-type facts cite (paths relative to ../shared/azure-rest-api-specs). */
 export const SPECS = {
   nsp: "specification/network/resource-manager/Microsoft.Network/Network/stable/2026-01-01/networkSecurityPerimeter.json",

@@ -16,9 +16,13 @@
 import { idKey } from "../model/armId.js";
 import { buildPerimeterView } from "../model/perimeterView.js";
 import type { EstateReader } from "../model/estate.js";
-import { ONBOARDED_TYPES, T } from "../model/resourceTypes.js";
+import { ONBOARDED_TYPES } from "../model/onboardedTypes.js";
+import { T } from "../model/resourceTypes.js";
 import type { Rule } from "../rules/types.js";
 import { shortName } from "./scanReport.js";
+
+/** What a read of perimeter members lacks for the rules about everything else. */
+export const OUTSIDE_PERIMETERS = "resources outside any perimeter (a live ARM read holds perimeter members only: --management-group reads them through Resource Graph)";
 
 /** One rule that could not be evaluated on one resource (contracts.md, Revision 2: `notEvaluated`). */
 export interface NotEvaluated {
@@ -46,6 +50,12 @@ export type EstateOrigin =
       readonly kind: "live";
       /** Types the read plan read. */
       readonly types: readonly string[];
+      /**
+       * Set when the read holds the perimeters, their members and what those point at, not every
+       * resource of the scope (the ARM path): a rule about resources outside any perimeter (scope
+       * `estate`) cannot be evaluated there. The value names the scope ("/subscriptions/...").
+       */
+      readonly membersOnlyScope?: readonly string[];
       /** Inputs ARM refused for one resource (the read went on without them). */
       readonly unavailable?: ReadonlyArray<{ readonly resourceId: string; readonly type: string; readonly reason: string }>;
     };
@@ -62,9 +72,10 @@ export interface Completeness {
  * Inputs a rule reaches through an id or URI that another input names (a CMK key vault URI, a log
  * destination, a backup instance's policy, a cloud endpoint's sync service). Whether the estate holds
  * the resource named is known per reference, and the rules report a dangling one themselves, so their
- * absence from the estate as a whole says nothing about completeness.
+ * absence from the estate as a whole says nothing about completeness. The live onboarded-types list is
+ * optional too: without it the rules use the dated built-in table.
  */
-const REFERENCED_TYPES: ReadonlySet<string> = new Set([...ONBOARDED_TYPES, T.backupPolicy, T.storageSyncService]);
+const REFERENCED_TYPES: ReadonlySet<string> = new Set([...ONBOARDED_TYPES, T.backupPolicy, T.storageSyncService, T.perimeterAssociableResourceType]);
 
 /** What every perimeter view is built from: a rule is evaluated on them, or on nothing. */
 const SKELETON_TYPES: ReadonlySet<string> = new Set([T.perimeter, T.profile, T.association]);
@@ -217,6 +228,14 @@ export function assessCompleteness(estate: EstateReader, rules: readonly Rule[],
           }
           break;
         }
+      }
+    }
+  }
+  if (origin.kind === "live" && origin.membersOnlyScope) {
+    for (const rule of rules) {
+      if (rule.scope !== "estate" || rule.meta.needsPreviousState) continue;
+      for (const scopeId of origin.membersOnlyScope) {
+        out.push({ ruleId: rule.meta.id, resourceId: scopeId, missing: OUTSIDE_PERIMETERS, missingType: "*" });
       }
     }
   }

@@ -162,7 +162,8 @@ describe("read plan", () => {
   const off = (...ids: string[]): Policy => ({ ...DEFAULT_POLICY, rules: Object.fromEntries(ids.map((id) => [id, { action: "off" as const }])) });
 
   it("reads every declared type with every rule on", () => {
-    const plan = readPlanForPolicy(DEFAULT_POLICY);
+    const everyRuleOn: Policy = { ...DEFAULT_POLICY, rules: Object.fromEntries(ALL_RULES.map((rule) => [rule.meta.id, { action: "alert" as const }])) };
+    const plan = readPlanForPolicy(everyRuleOn);
     for (const rule of ALL_RULES) for (const type of rule.meta.reads) expect(plan.has(type), `${rule.meta.id} reads ${type}`).toBe(true);
     expect(plan.readAllMembers).toBe(true);
   });

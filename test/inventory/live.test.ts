@@ -150,9 +150,9 @@ describe("calls against the Contoso estate", () => {
     [["storage-azure-backup"], /Microsoft\.(RecoveryServices|DataProtection)|\/resources$/i],
     [["storage-file-sync"], /Microsoft\.StorageSync/i],
     [["storage-unmanaged-disks"], /Microsoft\.Compute/i],
-    [["storage-cmk-key-vault"], /\/providers\/Microsoft\.KeyVault\/vaults$/i],
-    [["perimeter-no-access-logs", "perimeter-logs-outside"], /diagnosticSettings/i],
-    [["accessrule-broad-inbound", "accessrule-private-inbound", "accessrule-invalid-prefix", "accessrule-untrusted-subscription", "accessrule-outbound-wildcard", "profile-rule-limit", "storage-cmk-key-vault", "storage-file-sync", "storage-shared-key-subscription-rule", "storage-smb-access"], /\/accessRules$/i],
+    [["storage-cmk-key-vault", "association-transition-mode", "member-secured-unassociated", "keyvault-trusted-bypass"], /\/providers\/Microsoft\.KeyVault\/vaults$/i],
+    [["perimeter-no-access-logs", "perimeter-logs-outside", "member-logs-outside"], /diagnosticSettings/i],
+    [["accessrule-broad-inbound", "accessrule-private-inbound", "accessrule-invalid-prefix", "accessrule-untrusted-subscription", "accessrule-outbound-wildcard", "profile-rule-limit", "storage-cmk-key-vault", "storage-file-sync", "storage-shared-key-subscription-rule", "storage-smb-access", "accessrule-service-tag"], /\/accessRules$/i],
   ])("with %j off, makes no call matching %s", async (off, forbidden) => {
     const policy = policyWithOff(off);
     const { operations } = await readAll(emulator, subscriptions, policy);
@@ -162,7 +162,7 @@ describe("calls against the Contoso estate", () => {
   });
 
   it("reads only the account itself when no rule reads a storage child", async () => {
-    const storageChildReaders = ["storage-object-replication", "storage-lifecycle-management", "storage-blob-inventory", "storage-nfs", "storage-smb-access", "association-provisioning-issues"];
+    const storageChildReaders = ["storage-object-replication", "storage-lifecycle-management", "storage-blob-inventory", "storage-nfs", "storage-smb-access", "association-provisioning-issues", "member-logs-outside"];
     const { live, operations } = await readAll(emulator, subscriptions, policyWithOff(storageChildReaders));
     for (const [account, calls] of callsPerStorageAccount(operations)) expect(calls, account).toBe(1);
     expect(live.callsByMemberType[T.storageAccount]!.maxCallsPerMember).toBe(1);

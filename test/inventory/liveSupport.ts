@@ -1,3 +1,5 @@
+import { T } from "../../src/model/resourceTypes.js";
+import { ALL_RULES } from "../../src/rules/catalog/index.js";
 /** Shared by the live inventory tests: fixture estates as ARM holds them, and findings to compare. */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -60,9 +62,16 @@ export function subscriptionsOf(resources: readonly ArmResource[]): string[] {
   return [...new Set(resources.map((r) => parseArmId(r.id).subscriptionId))];
 }
 
-/** What must match between a snapshot scan and a live scan of the same estate. */
+const OUTSIDE_PERIMETER_RULES = new Set(ALL_RULES.filter((rule) => rule.scope === "estate").map((rule) => rule.meta.id));
+
+/**
+ * What must match between a snapshot scan and a live scan of the same estate, as comparable lines. Rules about resources outside any perimeter (scope `estate`) are left
+ * out: a live ARM read holds perimeter members only, and names those rules as not evaluated instead
+ * (test/report/completeness.test.ts).
+ */
 export function comparable(findings: readonly Finding[]): string[] {
   return findings
+    .filter((f) => !OUTSIDE_PERIMETER_RULES.has(f.ruleId))
     .map((f) => [f.ruleId, idKey(f.resourceId), f.severity, idKey(f.perimeterId ?? ""), f.exempted ? "exempted" : ""].join(" | "))
     .sort();
 }
@@ -81,5 +90,8 @@ export function liveOptions(emulator: ArmEmulator, extra: Partial<LiveInventoryO
 
 /** Lower-case ARM type an emulator operation reads (`Microsoft.Storage/storageAccounts/read` → type). */
 export function typeRead(operation: string | undefined): string {
-  return (operation ?? "").replace(/\/read$/i, "").toLowerCase();
+  const type = (operation ?? "").replace(/\/read$/i, "").toLowerCase();
+  // The onboarded-types list is read per location (its RBAC action names `locations/`); the estate
+  // stores its items as T.perimeterAssociableResourceType (src/model/resourceTypes.ts).
+  return type === "microsoft.network/locations/perimeterassociableresourcetypes" ? T.perimeterAssociableResourceType : type;
 }

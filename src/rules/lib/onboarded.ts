@@ -9,43 +9,12 @@ import type { EstateReader } from "../../model/estate.js";
 import { equalsIgnoreCase, propString, type ArmResource } from "../../model/resource.js";
 import { T } from "../../model/resourceTypes.js";
 import type { SourceDoc } from "../types.js";
+import { BUILT_IN_ONBOARDED, type OnboardedType, type Readiness } from "../../model/onboardedTypes.js";
 
-export type Readiness = "GA" | "Preview";
-
-export interface OnboardedType {
-  /** Lower-case ARM type. */
-  readonly type: string;
-  readonly readiness: Readiness;
-  /** Readiness of particular kinds where it differs from the type's (`kind` lower-case). */
-  readonly kinds?: Readonly<Record<string, Readiness>>;
-  /** Readiness of kinds the table does not name, where the docs list kinds one by one. */
-  readonly otherKinds?: Readiness;
-}
+export { BUILT_IN_ONBOARDED, type OnboardedType, type Readiness };
 
 /** The doc the built-in table is copied from, with its date (rules metadata cites it too). */
 export const BUILT_IN_TABLE_SOURCE: SourceDoc = "CONCEPTS-2026";
-
-/**
- * Onboarded private link resources as CONCEPTS-2026 lists them ("Onboarded private link resources"):
- * Azure Monitor types, AI Search, Event Hubs, Key Vault, Storage and Service Bus (GA since 2026-04)
- * generally available; Cosmos DB and SQL in public preview; Cognitive Services accounts by kind:
- * `AIServices` (Microsoft Foundry) GA, `OpenAI` (Azure OpenAI) preview. Kinds the page does not list
- * are treated as preview (the conservative reading).
- */
-export const BUILT_IN_ONBOARDED: readonly OnboardedType[] = [
-  { type: "microsoft.insights/datacollectionendpoints", readiness: "GA" },
-  { type: "microsoft.insights/scheduledqueryrules", readiness: "GA" },
-  { type: "microsoft.insights/actiongroups", readiness: "GA" },
-  { type: T.logAnalyticsWorkspace, readiness: "GA" },
-  { type: "microsoft.search/searchservices", readiness: "GA" },
-  { type: T.cosmosAccount, readiness: "Preview" },
-  { type: T.eventHubNamespace, readiness: "GA" },
-  { type: T.keyVault, readiness: "GA" },
-  { type: T.sqlServer, readiness: "Preview" },
-  { type: T.storageAccount, readiness: "GA" },
-  { type: T.serviceBusNamespace, readiness: "GA" },
-  { type: T.cognitiveAccount, readiness: "GA", kinds: { aiservices: "GA", openai: "Preview" }, otherKinds: "Preview" },
-];
 
 const BUILT_IN_BY_TYPE = new Map(BUILT_IN_ONBOARDED.map((row) => [row.type, row]));
 
