@@ -18,7 +18,8 @@ import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { idKey, lastSegment, parseArmId } from "../model/armId.js";
 import { accessModeOf } from "../model/estate.js";
 import { isTrue, prop, propString, type ArmResource } from "../model/resource.js";
-import { T } from "../model/resourceTypes.js";
+import { T, typesUnder } from "../model/resourceTypes.js";
+import { TYPE_READERS } from "./typeReaders.js";
 import { TOOL_NAME, VERSION } from "../version.js";
 import { CallSession, type SdkCallOptions } from "./armCalls.js";
 import { ArmClients, type ArmClientSettings } from "./armClients.js";
@@ -311,6 +312,17 @@ class GraphReader {
       );
     }
 
+    // Links and link references (NSP children Resource Graph is not asked for): listed per perimeter.
+    for (const type of [T.link, T.linkReference]) {
+      const list = TYPE_READERS[type]?.list;
+      if (!this.plan.has(type) || !list) continue;
+      for (const perimeter of this.ofType(T.perimeter)) {
+        const at = locate(perimeter.id);
+        if (!at) continue;
+        reads.push(this.armList(type, `list ${lastSegment(type)} of perimeter ${at.name}`, list(this.clients, at.subscriptionId, at.resourceGroup, [at.name])).then((l) => this.add(l)));
+      }
+    }
+
     if (this.plan.has(T.diagnosticSetting)) {
       for (const perimeter of this.ofType(T.perimeter)) {
         const at = locate(perimeter.id);
@@ -329,6 +341,21 @@ class GraphReader {
         // Not in Resource Graph's answer (a type the query does not ask for, or gone): read it as the ARM path does.
         if (this.plan.readAllMembers || this.plan.has(member.type)) reads.push(this.readMemberByArm(member.id));
         continue;
+      }
+      if (member.type !== T.storageAccount && member.type !== T.cognitiveAccount) {
+        // Other member types (Service Bus, Event Hubs, SQL...) have children Resource Graph does not
+        // hold (Geo-DR configs, databases) and their own diagnostic settings: read them as the ARM path does.
+        if (this.plan.memberDiagnosticSettings || typesUnder(member.type).some((row) => row.parent === member.type && this.plan.has(row.type))) {
+          reads.push(this.readMemberByArm(member.id));
+        }
+        continue;
+      }
+      if (this.plan.memberDiagnosticSettings) {
+        reads.push(
+          this.armList(T.diagnosticSetting, `list diagnostic settings of ${member.name}`, (o) =>
+            this.clients.monitor(member.subscriptionId).diagnosticSettings.list(member.id.replace(/^\/+/, ""), o),
+          ).then((list) => this.add(list)),
+        );
       }
       if (member.type === T.storageAccount && this.plan.has(T.storageAccount)) reads.push(this.readStorageChildren(member, held));
       if (member.type === T.cognitiveAccount && this.plan.has(T.cognitiveNspConfiguration)) {

@@ -49,7 +49,7 @@ describe("SARIF output", () => {
 
   it("maps severities to levels and exemptions to suppressions", () => {
     const nfs = storageInPerimeter("stnfs");
-    const learning = storageInPerimeter("stlearn", { accessMode: "Learning", nspName: "nsp2" });
+    const learning = storageInPerimeter("stlearn", { accessMode: "Learning", nspName: "nsp2", properties: { publicNetworkAccess: "Enabled" } });
     const estate = new Estate([...nfs.resources, fileShare(nfs.account, "d", "NFS"), ...learning.resources]);
     const policy = parsePolicy(
       `exemptions: [ { rule: storage-transition-mode, resource: "**/stlearn", reason: "migration window until May" } ]`,
