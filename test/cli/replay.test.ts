@@ -45,7 +45,7 @@ describe("nsp-guardrail replay", () => {
       }
     }
     const [flip, nfs, open, sftp, vaultGone, vaultMoved] = result.decisions as [Decision, Decision, Decision, Decision, Decision, Decision];
-    expect(fresh(flip)).toEqual(["storage-enforcement-downgrade stwebassets high", "storage-transition-mode stwebassets high"]);
+    expect(fresh(flip)).toEqual(["storage-enforcement-downgrade stwebassets high", "storage-transition-mode stwebassets low"]);
     expect(flip.actions.find((a) => a.type === "revert")).toMatchObject({ ruleId: "storage-enforcement-downgrade", operation: "restore", status: "planned" });
     expect(fresh(nfs)).toEqual(["storage-nfs stgenomics critical"]);
     expect(fresh(open)).toEqual(["accessrule-broad-inbound allow-contoso-offices critical"]);
@@ -53,14 +53,15 @@ describe("nsp-guardrail replay", () => {
     expect(fresh(sftp)).toEqual(["storage-sftp stinventory high"]);
     // SFTP was switched on the account, not on a perimeter resource: alerted only.
     expect(sftp.actions.find((a) => a.type === "revert")).toMatchObject({ operation: "none", status: "skipped", reason: expect.stringMatching(/^revert not applicable/) });
-    expect(fresh(vaultGone)).toEqual(["storage-cmk-key-vault stledger medium"]);
+    // Deleting the vault's Enforced association also raises association-removed (Revision 2).
+    expect(fresh(vaultGone)).toEqual(["association-removed kv-contoso-data high", "storage-cmk-key-vault stledger medium"]);
     expect(vaultMoved.affectedPerimeters.map(short).sort()).toEqual(["nsp-keys", "nsp-prod-data"]);
     expect(vaultMoved.findings.find((f) => f.ruleId === "storage-cmk-key-vault")).toMatchObject({ status: "existing", severity: "critical" });
     expect(vaultMoved.actions.find((a) => a.ruleId === "storage-cmk-key-vault")?.reason).toMatch(/severity rose from medium to critical/);
     expect(result.findings.some((f) => f.ruleId === "storage-enforcement-downgrade")).toBe(true);
     // Per event only what it changed (before: every open finding of the perimeter, repeated per event).
     for (const d of result.decisions) for (const f of d.findings) if (f.status === "existing") expect(f).toHaveProperty("previousSeverity");
-    expect(vaultMoved.findings.map((f) => `${f.ruleId} ${f.status}`)).toEqual(["storage-cmk-key-vault existing"]);
+    expect(vaultMoved.findings.map((f) => `${f.ruleId} ${f.status}`)).toEqual(["association-removed resolved", "storage-cmk-key-vault existing"]);
     expect(vaultMoved.findings[0]).toMatchObject({ previousSeverity: "medium", severity: "critical" });
   });
 
@@ -89,8 +90,16 @@ describe("nsp-guardrail replay", () => {
       reason: expect.stringMatching(/undo with: nsp-guardrail undo rv-seed3-0001$/),
     });
     // Before: the drop stayed "existing" without previousSeverity, and the event showed every open finding.
-    expect(raised!.findings).toEqual([expect.objectContaining({ ruleId: "storage-cmk-key-vault", status: "existing", severity: "critical", previousSeverity: "medium" })]);
-    expect(lowered!.findings).toEqual([expect.objectContaining({ ruleId: "storage-cmk-key-vault", status: "existing", severity: "medium", previousSeverity: "critical" })]);
+    // Re-creating the vault's association also resolves the association-removed finding its deletion raised.
+    expect(raised!.findings).toEqual([
+      expect.objectContaining({ ruleId: "storage-cmk-key-vault", status: "existing", severity: "critical", previousSeverity: "medium" }),
+      expect.objectContaining({ ruleId: "association-removed", status: "resolved" }),
+    ]);
+    // The vault in Learning mode is also an association-transition-mode finding of its own (Revision 2).
+    expect(lowered!.findings).toEqual([
+      expect.objectContaining({ ruleId: "association-transition-mode", status: "new", severity: "medium" }),
+      expect.objectContaining({ ruleId: "storage-cmk-key-vault", status: "existing", severity: "medium", previousSeverity: "critical" }),
+    ]);
     expect(result.summary).toMatchObject({ events: 4, severityChanged: 2, reverts: { applied: 1, planned: 0, skipped: 0, failed: 0 } });
     expect(result.summary.start.openFindings).toBe(Object.values(result.summary.start.bySeverity).reduce((a, b) => a + b, 0));
     expect(result.summary.end.openFindings).toBe(result.findings.length);
