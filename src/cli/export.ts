@@ -5,6 +5,8 @@ import { emit } from "./output.js";
 import { loadPolicyOption, progressReporter } from "./scan.js";
 
 import { InputError } from "../model/errors.js";
+import type { Policy } from "../policy/policy.js";
+import { ALL_RULES } from "../rules/catalog/index.js";
 
 export interface ExportOptions {
   subscription?: string[];
@@ -17,11 +19,21 @@ export interface ExportOptions {
   policy?: string;
 }
 
+/**
+ * An export feeds later scans under any policy: it reads the inputs of every rule, those off by
+ * default included (storage-lifecycle-management...), except the rules the given policy turns off.
+ */
+function readsForEveryRule(policy: Policy): Policy {
+  const rules = { ...policy.rules };
+  for (const rule of ALL_RULES) rules[rule.meta.id] ??= { action: "alert" };
+  return { ...policy, rules };
+}
+
 /** `nsp-guardrail export`: the live estate as a snapshot, resources exactly as ARM returned them. */
 export async function runExport(options: ExportOptions): Promise<number> {
   const subscriptions = options.subscription ?? [];
   if ((subscriptions.length > 0) === (options.managementGroup !== undefined)) throw new InputError("export: give either --subscription ID... or --management-group ID (one of them)");
-  const policy = await loadPolicyOption(options.policy);
+  const policy = readsForEveryRule(await loadPolicyOption(options.policy));
   if (options.managementGroup) {
     // --- management group: Resource Graph (graphRead.ts) ---
     const { readThroughResourceGraph } = await import("./graphRead.js");

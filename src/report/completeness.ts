@@ -24,6 +24,8 @@ import { shortName } from "./scanReport.js";
 /** What a read of perimeter members lacks for the rules about everything else. */
 export const OUTSIDE_PERIMETERS = "resources outside any perimeter (a live ARM read holds perimeter members only: --management-group reads them through Resource Graph)";
 
+const OUTSIDE_ADVICE = "Rules about resources outside any perimeter need every resource of the scope: scan --management-group (Resource Graph) or a snapshot of every resource.";
+
 /** One rule that could not be evaluated on one resource (contracts.md, Revision 2: `notEvaluated`). */
 export interface NotEvaluated {
   readonly ruleId: string;
@@ -231,15 +233,18 @@ export function assessCompleteness(estate: EstateReader, rules: readonly Rule[],
       }
     }
   }
+  let outside = false;
   if (origin.kind === "live" && origin.membersOnlyScope) {
     for (const rule of rules) {
       if (rule.scope !== "estate" || rule.meta.needsPreviousState) continue;
       for (const scopeId of origin.membersOnlyScope) {
         out.push({ ruleId: rule.meta.id, resourceId: scopeId, missing: OUTSIDE_PERIMETERS, missingType: "*" });
+        outside = true;
       }
     }
   }
-  return { notEvaluated: out, missingTypes, advice: adviceFor(origin, missingTypes) };
+  const advice = [adviceFor(origin, missingTypes), outside ? OUTSIDE_ADVICE : undefined].filter(Boolean).join(" ");
+  return { notEvaluated: out, missingTypes, advice: advice || undefined };
 }
 
 /**

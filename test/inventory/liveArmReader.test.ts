@@ -157,13 +157,14 @@ describe("LiveArmReader", () => {
     it("reads a key vault with one GET, a Cognitive Services account with its configurations, other members with one GET", async () => {
       const vault = await measured(() => reader.readMember(VAULT));
       expect(keys(vault.result)).toEqual([idKey(VAULT)]);
-      expect(vault.calls).toBe(1);
+      // Its GET and the list of its own diagnostic settings (member-logs-outside reads them).
+      expect(vault.calls).toBe(2);
       const cognitive = await measured(() => reader.readMember(COGNITIVE));
-      expect(cognitive.calls).toBe(2);
+      expect(cognitive.calls).toBe(3); // its GET, its NSP configurations and its own diagnostic settings
       expect(cognitive.result.map((r) => r.type.toLowerCase()).sort()).toEqual([T.cognitiveAccount, T.cognitiveNspConfiguration]);
       const workspace = await measured(() => reader.readMember(WORKSPACE));
       expect(workspace.result).toEqual([emulator.store.get(WORKSPACE)!.resource]);
-      expect(workspace.calls).toBe(1);
+      expect(workspace.calls).toBe(2); // its GET and its own diagnostic settings
     });
 
     it("answers nothing for a member that is gone", async () => {
@@ -207,10 +208,12 @@ describe("LiveArmReader", () => {
       expect(partial.operations).toHaveLength(partial.requests);
 
       // And the snapshot's own closure, but for the NSP configurations ARM computes for every association.
-      const snapshot = new Estate(contoso);
-      const isConfiguration = (key: string) => key.includes("/networksecurityperimeterconfigurations/");
-      expect(keys(closure.resources).filter((k) => !isConfiguration(k))).toEqual(
-        keys(perimeterClosure(snapshot, snapshot.get(PROD)!).resources).filter((k) => !isConfiguration(k)),
+      // Lifecycle and inventory policies are read only when their rules (off by default since Revision 2) are
+      // on; private endpoint connections the live read takes from the account's own properties.
+      const snapshot = new Estate([...contoso, ...EXTRA]);
+      const computedOrNotRead = (key: string) => /\/(networksecurityperimeterconfigurations|managementpolicies|inventorypolicies|privateendpointconnections)\//.test(key);
+      expect(keys(closure.resources).filter((k) => !computedOrNotRead(k))).toEqual(
+        keys(perimeterClosure(snapshot, snapshot.get(PROD)!).resources).filter((k) => !computedOrNotRead(k)),
       );
     });
 
