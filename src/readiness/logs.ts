@@ -7,25 +7,9 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { subscriptionIdOf } from "../model/armId.js";
 import { InputError } from "../model/errors.js";
+import { NSP_LOG_CATEGORIES, type NspLogCategory } from "../model/nspLogCategories.js";
 import { isPublicIp, sourceIp, type CallerAuth, type CallerFields, type Direction, type TrafficType } from "./accessModel.js";
 
-/** The 13 categories of the perimeter's diagnostic settings (docs/nsp-access-logs.md). */
-export const NSP_LOG_CATEGORIES = [
-  "NspPublicInboundPerimeterRulesAllowed",
-  "NspPublicInboundPerimeterRulesDenied",
-  "NspPublicOutboundPerimeterRulesAllowed",
-  "NspPublicOutboundPerimeterRulesDenied",
-  "NspOutboundAttempt",
-  "NspIntraPerimeterInboundAllowed",
-  "NspPublicInboundResourceRulesAllowed",
-  "NspPublicInboundResourceRulesDenied",
-  "NspPublicOutboundResourceRulesAllowed",
-  "NspPublicOutboundResourceRulesDenied",
-  "NspPrivateInboundAllowed",
-  "NspCrossPerimeterInboundAllowed",
-  "NspCrossPerimeterOutboundAllowed",
-] as const;
-export type NspLogCategory = (typeof NSP_LOG_CATEGORIES)[number];
 
 const CATEGORY_BY_KEY = new Map<string, NspLogCategory>(NSP_LOG_CATEGORIES.map((c) => [c.toLowerCase(), c]));
 
@@ -341,3 +325,5 @@ export function summariseRecords(records: Iterable<LogRecord>): CallerSummary[] 
   }
   return [...byKey.values()].map(({ operationSet, ...s }) => ({ ...s, operations: [...operationSet].sort() }));
 }
+
+export { NSP_LOG_CATEGORIES, type NspLogCategory };

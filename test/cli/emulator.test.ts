@@ -75,7 +75,8 @@ describe("nsp-guardrail emulator", () => {
       caFile = values["NSPG_ARM_CA_FILE"]!;
       expect(existsSync(caFile)).toBe(true);
       const pasted = await bash(`${run.stdout}\n${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} scan --subscription "$NSPG_SUBSCRIPTION_IDS" --format json --fail-on none`);
-      expect(pasted.stderr.replace(/^nsp-guardrail: warning: Node\.js[^\n]*\n/, "")).toBe("");
+      // Besides a Node.js version warning, only the checks a live ARM read cannot make (resources outside any perimeter).
+      expect(pasted.stderr.replace(/^nsp-guardrail: warning: Node\.js[^\n]*\n/, "")).toMatch(/^(nsp-guardrail: warning: 1 check\(s\) not evaluated: Rules about resources outside any perimeter[^\n]*\n)?$/);
       expect(pasted.status).toBe(0);
       expect(JSON.parse(pasted.stdout).summary.perimeters).toBe(4);
     } finally {

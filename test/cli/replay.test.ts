@@ -61,7 +61,7 @@ describe("nsp-guardrail replay", () => {
     expect(result.findings.some((f) => f.ruleId === "storage-enforcement-downgrade")).toBe(true);
     // Per event only what it changed (before: every open finding of the perimeter, repeated per event).
     for (const d of result.decisions) for (const f of d.findings) if (f.status === "existing") expect(f).toHaveProperty("previousSeverity");
-    expect(vaultMoved.findings.map((f) => `${f.ruleId} ${f.status}`)).toEqual(["association-removed resolved", "storage-cmk-key-vault existing"]);
+    expect(vaultMoved.findings.map((f) => `${f.ruleId} ${f.status}`)).toEqual(["storage-cmk-key-vault existing", "association-removed resolved"]);
     expect(vaultMoved.findings[0]).toMatchObject({ previousSeverity: "medium", severity: "critical" });
   });
 

@@ -1,3 +1,4 @@
+import { NSP_LOG_CATEGORIES } from "../../model/nspLogCategories.js";
 import { logDestinationsOf, type LogDestination } from "../../model/logDestinations.js";
 /**
  * Diagnostic settings (`Microsoft.Insights/diagnosticSettings` extension resources): which log
@@ -36,26 +37,7 @@ export function whyNoLogs(setting: ArmResource): string {
   return metrics ? "all log categories disabled, metrics only" : "all log categories disabled";
 }
 
-/**
- * The NSP access log categories (DIAG "Access logs categories"). The `*Denied` and `*ResourceRules*`
- * ones show what enforcement would break; `allLogs` covers them all.
- */
-export const NSP_LOG_CATEGORIES = [
-  "NspPublicInboundPerimeterRulesAllowed",
-  "NspPublicInboundPerimeterRulesDenied",
-  "NspPublicOutboundPerimeterRulesAllowed",
-  "NspPublicOutboundPerimeterRulesDenied",
-  "NspOutboundAttempt",
-  "NspIntraPerimeterInboundAllowed",
-  "NspPublicInboundResourceRulesAllowed",
-  "NspPublicInboundResourceRulesDenied",
-  "NspPublicOutboundResourceRulesAllowed",
-  "NspPublicOutboundResourceRulesDenied",
-  "NspPrivateInboundAllowed",
-  "NspCrossPerimeterInboundAllowed",
-  "NspCrossPerimeterOutboundAllowed",
-] as const;
-
+/** The categories that show what enforcement would break (DIAG): the `*Denied` and `*ResourceRules*` ones. */
 export const ENFORCEMENT_EVIDENCE_CATEGORIES: readonly string[] = NSP_LOG_CATEGORIES.filter(
   (c) => c.endsWith("Denied") || c.includes("ResourceRules"),
 );
@@ -101,3 +83,5 @@ export function destinationsOutside(estate: EstateReader, settings: readonly Arm
   }
   return outside;
 }
+
+export { NSP_LOG_CATEGORIES };
