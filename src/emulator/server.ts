@@ -479,10 +479,12 @@ export class ArmEmulator {
       this.checkApiVersion(apiVersion, "microsoft.network");
       entry.operation = "Microsoft.Network/locations/perimeterAssociableResourceTypes/read";
       this.authorize(claims, entry, path);
+      // `PerimeterAssociableResource` has only id, name, type and properties (no location, tags or
+      // systemData: the spec forbids additional properties), whatever the store holds for it.
       const items = this.store
         .all()
         .filter((e) => idKey(e.parsed.id).startsWith(`${idKey(path)}/`))
-        .map((e) => e.resource);
+        .map(({ resource: { id, name, type, properties } }) => ({ id, name, type, ...(properties ? { properties } : {}) }));
       return this.page(items, url);
     }
 
