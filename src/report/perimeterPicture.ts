@@ -10,7 +10,7 @@ import { logDestinationsOf } from "../model/logDestinations.js";
 import { buildPerimeterView, type AccessRuleView, type AssociationView } from "../model/perimeterView.js";
 import { propArray, propString, type ArmResource } from "../model/resource.js";
 import broadInbound from "../rules/catalog/accessrule-broad-inbound.js";
-import { isKeyVaultEncrypted, keyVaultUriOf } from "../rules/helpers.js";
+import { isKeyVaultEncrypted, keyVaultUriOf } from "../model/relations.js";
 import { SEVERITIES, severityRank, type Finding, type Severity } from "../rules/types.js";
 import { escapeHtml as esc } from "./escape.js";
 import { shortName } from "./scanReport.js";

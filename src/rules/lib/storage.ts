@@ -47,17 +47,8 @@ export function fieldOf(entry: unknown, field: string): unknown {
   return entry !== null && typeof entry === "object" ? (entry as Record<string, unknown>)[field] : undefined;
 }
 
-export function isKeyVaultEncrypted(resource: ArmResource): boolean {
-  return equalsIgnoreCase(propString(resource, "encryption", "keySource"), "microsoft.keyvault");
-}
-
-/** The vault URI of an account's customer-managed key, in either casing ARM and exports write it. */
-export function keyVaultUriOf(resource: ArmResource): string | undefined {
-  return (
-    propString(resource, "encryption", "keyvaultproperties", "keyvaulturi") ??
-    propString(resource, "encryption", "keyVaultProperties", "keyVaultUri")
-  );
-}
+/** Customer-managed keys are a cross-resource link: the relations registry reads them (src/model/relations.ts). */
+export { isKeyVaultEncrypted, keyVaultUriOf } from "../../model/relations.js";
 
 /** Names of the rules of a lifecycle management policy that run: `enabled` missing means enabled. */
 export function activeLifecycleRuleNames(policy: ArmResource): string[] {
