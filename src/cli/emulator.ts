@@ -55,8 +55,13 @@ export async function runEmulator(options: EmulatorOptions): Promise<number> {
     ...(options.verbose ? { onOperation: (entry: OperationLogEntry) => void process.stderr.write(`${requestLine(entry)}\n`) } : {}),
   });
   const dir = mkdtempSync(join(tmpdir(), "nspg-emulator-"));
-  // The folder goes whichever way the process ends: a signal (below), an error, or a plain exit.
-  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  // The folder goes whichever way the process ends: a signal (below), an error, or a plain exit; so
+  // does the --env file, whose endpoint and token are dead once the emulator stops.
+  let envWritten = false;
+  const removeDir = () => {
+    rmSync(dir, { recursive: true, force: true });
+    if (envWritten && options.env) rmSync(options.env, { force: true });
+  };
   process.once("exit", removeDir);
   let stop: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
@@ -83,6 +88,7 @@ export async function runEmulator(options: EmulatorOptions): Promise<number> {
       // The token is a credential: the file is readable by its owner only.
       writeFileSync(options.env, `# nsp-guardrail emulator at ${emulator.endpoint}; valid while it runs (the token for an hour)\n${block}\n`, { mode: 0o600 });
       chmodSync(options.env, 0o600);
+      envWritten = true;
     }
     const subscription = subscriptions[0] ?? "<subscription-id>";
     process.stdout.write(

@@ -201,7 +201,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--page-size <n>", "items per list page", positiveInteger)
     .option("--webhook <url...>", "deliver Event Grid events to these webhooks (validation handshake first)")
     .addOption(choiceOption("--event-schema <schema>", "schema of delivered events", EVENT_SCHEMAS).default("EventGridSchema"))
-    .option("--env <file>", "also write the export block (endpoint, CA file, token, subscriptions) to this file")
+    .option("--env <file>", "also write the export block (endpoint, CA file, token, subscriptions) to this file, removed when the emulator stops")
     .exitOverride()
     .action(async (opts: EmulatorOptions) => {
       const { runEmulator } = await import("./emulator.js");

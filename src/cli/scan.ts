@@ -141,7 +141,7 @@ export async function runScan(options: ScanOptions): Promise<number> {
       ...(onProgress ? { onProgress } : {}),
     });
     estate = new Estate(live.resources);
-    origin = { kind: "live", types: [...live.plan.types], membersOnlyScope: subscriptions.map((id) => `/subscriptions/${id.replace(/^\/?subscriptions\//i, "")}`) };
+    origin = { kind: "live", types: [...live.plan.types] };
     detail(`read ${live.resources.length} resource(s) in ${live.calls} ARM call(s) (${live.requests} request(s))`);
   }
   const scope = options.snapshot ? basename(options.snapshot) : options.managementGroup ? `management group ${options.managementGroup}` : `subscription(s) ${subscriptions.join(", ")}`;

@@ -6,8 +6,9 @@
  * Perimeter is used to secure Azure PaaS resources".
  *
  * Pure: an estate in, a report value out. The estate must hold every resource of the onboarded types
- * in scope, not only perimeter members: a Resource Graph read does (resourceGraphReader.ts), an ARM
- * export holds members only, a snapshot holds what its author put in it.
+ * in scope, not only perimeter members: a Resource Graph read does (resourceGraphReader.ts), so does
+ * an ARM read of whole subscriptions with the rule about unassociated resources on (it lists every
+ * resource of the onboarded types), a hand-made snapshot holds what its author put in it.
  */
 import { parseArmId } from "../model/armId.js";
 import type { AccessMode, AssociationRecord, EstateReader } from "../model/estate.js";

@@ -6,9 +6,11 @@ export interface FaultRule {
   path: string;
   /** Only these methods (default: all). */
   methods?: readonly string[];
-  /** `throttle`: 429 with Retry-After; `error`: the given 5xx; `latency`: delay then serve normally. */
+  /** `throttle`: 429 with Retry-After; `error`: the given status (5xx by default); `latency`: delay then serve normally. */
   kind: "throttle" | "error" | "latency";
   status?: number;
+  /** `error`: ARM's error code in the body (default `InternalServerError`). */
+  code?: string;
   retryAfterSeconds?: number;
   latencyMs?: number;
   /** How many matching requests to affect (default: all of them). */
@@ -24,7 +26,7 @@ interface ActiveRule extends FaultRule {
 
 export type FaultAction =
   | { kind: "throttle"; retryAfterSeconds: number }
-  | { kind: "error"; status: number }
+  | { kind: "error"; status: number; code: string }
   | { kind: "latency"; latencyMs: number };
 
 export class FaultInjector {
@@ -50,7 +52,7 @@ export class FaultInjector {
       rule.remaining--;
       if (rule.kind === "latency") actions.unshift({ kind: "latency", latencyMs: rule.latencyMs ?? 20 });
       else if (rule.kind === "throttle") actions.push({ kind: "throttle", retryAfterSeconds: rule.retryAfterSeconds ?? 1 });
-      else actions.push({ kind: "error", status: rule.status ?? 500 });
+      else actions.push({ kind: "error", status: rule.status ?? 500, code: rule.code ?? "InternalServerError" });
     }
     return actions;
   }

@@ -320,7 +320,7 @@ export class ArmEmulator {
           throw new ArmError(429, "TooManyRequests", "The request is being throttled (injected fault).", {
             "retry-after": String(fault.retryAfterSeconds),
           });
-        } else throw new ArmError(fault.status, "InternalServerError", `Injected fault: HTTP ${fault.status}.`);
+        } else throw new ArmError(fault.status, fault.code, `Injected fault: HTTP ${fault.status}.`);
       }
       if (isLogAnalytics) {
         send(200, this.queryLogs(method, path, body));

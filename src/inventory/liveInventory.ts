@@ -28,7 +28,7 @@ import { RESOURCE_TYPES, T, typesUnder } from "../model/resourceTypes.js";
 import { DEFAULT_POLICY, type Policy } from "../policy/policy.js";
 import { ALL_RULES } from "../rules/catalog/index.js";
 import type { Rule } from "../rules/types.js";
-import { CallSession, DEFAULT_CONCURRENCY, type SdkCallOptions, type SessionOptions } from "./armCalls.js";
+import { CallSession, DEFAULT_CONCURRENCY, type CallOptions, type SdkCallOptions, type SessionOptions } from "./armCalls.js";
 import { ArmClients, resolveArmConnection, type ArmClientSettings, type ArmConnectionOptions, type ArmRetryOptions, type RawPage } from "./armClients.js";
 import { sharedArmCredential } from "./credential.js";
 import { readPlanForPolicy, type ReadPlan } from "./readPlan.js";
@@ -329,8 +329,8 @@ export class LiveReader {
   }
 
   /** One list operation read to the end; its items from the raw pages. */
-  private async list(tally: Tally, label: string, operation: (options: SdkCallOptions) => Paged, absentOn404 = true): Promise<ArmResource[]> {
-    const result = await this.session.call(label, (o) => drain(operation(o)), { absentOn404 });
+  private async list(tally: Tally, label: string, operation: (options: SdkCallOptions) => Paged, absentOn404 = true, options: CallOptions = {}): Promise<ArmResource[]> {
+    const result = await this.session.call(label, (o) => drain(operation(o)), { absentOn404, ...options });
     tally.calls++;
     tally.requests += result.requests;
     return listItems(result.bodies);
@@ -345,17 +345,17 @@ export class LiveReader {
   }
 
   /** A list read with raw GETs and `nextLink` (Data Protection). */
-  private async rawList(tally: Tally, label: string, subscriptionId: string, path: string): Promise<ArmResource[]> {
+  private async rawList(tally: Tally, label: string, subscriptionId: string, path: string, apiVersion = DATA_PROTECTION_API_VERSION, options: CallOptions = {}): Promise<ArmResource[]> {
     const result = await this.session.call(
       label,
       async (o) => {
         let link: string | undefined = path;
         while (link) {
-          const page: RawPage = await this.clients.rawGet(subscriptionId, link, DATA_PROTECTION_API_VERSION, o);
+          const page: RawPage = await this.clients.rawGet(subscriptionId, link, apiVersion, o);
           link = typeof page.nextLink === "string" && page.nextLink ? page.nextLink : undefined;
         }
       },
-      { absentOn404: true },
+      { absentOn404: true, ...options },
     );
     tally.calls++;
     tally.requests += result.requests;
@@ -373,14 +373,15 @@ export class LiveReader {
         ),
       )
     ).flat();
-    await this.readFrom(perimeters, subscriptions);
+    await this.readFrom(perimeters, subscriptions, true);
   }
 
   /**
    * Steps 1 to 3 for perimeters already read; `subscriptions` are those the subscription-wide reads
-   * of step 3 cover (with the member accounts' own).
+   * of step 3 cover (with the member accounts' own). `wholeSubscriptions`: they are read whole, so
+   * every resource of the types rules about resources outside any perimeter read is listed in them.
    */
-  async readFrom(perimeters: readonly ArmResource[], subscriptions: readonly string[]): Promise<void> {
+  async readFrom(perimeters: readonly ArmResource[], subscriptions: readonly string[], wholeSubscriptions = false): Promise<void> {
     this.add(perimeters);
     this.startPhase("perimeters", perimeters.length);
     const [associations] = await Promise.all([
@@ -400,7 +401,7 @@ export class LiveReader {
       }),
     );
 
-    await this.readRelated(subscriptions, keyVaultMembers);
+    await this.readRelated(subscriptions, keyVaultMembers, wholeSubscriptions);
     this.startPhase("done", 0);
   }
 
@@ -638,7 +639,7 @@ export class LiveReader {
 
   // --- 3. subscription-wide reads ----------------------------------------------------------------
 
-  private async readRelated(scanned: readonly string[], keyVaultMembers: readonly Located[]): Promise<void> {
+  private async readRelated(scanned: readonly string[], keyVaultMembers: readonly Located[], wholeSubscriptions: boolean): Promise<void> {
     const accounts = [...this.storageMembers.values()];
     const subscriptions = uniqueSubscriptions([...scanned, ...accounts.map((a) => parseArmId(a.id).subscriptionId)]);
     const haveStorage = accounts.length > 0;
@@ -652,6 +653,9 @@ export class LiveReader {
     if (haveStorage && this.plan.has(T.protectedItem)) for (const sub of subscriptions) steps.push(() => this.readProtectedItems(sub));
     if (haveStorage && this.plan.has(T.backupInstance)) for (const sub of subscriptions) steps.push(() => this.readBackupInstances(sub));
     if (haveStorage && this.plan.has(T.syncCloudEndpoint)) for (const sub of subscriptions) steps.push(() => this.readCloudEndpoints(sub));
+    // Rules about resources outside any perimeter: every resource of their types in the subscriptions
+    // read whole (a scan, the reconcile), not on a perimeter's incremental read.
+    if (wholeSubscriptions) for (const sub of uniqueSubscriptions(scanned)) for (const type of this.plan.outsideTypes) steps.push(() => this.readAllOfType(sub, type));
 
     this.startPhase("related", steps.length);
     await Promise.all(
@@ -659,6 +663,29 @@ export class LiveReader {
         await run();
         this.step();
       }),
+    );
+  }
+
+  /**
+   * Every resource of an associable type in one subscription, members or not: through the type's
+   * official package where it has one, else a raw GET of the type's list-by-subscription route
+   * (`/subscriptions/{s}/providers/{armType}`, the list every tracked type serves per the ARM RPC) at
+   * the type table's api-version. Members already read keep their GET body.
+   */
+  private async readAllOfType(sub: string, type: string): Promise<void> {
+    const row = RESOURCE_TYPES.find((r) => r.type === type);
+    if (!row) return;
+    const tally = this.areaTally("outsidePerimeters");
+    const label = `list ${row.armType} of subscription ${sub}`;
+    const listInSubscription = TYPE_READERS[type]?.listInSubscription;
+    // A subscription not registered for the type's provider holds none of its resources. UNCONFIRMED:
+    // whether ARM answers such a list with an empty page or refuses it (MissingSubscriptionRegistration,
+    // HTTP 409 for writes); a refusal with that code reads as "none" either way.
+    const notRegistered: CallOptions = { unavailableOn: (_status, code) => code === "MissingSubscriptionRegistration" };
+    this.add(
+      listInSubscription
+        ? await this.list(tally, label, listInSubscription(this.clients, sub), true, notRegistered)
+        : await this.rawList(tally, label, sub, `/subscriptions/${sub}/providers/${row.armType}`, row.apiVersion, notRegistered),
     );
   }
 

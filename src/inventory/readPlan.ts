@@ -7,7 +7,7 @@ import type { Policy } from "../policy/policy.js";
 import { enabledRules } from "../rules/engine.js";
 import { ALL_RULES } from "../rules/catalog/index.js";
 import type { Rule } from "../rules/types.js";
-import { memberTypeOf, T } from "../model/resourceTypes.js";
+import { memberTypeOf, RESOURCE_TYPES, T } from "../model/resourceTypes.js";
 
 /** Read whatever the rules say: the skeleton of every perimeter view. */
 export const ALWAYS_READ: readonly string[] = [T.perimeter, T.profile, T.association];
@@ -27,6 +27,11 @@ export interface ReadPlan {
    * own settings are then listed too (one call per member), not only the perimeters'.
    */
   readonly memberDiagnosticSettings: boolean;
+  /**
+   * Associable types an enabled rule about resources outside any perimeter (scope `estate`) reads:
+   * every resource of these types in the scanned subscriptions is listed, member or not.
+   */
+  readonly outsideTypes: ReadonlySet<string>;
   /** Ids of the rules the plan was made for. */
   readonly ruleIds: readonly string[];
   has(type: string): boolean;
@@ -44,11 +49,14 @@ export function readPlanFor(rules: readonly Rule[]): ReadPlan {
   }
   const readAllMembers = rules.some((r) => r.scope === "association");
   const memberDiagnosticSettings = rules.some((r) => r.scope === "association" && r.meta.reads.some((t) => t.toLowerCase() === T.diagnosticSetting));
+  const associable = new Set(RESOURCE_TYPES.filter((row) => row.reach === "member").map((row) => row.type));
+  const outsideTypes = new Set(rules.filter((r) => r.scope === "estate").flatMap((r) => r.meta.reads.map((t) => t.toLowerCase()).filter((t) => associable.has(t))));
   return {
     types,
     declared,
     readAllMembers,
     memberDiagnosticSettings,
+    outsideTypes,
     ruleIds: rules.map((r) => r.meta.id),
     has: (type: string) => types.has(type.toLowerCase()),
   };

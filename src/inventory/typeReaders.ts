@@ -15,10 +15,19 @@ export type GetOperation = (c: ArmClients, sub: string, rg: string, names: reado
 /** `names`: the parent's names along its type path. */
 export type ListOperation = (c: ArmClients, sub: string, rg: string, names: readonly string[]) => (options: SdkCallOptions) => Paged;
 
+/** Every resource of a type in one subscription (the type's list-by-subscription operation). */
+export type SubscriptionListOperation = (c: ArmClients, sub: string) => (options: SdkCallOptions) => Paged;
+
 export interface TypeReader {
   /** Undefined only for a catalog with no GET of its own (perimeterAssociableResourceTypes). */
   readonly get?: GetOperation;
   readonly list?: ListOperation;
+  /**
+   * Associable types with an official package: its list-by-subscription operation (rules about
+   * resources outside any perimeter read them all). `arm-resources` rows are listed by a raw GET of
+   * `/subscriptions/{s}/providers/{armType}` at the row's api-version instead.
+   */
+  readonly listInSubscription?: SubscriptionListOperation;
 }
 
 const n = (names: readonly string[], i: number) => names[i] ?? "";
@@ -52,7 +61,11 @@ export const TYPE_READERS: Readonly<Record<string, TypeReader>> = {
   [T.perimeterAssociableResourceType]: {
     list: (c, sub, _rg, x) => (o) => c.network(sub).networkSecurityPerimeterAssociableResourceTypes.list(n(x, 0), o),
   },
-  [T.storageAccount]: { get: (c, sub, rg, x) => (o) => c.storage(sub).storageAccounts.getProperties(rg, n(x, 0), o) },
+  [T.storageAccount]: {
+    get: (c, sub, rg, x) => (o) => c.storage(sub).storageAccounts.getProperties(rg, n(x, 0), o),
+    // StorageAccounts_List: GET /subscriptions/{s}/providers/Microsoft.Storage/storageAccounts
+    listInSubscription: (c, sub) => (o) => c.storage(sub).storageAccounts.list(o),
+  },
   // The file service is the account's `default` singleton.
   "microsoft.storage/storageaccounts/fileservices": { get: (c, sub, rg, x) => (o) => c.storage(sub).fileServices.getServiceProperties(rg, n(x, 0), o) },
   [T.fileShare]: { get: (c, sub, rg, x) => (o) => c.storage(sub).fileShares.get(rg, n(x, 0), n(x, 2), o) },
@@ -62,23 +75,47 @@ export const TYPE_READERS: Readonly<Record<string, TypeReader>> = {
   [T.inventoryPolicy]: { get: (c, sub, rg, x) => (o) => c.storage(sub).blobInventoryPolicies.get(rg, n(x, 0), n(x, 1) as "default", o) },
   "microsoft.storage/storageaccounts/privateendpointconnections": { get: (c, sub, rg, x) => (o) => c.storage(sub).privateEndpointConnections.get(rg, n(x, 0), n(x, 1), o) },
   [T.storageNspConfiguration]: { get: (c, sub, rg, x) => (o) => c.storage(sub).networkSecurityPerimeterConfigurations.get(rg, n(x, 0), n(x, 1), o) },
-  [T.keyVault]: { get: (c, sub, rg, x) => (o) => c.keyVault(sub).vaults.get(rg, n(x, 0), o) },
+  [T.keyVault]: {
+    get: (c, sub, rg, x) => (o) => c.keyVault(sub).vaults.get(rg, n(x, 0), o),
+    // Vaults_ListBySubscription: GET /subscriptions/{s}/providers/Microsoft.KeyVault/vaults
+    listInSubscription: (c, sub) => (o) => c.keyVault(sub).vaults.listBySubscription(o),
+  },
   "microsoft.keyvault/vaults/privateendpointconnections": { get: (c, sub, rg, x) => (o) => c.keyVault(sub).privateEndpointConnections.get(rg, n(x, 0), n(x, 1), o) },
-  [T.cognitiveAccount]: { get: (c, sub, rg, x) => (o) => c.cognitive(sub).accounts.get(rg, n(x, 0), o) },
+  [T.cognitiveAccount]: {
+    get: (c, sub, rg, x) => (o) => c.cognitive(sub).accounts.get(rg, n(x, 0), o),
+    // Accounts_List: GET /subscriptions/{s}/providers/Microsoft.CognitiveServices/accounts
+    listInSubscription: (c, sub) => (o) => c.cognitive(sub).accounts.list(o),
+  },
   [T.cognitiveNspConfiguration]: { get: (c, sub, rg, x) => (o) => c.cognitive(sub).networkSecurityPerimeterConfigurations.get(rg, n(x, 0), n(x, 1), o) },
-  [T.serviceBusNamespace]: { get: (c, sub, rg, x) => (o) => c.serviceBus(sub).namespaces.get(rg, n(x, 0), o) },
+  [T.serviceBusNamespace]: {
+    get: (c, sub, rg, x) => (o) => c.serviceBus(sub).namespaces.get(rg, n(x, 0), o),
+    // Namespaces_List: GET /subscriptions/{s}/providers/Microsoft.ServiceBus/namespaces
+    listInSubscription: (c, sub) => (o) => c.serviceBus(sub).namespaces.list(o),
+  },
   [T.serviceBusDisasterRecoveryConfig]: {
     get: (c, sub, rg, x) => (o) => c.serviceBus(sub).disasterRecoveryConfigs.get(rg, n(x, 0), n(x, 1), o),
     list: (c, sub, rg, x) => (o) => c.serviceBus(sub).disasterRecoveryConfigs.list(rg, n(x, 0), o),
   },
-  [T.eventHubNamespace]: { get: (c, sub, rg, x) => (o) => c.eventHub(sub).namespaces.get(rg, n(x, 0), o) },
+  [T.eventHubNamespace]: {
+    get: (c, sub, rg, x) => (o) => c.eventHub(sub).namespaces.get(rg, n(x, 0), o),
+    // Namespaces_List: GET /subscriptions/{s}/providers/Microsoft.EventHub/namespaces
+    listInSubscription: (c, sub) => (o) => c.eventHub(sub).namespaces.list(o),
+  },
   [T.eventHubAuthorizationRule]: { get: (c, sub, rg, x) => (o) => c.eventHub(sub).namespaces.getAuthorizationRule(rg, n(x, 0), n(x, 1), o) },
   [T.eventHubDisasterRecoveryConfig]: {
     get: (c, sub, rg, x) => (o) => c.eventHub(sub).disasterRecoveryConfigs.get(rg, n(x, 0), n(x, 1), o),
     list: (c, sub, rg, x) => (o) => c.eventHub(sub).disasterRecoveryConfigs.list(rg, n(x, 0), o),
   },
-  [T.cosmosAccount]: { get: (c, sub, rg, x) => (o) => c.cosmos(sub).databaseAccounts.get(rg, n(x, 0), o) },
-  [T.sqlServer]: { get: (c, sub, rg, x) => (o) => c.sql(sub).servers.get(rg, n(x, 0), o) },
+  [T.cosmosAccount]: {
+    get: (c, sub, rg, x) => (o) => c.cosmos(sub).databaseAccounts.get(rg, n(x, 0), o),
+    // DatabaseAccounts_List: GET /subscriptions/{s}/providers/Microsoft.DocumentDB/databaseAccounts
+    listInSubscription: (c, sub) => (o) => c.cosmos(sub).databaseAccounts.list(o),
+  },
+  [T.sqlServer]: {
+    get: (c, sub, rg, x) => (o) => c.sql(sub).servers.get(rg, n(x, 0), o),
+    // Servers_List: GET /subscriptions/{s}/providers/Microsoft.Sql/servers
+    listInSubscription: (c, sub) => (o) => c.sql(sub).servers.list(o),
+  },
   [T.sqlDatabase]: {
     get: (c, sub, rg, x) => (o) => c.sql(sub).databases.get(rg, n(x, 0), n(x, 1), o),
     list: (c, sub, rg, x) => (o) => c.sql(sub).databases.listByServer(rg, n(x, 0), o),

@@ -22,10 +22,6 @@ import type { Rule } from "../rules/types.js";
 import { shortName } from "./scanReport.js";
 
 /** What a read of perimeter members lacks for the rules about everything else. */
-export const OUTSIDE_PERIMETERS = "resources outside any perimeter (a live ARM read holds perimeter members only: --management-group reads them through Resource Graph)";
-
-const OUTSIDE_ADVICE = "Rules about resources outside any perimeter need every resource of the scope: scan --management-group (Resource Graph) or a snapshot of every resource.";
-
 /** One rule that could not be evaluated on one resource (contracts.md, Revision 2: `notEvaluated`). */
 export interface NotEvaluated {
   readonly ruleId: string;
@@ -52,12 +48,6 @@ export type EstateOrigin =
       readonly kind: "live";
       /** Types the read plan read. */
       readonly types: readonly string[];
-      /**
-       * Set when the read holds the perimeters, their members and what those point at, not every
-       * resource of the scope (the ARM path): a rule about resources outside any perimeter (scope
-       * `estate`) cannot be evaluated there. The value names the scope ("/subscriptions/...").
-       */
-      readonly membersOnlyScope?: readonly string[];
       /** Inputs ARM refused for one resource (the read went on without them). */
       readonly unavailable?: ReadonlyArray<{ readonly resourceId: string; readonly type: string; readonly reason: string }>;
     };
@@ -233,18 +223,7 @@ export function assessCompleteness(estate: EstateReader, rules: readonly Rule[],
       }
     }
   }
-  let outside = false;
-  if (origin.kind === "live" && origin.membersOnlyScope) {
-    for (const rule of rules) {
-      if (rule.scope !== "estate" || rule.meta.needsPreviousState) continue;
-      for (const scopeId of origin.membersOnlyScope) {
-        out.push({ ruleId: rule.meta.id, resourceId: scopeId, missing: OUTSIDE_PERIMETERS, missingType: "*" });
-        outside = true;
-      }
-    }
-  }
-  const advice = [adviceFor(origin, missingTypes), outside ? OUTSIDE_ADVICE : undefined].filter(Boolean).join(" ");
-  return { notEvaluated: out, missingTypes, advice: advice || undefined };
+  return { notEvaluated: out, missingTypes, advice: adviceFor(origin, missingTypes) };
 }
 
 /**

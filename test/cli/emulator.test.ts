@@ -86,7 +86,7 @@ describe("nsp-guardrail emulator", () => {
     expect(existsSync(dirname(caFile))).toBe(false); // before: the folder and its certificate stayed behind
   }, 90_000);
 
-  it("--env FILE writes the block (owner-only: it holds a token); --verbose logs each request; SIGINT removes the folder", async () => {
+  it("--env FILE writes the block (owner-only: it holds a token); --verbose logs each request; SIGINT removes the folder and the file", async () => {
     const envFile = join(scratch, "emulator.env");
     const run = await startEmulatorProcess(["--env", envFile, "--verbose"]);
     let caFile = "";
@@ -103,6 +103,8 @@ describe("nsp-guardrail emulator", () => {
     }
     expect(await run.exited).toBe(0);
     expect(existsSync(dirname(caFile))).toBe(false);
+    // The file's endpoint and token die with the emulator: it goes too (it stayed behind before).
+    expect(existsSync(envFile)).toBe(false);
   }, 90_000);
 
   it("quotes values a shell would split or expand", async () => {

@@ -1,5 +1,4 @@
 import { T } from "../../src/model/resourceTypes.js";
-import { ALL_RULES } from "../../src/rules/catalog/index.js";
 /** Shared by the live inventory tests: fixture estates as ARM holds them, and findings to compare. */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -62,16 +61,12 @@ export function subscriptionsOf(resources: readonly ArmResource[]): string[] {
   return [...new Set(resources.map((r) => parseArmId(r.id).subscriptionId))];
 }
 
-const OUTSIDE_PERIMETER_RULES = new Set(ALL_RULES.filter((rule) => rule.scope === "estate").map((rule) => rule.meta.id));
-
 /**
- * What must match between a snapshot scan and a live scan of the same estate, as comparable lines. Rules about resources outside any perimeter (scope `estate`) are left
- * out: a live ARM read holds perimeter members only, and names those rules as not evaluated instead
- * (test/report/completeness.test.ts).
+ * What must match between a snapshot scan and a live scan of the same estate, as comparable lines
+ * (rules about resources outside any perimeter included: the live read lists their types per subscription).
  */
 export function comparable(findings: readonly Finding[]): string[] {
   return findings
-    .filter((f) => !OUTSIDE_PERIMETER_RULES.has(f.ruleId))
     .map((f) => [f.ruleId, idKey(f.resourceId), f.severity, idKey(f.perimeterId ?? ""), f.exempted ? "exempted" : ""].join(" | "))
     .sort();
 }
