@@ -76,7 +76,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command("replay")
     .description("Replay a timeline of changes against an estate: what the guardrail would decide, event by event.")
     .requiredOption("--snapshot <file>", "the estate before the timeline (the guardrail's last known good state)")
-    .requiredOption("--timeline <file>", 'JSON array of { "op": "put", "resource": {...} } / { "op": "delete", "id": "..." }')
+    .requiredOption("--timeline <file>", 'JSON array of { "op": "put", "resource": {...} } / { "op": "delete", "id": "..." }, or of titled steps { "title", "operations": [...] }')
     .addOption(new Option("--policy <file>", "policy file (YAML or JSON)"))
     .addOption(choiceOption("--format <format>", "output format (default: table on a terminal, json otherwise)", REPLAY_FORMATS))
     .addOption(sendAlertsOption())

@@ -48,6 +48,8 @@ const operationSchema = z.discriminatedUnion(
   { error: () => 'expected { "op": "put", "resource": {...} } or { "op": "delete", "id": "..." }' },
 );
 export type TimelineOperation = z.output<typeof operationSchema>;
+/** A titled step of operations (the demo's script). */
+const stepSchema = z.strictObject({ title: z.string().optional(), operations: z.array(operationSchema) });
 
 /** The identity the guardrail uses in a replay (its reverts are recognised by it). */
 export const GUARDRAIL_IDENTITY: Caller = { objectId: "00000000-0000-0000-0000-0000000000a5", appId: "6e5b9d1c-0000-0000-0000-00000000a5a5" };
@@ -70,12 +72,18 @@ export function parseTimeline(text: string, label: string): TimelineOperation[] 
   if (Array.isArray(doc) && doc.length > TIMELINE_LIMITS.maxOperations) {
     throw new InputError(`${label}: (root): ${doc.length} operations, over the limit of ${TIMELINE_LIMITS.maxOperations}`);
   }
-  const result = z.array(operationSchema, { error: () => "expected an array of operations" }).safeParse(doc);
+  // The demo's script (demo/timeline.json) groups operations in titled steps: played in order, the same.
+  const steps = Array.isArray(doc) && doc.length > 0 && doc.every((item) => item !== null && typeof item === "object" && !Array.isArray(item) && "operations" in item);
+  const result = (steps ? z.array(stepSchema) : z.array(operationSchema, { error: () => "expected an array of operations (or of titled steps with operations)" })).safeParse(doc);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     throw new InputError(`${label}: ${pathOf(issue.path)}: ${issue.message}`);
   }
-  return result.data;
+  const operations = steps ? (result.data as Array<z.output<typeof stepSchema>>).flatMap((step) => step.operations) : (result.data as TimelineOperation[]);
+  if (operations.length > TIMELINE_LIMITS.maxOperations) {
+    throw new InputError(`${label}: (root): ${operations.length} operations, over the limit of ${TIMELINE_LIMITS.maxOperations}`);
+  }
+  return operations;
 }
 
 export async function loadTimelineFile(path: string, maxBytes: number = TIMELINE_LIMITS.maxBytes): Promise<TimelineOperation[]> {
