@@ -30,8 +30,13 @@
  *   (body as quoted in Azure/azure-cli-extensions#3325; MicrosoftDocs/azure-docs#43481 reports 15 per 5 s).
  *
  * Scope: `subscriptions`, or `managementGroups` (each group names its subscriptions in the
- * emulator's `managementGroups` option: a flat map, no nesting), or neither (the tenant: every
- * subscription the store holds). Both given: the union (UNCONFIRMED).
+ * emulator's `managementGroups` option: a flat map, no nesting; `placeSubscription` adds one as
+ * creating or moving a subscription there does), or neither (the tenant: every subscription the
+ * store holds). Both given: the union (UNCONFIRMED).
+ *
+ * `resourcecontainers` serves subscription rows only (type `microsoft.resources/subscriptions`, with
+ * `properties.managementGroupAncestorsChain`), as the management-group sample queries read them
+ * (https://learn.microsoft.com/azure/governance/management-groups/resource-graph-samples).
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { ParsedArmId } from "../model/armId.js";
