@@ -35,15 +35,19 @@ export interface TenantFigures {
   readonly resources: number;
 }
 
-/** `members` storage accounts (one perimeter per 100) spread evenly over `subscriptions`. */
+/**
+ * `members` storage accounts spread evenly over `subscriptions`, with one perimeter per 100 members
+ * in all (100,000 members: 1,000 perimeters), spread as evenly over the subscriptions.
+ */
 export function tenantEstate(members: number, subscriptions: number): ArmResource[] {
   const out: ArmResource[] = [];
-  const perSubscription = Math.ceil(members / subscriptions);
+  const perimeters = Math.max(1, Math.round(members / 100));
+  const share = (total: number, s: number) => Math.floor((total * (s + 1)) / subscriptions) - Math.floor((total * s) / subscriptions);
   for (let s = 0; s < subscriptions; s++) {
-    const accounts = Math.min(perSubscription, members - s * perSubscription);
-    if (accounts <= 0) break;
+    const accounts = share(members, s);
+    if (accounts <= 0) continue;
     const sub = `00000000-0000-4000-8000-${String(s).padStart(12, "0")}`;
-    const text = JSON.stringify(generateEstate({ accounts, perimeters: Math.max(1, Math.round(accounts / 100)) })).replaceAll(GENERATOR_SUBSCRIPTION, sub);
+    const text = JSON.stringify(generateEstate({ accounts, perimeters: Math.max(1, share(perimeters, s)) })).replaceAll(GENERATOR_SUBSCRIPTION, sub);
     out.push(...(JSON.parse(text) as ArmResource[]));
   }
   return out;
@@ -59,7 +63,9 @@ export function graphHeldPolicy(): Policy {
 export async function measureTenantRead(members: number, subscriptions: number, plan: TenantFigures["plan"]): Promise<TenantFigures> {
   const resources = tenantEstate(members, subscriptions);
   const subscriptionIds = [...new Set(resources.map((r) => r.id.split("/")[2]!))];
+  const perimeters = resources.filter((r) => r.type === "Microsoft.Network/networkSecurityPerimeters").length;
   const emulator = await ArmEmulator.start({ seed: resources, pageSize: 100, recordTraffic: false });
+  resources.length = 0; // the emulator holds its own copy
   try {
     emulator.faults.add({ path: "/**", kind: "latency", latencyMs: LATENCY_MS });
     const started = performance.now();
@@ -78,7 +84,7 @@ export async function measureTenantRead(members: number, subscriptions: number, 
       plan,
       members,
       subscriptions: subscriptionIds.length,
-      perimeters: resources.filter((r) => r.type === "Microsoft.Network/networkSecurityPerimeters").length,
+      perimeters,
       graphRequests: read.graphRequests,
       graphRows: read.graphRows,
       armCalls: read.armCalls,

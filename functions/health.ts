@@ -29,6 +29,7 @@ export async function healthDetails(_request: HttpRequest, _context: InvocationC
         status: notify.status === "degraded" ? "degraded" : "ok",
         version: VERSION,
         subscriptions: settings.NSPG_SUBSCRIPTION_IDS,
+        ...(settings.NSPG_MANAGEMENT_GROUP_ID ? { managementGroup: settings.NSPG_MANAGEMENT_GROUP_ID } : {}),
         dryRun: settings.policy.dryRun,
         indexWarm: await store.isIndexWarm(),
         notify,

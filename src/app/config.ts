@@ -11,11 +11,24 @@ import { RULE_IDS } from "../rules/catalog/index.js";
 
 const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * A management group id (its name, not its ARM id). UNCONFIRMED which characters Azure allows: those
+ * of a resource group name are assumed (up to 90 letters, digits, `-`, `_`, `.`, `(`, `)`); the
+ * point is to refuse an ARM id or a display name with a clear message.
+ */
+const managementGroupId = /^[A-Za-z0-9_.()-]{1,90}$/;
+
 const settingsSchema = z.object({
   NSPG_SUBSCRIPTION_IDS: z
-    .string({ error: () => "required: comma-separated subscription ids to watch" })
+    .string()
     .transform((s) => s.split(/[,\s]+/).filter(Boolean))
-    .refine((ids) => ids.length > 0 && ids.every((id) => guid.test(id)), "expected comma-separated subscription GUIDs"),
+    .refine((ids) => ids.length > 0 && ids.every((id) => guid.test(id)), "expected comma-separated subscription GUIDs")
+    .optional(),
+  NSPG_MANAGEMENT_GROUP_ID: z
+    .string()
+    .transform((s) => s.trim())
+    .refine((id) => managementGroupId.test(id), "expected a management group id (its name, e.g. mg-contoso; not its ARM id /providers/Microsoft.Management/managementGroups/...)")
+    .optional(),
   NSPG_POLICY: z.string().optional(),
   NSPG_ARM_ENDPOINT: z.string().regex(/^https:\/\/[^\s/]+/i, "expected an https URL").optional(),
   NSPG_ARM_CA_FILE: z.string().optional(),
@@ -39,7 +52,12 @@ const settingsSchema = z.object({
   NSPG_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
-export type Settings = z.output<typeof settingsSchema> & { policy: Policy; storage: StorageSettings };
+export type Settings = Omit<z.output<typeof settingsSchema>, "NSPG_SUBSCRIPTION_IDS"> & {
+  /** Subscriptions watched by name (empty when only a management group is). */
+  NSPG_SUBSCRIPTION_IDS: string[];
+  policy: Policy;
+  storage: StorageSettings;
+};
 
 export type StorageSettings =
   | { kind: "connectionString"; connectionString: string }
@@ -88,10 +106,15 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new InputError(`app setting ${issue.path.join(".")}: ${issue.message}`);
   }
   const s = result.data;
+  if (!s.NSPG_SUBSCRIPTION_IDS && !s.NSPG_MANAGEMENT_GROUP_ID) {
+    throw new InputError(
+      "app setting NSPG_SUBSCRIPTION_IDS: required: comma-separated subscription ids to watch (or NSPG_MANAGEMENT_GROUP_ID: a management group whose subscriptions are all watched)",
+    );
+  }
   const connection = s.NSPG_STATE_CONNECTION ?? s.AzureWebJobsStorage;
   let storage: StorageSettings;
   if (connection) storage = { kind: "connectionString", connectionString: connection };
   else if (s.AzureWebJobsStorage__accountName) storage = { kind: "identity", accountName: s.AzureWebJobsStorage__accountName, clientId: s.AZURE_CLIENT_ID };
   else throw new InputError("app setting NSPG_STATE_CONNECTION: required (or AzureWebJobsStorage / AzureWebJobsStorage__accountName)");
-  return { ...s, policy: loadPolicySetting(s.NSPG_POLICY), storage };
+  return { ...s, NSPG_SUBSCRIPTION_IDS: s.NSPG_SUBSCRIPTION_IDS ?? [], policy: loadPolicySetting(s.NSPG_POLICY), storage };
 }

@@ -12,11 +12,12 @@ import { createNotifier, type Notifier } from "../notify/index.js";
 import { TableAlertOutbox } from "../state/outbox.js";
 import { TableRevertLedger, type RevertLedger } from "../state/revertLedger.js";
 import { LiveArmReader } from "../inventory/liveArmReader.js";
+import { ResourceGraphReconcileReader } from "../inventory/reconcileReader.js";
 import { InputError } from "../model/errors.js";
 import { createLogger, type Logger } from "../logging.js";
 import { GuardrailPipeline } from "../pipeline/pipeline.js";
 import { EVALUATION_QUEUE, EVENT_POISON_QUEUE, POISON_QUEUE, QueuePoisonParking, queueServiceFrom, StorageEvaluationQueue } from "../pipeline/storageQueue.js";
-import type { ArmReader, EvaluationQueue, PoisonParking } from "../pipeline/ports.js";
+import type { ArmReader, EvaluationQueue, PoisonParking, WatchedScopeReader } from "../pipeline/ports.js";
 import type { StateStore } from "../state/stateStore.js";
 import { TableStateStore } from "../state/tableStateStore.js";
 import { loadSettings, type Settings } from "./config.js";
@@ -26,6 +27,8 @@ export interface Runtime {
   logger: Logger;
   store: StateStore;
   arm: ArmReader;
+  /** The reconcile's read: Resource Graph over the watched subscriptions or management group. */
+  scope: WatchedScopeReader;
   queue: EvaluationQueue;
   eventPoison: PoisonParking;
   evaluationPoison: PoisonParking;
@@ -53,6 +56,13 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env): Promi
     credential: armCredential,
     env,
   });
+  // The reconcile reads through Resource Graph; the subscriptions it finds under the management
+  // group are the ones the event path's reads look through too.
+  const scope = new ResourceGraphReconcileReader(
+    { subscriptionIds: settings.NSPG_SUBSCRIPTION_IDS, ...(settings.NSPG_MANAGEMENT_GROUP_ID ? { managementGroupId: settings.NSPG_MANAGEMENT_GROUP_ID } : {}) },
+    { policy: settings.policy, credential: armCredential, env },
+    (subscriptionIds) => arm.watchSubscriptions(subscriptionIds),
+  );
   let outbox: TableAlertOutbox;
   let ledger: TableRevertLedger;
   if (settings.storage.kind === "connectionString") {
@@ -89,6 +99,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env): Promi
     {
       store,
       arm,
+      scope,
       queue,
       poison: eventPoison,
       messagePoison: evaluationPoison,
@@ -104,7 +115,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env): Promi
       selfPrincipalIds: settings.NSPG_SELF_PRINCIPAL_IDS,
     },
   );
-  return { settings, logger, store, arm, queue, eventPoison, evaluationPoison, pipeline, notifier, ledger, executor };
+  return { settings, logger, store, arm, scope, queue, eventPoison, evaluationPoison, pipeline, notifier, ledger, executor };
 }
 
 let shared: Promise<Runtime> | undefined;

@@ -30,8 +30,13 @@
  *   (body as quoted in Azure/azure-cli-extensions#3325; MicrosoftDocs/azure-docs#43481 reports 15 per 5 s).
  *
  * Scope: `subscriptions`, or `managementGroups` (each group names its subscriptions in the
- * emulator's `managementGroups` option: a flat map, no nesting), or neither (the tenant: every
- * subscription the store holds). Both given: the union (UNCONFIRMED).
+ * emulator's `managementGroups` option: a flat map, no nesting; `placeSubscription` adds one as
+ * creating or moving a subscription there does), or neither (the tenant: every subscription the
+ * store holds). Both given: the union (UNCONFIRMED).
+ *
+ * `resourcecontainers` serves subscription rows only (type `microsoft.resources/subscriptions`, with
+ * `properties.managementGroupAncestorsChain`), as the management-group sample queries read them
+ * (https://learn.microsoft.com/azure/governance/management-groups/resource-graph-samples).
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { ParsedArmId } from "../model/armId.js";
@@ -44,7 +49,7 @@ export const RESOURCE_GRAPH_OPERATION = "Microsoft.ResourceGraph/resources/read"
 /** The api-versions served (apiVersions.ts, `microsoft.resourcegraph`). */
 export const RESOURCE_GRAPH_API_VERSIONS: readonly string[] = supportedVersions("microsoft.resourcegraph") ?? [];
 
-export const RESOURCE_GRAPH_TABLES = ["resources", "networkresources", "recoveryservicesresources"] as const;
+export const RESOURCE_GRAPH_TABLES = ["resources", "networkresources", "recoveryservicesresources", "resourcecontainers"] as const;
 export type ResourceGraphTable = (typeof RESOURCE_GRAPH_TABLES)[number];
 
 /**
@@ -104,9 +109,14 @@ export const RESOURCE_GRAPH_QUOTA: ResourceGraphQuota = { queries: 15, windowMs:
 const MAX_TOP = 1_000;
 const DEFAULT_TOP = 100;
 
+/** The `resourcecontainers` type of a subscription's row. */
+export const SUBSCRIPTION_CONTAINER_TYPE = "microsoft.resources/subscriptions";
+
 export interface ResourceGraphOptions {
-  /** Management group id → the subscriptions under it. */
+  /** Management group id → the subscriptions under it (more with `placeSubscription`). */
   readonly managementGroups?: Readonly<Record<string, readonly string[]>>;
+  /** The entries' version (ResourceStore.version): sorted matches are reused while it holds. */
+  readonly version?: () => number;
   /** Per-user quota; false: none. */
   readonly quota?: ResourceGraphQuota | false;
 }
@@ -202,7 +212,10 @@ function rowOf(entry: StoredResource, tenantId: string): Json {
 }
 
 export class ResourceGraphEndpoint {
-  private readonly managementGroups: ReadonlyMap<string, readonly string[]>;
+  private readonly managementGroups: Map<string, string[]>;
+  private readonly version: (() => number) | undefined;
+  /** Sorted matches of recent queries, by query and scope, at one version of the entries. */
+  private readonly matchCache = new Map<string, { version: number; entries: StoredResource[] }>();
   private readonly quota: ResourceGraphQuota | false;
   /** Per user: queries counted in the current window and when it started. */
   private readonly windows = new Map<string, { start: number; used: number }>();
@@ -213,8 +226,20 @@ export class ResourceGraphEndpoint {
     private readonly entries: () => Iterable<StoredResource>,
     options: ResourceGraphOptions = {},
   ) {
-    this.managementGroups = new Map(Object.entries(options.managementGroups ?? {}).map(([mg, subs]) => [mg.toLowerCase(), subs]));
+    this.managementGroups = new Map(Object.entries(options.managementGroups ?? {}).map(([mg, subs]) => [mg.toLowerCase(), [...subs]]));
+    this.version = options.version;
     this.quota = options.quota ?? RESOURCE_GRAPH_QUOTA;
+  }
+
+  /**
+   * Places a subscription under a management group (created when new), as moving or creating a
+   * subscription there does: the group's queries, and its `resourcecontainers` rows, include it from now on.
+   */
+  placeSubscription(managementGroup: string, subscriptionId: string): void {
+    const key = managementGroup.toLowerCase();
+    const members = this.managementGroups.get(key) ?? [];
+    if (!members.some((s) => s.toLowerCase() === subscriptionId.toLowerCase())) members.push(subscriptionId);
+    this.managementGroups.set(key, members);
   }
 
   /** Answers one `POST .../resources` for `user` (the token's object id) of `tenantId`. */
@@ -278,17 +303,12 @@ export class ResourceGraphEndpoint {
       return badRequest("UnsupportedResultFormat", "This emulator serves resultFormat objectArray only.");
     }
 
-    const wanted = new Set(recognised.types);
-    const rows = [...this.entries()]
-      .filter((e) => tableOf(e.parsed) === recognised.table && wanted.has(e.parsed.type.toLowerCase()))
-      .filter((e) => scope === "tenant" || (scope as Set<string>).has(e.parsed.subscriptionId.toLowerCase()))
-      .map((e) => rowOf(e, tenantId))
-      .sort((a, b) => {
-        const x = String(a["id"]).toLowerCase();
-        const y = String(b["id"]).toLowerCase();
-        return x < y ? -1 : x > y ? 1 : 0;
-      });
-    const projected = rows.map((row) => Object.fromEntries(recognised.columns.map((c) => [c, row[c]])));
+    const rows = recognised.table === "resourcecontainers" ? this.containerRows(recognised, scope, tenantId) : this.matching(recognised, scope);
+    const project = (row: Json) => Object.fromEntries(recognised.columns.map((c) => [c, row[c]]));
+    const rowAt = (i: number): Json => {
+      const row = rows[i]!;
+      return "parsed" in row ? rowOf(row as StoredResource, tenantId) : (row as Json);
+    };
 
     const context = createHash("sha256").update(JSON.stringify([request["query"], request["subscriptions"] ?? null, request["managementGroups"] ?? null])).digest("hex").slice(0, 16);
     const tokenText = options["$skipToken"];
@@ -313,8 +333,9 @@ export class ResourceGraphEndpoint {
       }
       apply(value as number);
     }
-    const page = projected.slice(offset, offset + top);
-    const more = offset + page.length < projected.length;
+    const page: Json[] = [];
+    for (let i = offset; i < Math.min(rows.length, offset + top); i++) page.push(project(rowAt(i)));
+    const more = offset + page.length < rows.length;
     // Paging needs `id` in the projection; without it the rest is cut.
     const pageable = recognised.columns.includes("id");
     this.queries++;
@@ -322,7 +343,7 @@ export class ResourceGraphEndpoint {
       status: 200,
       headers: {},
       body: {
-        totalRecords: projected.length,
+        totalRecords: rows.length,
         count: page.length,
         resultTruncated: more && !pageable ? "true" : "false",
         ...(more && pageable ? { $skipToken: encodeToken({ offset: offset + page.length, top, context }) } : {}),
@@ -330,6 +351,75 @@ export class ResourceGraphEndpoint {
         facets: [],
       },
     };
+  }
+
+  /**
+   * The stored resources a query of a store-backed table matches in a scope, in `id` order. Rows are
+   * built per page only, and the sorted matches are kept while the entries' version holds: a
+   * 100,000-member tenant is read in hundreds of pages of the same few queries.
+   */
+  private matching(recognised: RecognisedQuery, scope: Set<string> | "tenant"): StoredResource[] {
+    const key = JSON.stringify([recognised.table, [...recognised.types].sort(), scope === "tenant" ? "tenant" : [...scope].sort()]);
+    const version = this.version?.();
+    const cached = this.matchCache.get(key);
+    if (version !== undefined && cached?.version === version) return cached.entries;
+    const wanted = new Set(recognised.types);
+    const keyed: Array<[string, StoredResource]> = [];
+    for (const e of this.entries()) {
+      if (tableOf(e.parsed) !== recognised.table || !wanted.has(e.parsed.type.toLowerCase())) continue;
+      if (scope !== "tenant" && !scope.has(e.parsed.subscriptionId.toLowerCase())) continue;
+      keyed.push([e.parsed.id.toLowerCase(), e]);
+    }
+    keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const entries = keyed.map(([, e]) => e);
+    if (version !== undefined) {
+      if (this.matchCache.size >= 16) this.matchCache.delete(this.matchCache.keys().next().value!);
+      this.matchCache.set(key, { version, entries });
+    }
+    return entries;
+  }
+
+  /**
+   * `resourcecontainers` rows of subscriptions (the only container type served): every subscription
+   * of a management group, and every one the store holds resources in. A row carries
+   * `properties.managementGroupAncestorsChain`, parent first, ending at the tenant root group named
+   * by the tenant id ("Resource Graph sample queries for management groups",
+   * https://learn.microsoft.com/azure/governance/management-groups/resource-graph-samples, reads
+   * `mgParent[0].name` as the parent). Display name and state: UNCONFIRMED (the id, "Enabled").
+   */
+  private containerRows(recognised: RecognisedQuery, scope: Set<string> | "tenant", tenantId: string): Json[] {
+    if (!recognised.types.includes(SUBSCRIPTION_CONTAINER_TYPE)) return [];
+    const parents = new Map<string, { id: string; groups: string[] }>();
+    const note = (subscriptionId: string, group?: string) => {
+      const key = subscriptionId.toLowerCase();
+      const known = parents.get(key) ?? { id: subscriptionId, groups: [] };
+      if (group) known.groups.push(group);
+      parents.set(key, known);
+    };
+    for (const [group, subscriptions] of this.managementGroups) for (const s of subscriptions) note(s, group);
+    for (const e of this.entries()) if (!parents.has(e.parsed.subscriptionId.toLowerCase())) note(e.parsed.subscriptionId);
+    const root = { name: tenantId, displayName: "Tenant Root Group" };
+    return [...parents.entries()]
+      .filter(([key]) => scope === "tenant" || scope.has(key))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, { id, groups }]) => ({
+        id: `/subscriptions/${id}`,
+        name: id,
+        type: SUBSCRIPTION_CONTAINER_TYPE,
+        tenantId,
+        kind: "",
+        location: "",
+        resourceGroup: "",
+        subscriptionId: id,
+        managedBy: "",
+        sku: null,
+        plan: null,
+        properties: { state: "Enabled", managementGroupAncestorsChain: [...groups.slice(0, 1).map((g) => ({ name: g, displayName: g })), root] },
+        tags: null,
+        identity: null,
+        zones: null,
+        extendedLocation: null,
+      }));
   }
 
   private scope(request: Json): Set<string> | "tenant" | { error: string } {

@@ -178,6 +178,7 @@ export class ArmEmulator {
     this.lroPolls = options.lroPolls ?? 1;
     this.throttling = options.throttling ?? false;
     this.resourceGraph = new ResourceGraphEndpoint(() => this.store.all(), {
+      version: () => this.store.version,
       ...(options.managementGroups ? { managementGroups: options.managementGroups } : {}),
       ...(options.resourceGraphQuota !== undefined ? { quota: options.resourceGraphQuota } : {}),
     });

@@ -22,6 +22,7 @@ export class ResourceStore {
   private readonly entries = new Map<string, StoredResource>();
   /** parent key → keys of direct children (and of extension resources on it). */
   private readonly children = new Map<string, Set<string>>();
+  private changes = 0;
 
   constructor(seed: Iterable<ArmResource> = []) {
     for (const resource of seed) this.set(structuredClone(resource));
@@ -29,9 +30,15 @@ export class ResourceStore {
 
   /** Forgets everything and holds `seed` instead (a simulation's next run starts from the same estate). */
   reset(seed: Iterable<ArmResource>): void {
+    this.changes++;
     this.entries.clear();
     this.children.clear();
     for (const resource of seed) this.set(structuredClone(resource));
+  }
+
+  /** Bumped by every set, delete and reset: what was derived from the entries at one version still holds. */
+  get version(): number {
+    return this.changes;
   }
 
   get size(): number {
@@ -52,6 +59,7 @@ export class ResourceStore {
     const { etag: given, ...rest } = resource;
     const etag = emulatesEtag(parsed.type) ? (typeof given === "string" ? given : newEtag()) : undefined;
     const entry: StoredResource = { resource: etag ? { ...rest, etag } : (rest as ArmResource), parsed, etag };
+    this.changes++;
     this.entries.set(key, entry);
     if (parsed.parentId) {
       const parentKey = idKey(parsed.parentId);
@@ -70,6 +78,7 @@ export class ResourceStore {
     const key = idKey(id);
     const entry = this.entries.get(key);
     if (!entry) return [];
+    this.changes++;
     const removed: StoredResource[] = [entry];
     for (const childKey of [...(this.children.get(key) ?? [])]) removed.push(...this.delete(childKey));
     this.entries.delete(key);

@@ -119,7 +119,7 @@ export class LiveArmReader implements ArmReader {
   private readonly limiter: Semaphore;
   private readonly sessionOptions: SessionOptions;
   private readonly clients: ArmClients;
-  private readonly subscriptionIds: readonly string[];
+  private subscriptionIds: readonly string[];
   private readonly finished: Counts = { calls: 0, requests: 0, attempts: 0 };
   private readonly running = new Set<CallSession>();
   private readonly unavailableList: UnavailableInput[] = [];
@@ -132,6 +132,11 @@ export class LiveArmReader implements ArmReader {
     // The clients' policies count each request on the session of its call; this one is only their fallback.
     this.clients = new ArmClients(liveClientSettings(options), new CallSession(this.sessionOptions));
     this.subscriptionIds = options.subscriptionIds ?? [];
+  }
+
+  /** The subscriptions `readPerimeters` looks through from now on (a reconcile found those under a management group). */
+  watchSubscriptions(subscriptionIds: readonly string[]): void {
+    this.subscriptionIds = [...subscriptionIds];
   }
 
   /** SDK operations made so far (one per call, whatever its pages). */

@@ -13,7 +13,7 @@ export const PROJECTED_COLUMNS = ["id", "name", "type", "location", "kind", "sku
 export interface GraphQuery {
   /** What it reads, for messages. */
   readonly label: string;
-  readonly table: "resources" | "networkresources" | "recoveryservicesresources";
+  readonly table: "resources" | "networkresources" | "recoveryservicesresources" | "resourcecontainers";
   /** Lower-case ARM types. */
   readonly types: readonly string[];
 }
@@ -45,6 +45,18 @@ export const BACKUP_ITEMS_QUERY: GraphQuery = {
 
 export const GRAPH_QUERIES: readonly GraphQuery[] = [TOP_LEVEL_QUERY, PERIMETER_CHILDREN_QUERY, BACKUP_ITEMS_QUERY];
 
+/**
+ * The subscriptions under a management group (the query's scope): `resourcecontainers` rows of type
+ * `microsoft.resources/subscriptions` ("Resource Graph sample queries for management groups",
+ * https://learn.microsoft.com/azure/governance/management-groups/resource-graph-samples). Not part
+ * of the estate read: the watchdog asks it on each reconcile to learn which subscriptions it watches.
+ */
+export const SUBSCRIPTIONS_QUERY: GraphQuery = {
+  label: "subscriptions",
+  table: "resourcecontainers",
+  types: ["microsoft.resources/subscriptions"],
+};
+
 /** The KQL text of a query. */
 export function queryText(query: GraphQuery): string {
   return [`${query.table}`, `| where type in~ (${query.types.map((t) => `'${t}'`).join(", ")})`, `| project ${PROJECTED_COLUMNS.join(", ")}`, "| order by id asc"].join("\n");
@@ -69,5 +81,8 @@ export const NOT_IN_RESOURCE_GRAPH: ReadonlyArray<{ readonly type: string; reado
   { type: T.serviceBusDisasterRecoveryConfig, how: "each associated Service Bus namespace read as the ARM path reads it" },
   { type: T.backupPolicy, how: "GET per policy of a backup instance of an associated account (UNCONFIRMED whether recoveryservicesresources holds them)" },
   { type: T.syncCloudEndpoint, how: "Storage Sync services from Resource Graph, then sync groups and cloud endpoints listed (UNCONFIRMED whether a table holds them)" },
-  { type: `${T.association} (systemData)`, how: "GET of each association not in Enforced mode: the transition grace period counts from systemData.createdAt, which Resource Graph does not project (UNCONFIRMED)" },
+  {
+    type: `${T.association} (systemData)`,
+    how: "the transition grace period counts from systemData.createdAt, which Resource Graph does not project (UNCONFIRMED): per perimeter with associations not in Enforced mode, a GET of each, or the perimeter's associations listed at $top 20 when that takes fewer requests",
+  },
 ];

@@ -38,15 +38,19 @@ import {
   type Paged,
 } from "./liveInventory.js";
 import type { ReadPlan } from "./readPlan.js";
-import { GRAPH_QUERIES, queryText, type GraphQuery } from "./resourceGraphQueries.js";
+import { GRAPH_QUERIES, queryText, SUBSCRIPTIONS_QUERY, type GraphQuery } from "./resourceGraphQueries.js";
 
 /** Subscriptions per query at most (arm-facts.md: batches of at most 300 advised). */
 export const SUBSCRIPTION_BATCH = 300;
 /** Rows per page: Resource Graph's maximum `$top`. */
 export const PAGE_ROWS = 1_000;
+/** Items per page of an NSP list: the `$top` maximum of networkSecurityPerimeter.json (2026-01-01) lists. */
+export const NSP_LIST_TOP = 20;
 
-/** Where to read: subscriptions, or one management group (and everything under it). */
-export type ResourceGraphScope = { readonly subscriptions: readonly string[] } | { readonly managementGroup: string };
+/** Where to read: subscriptions, or one management group (and everything under it, with any further subscriptions named). */
+export type ResourceGraphScope =
+  | { readonly subscriptions: readonly string[] }
+  | { readonly managementGroup: string; readonly subscriptions?: readonly string[] };
 
 export interface ResourceGraphReadOptions extends LiveInventoryOptions {
   /** Subscriptions per query (default and maximum 300). */
@@ -132,11 +136,16 @@ class QuotaTracker {
     if (wait <= 0) return;
     this.count(wait);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, wait);
-      signal.addEventListener("abort", () => {
+      // The listener goes when the wait ends: a long read waits many times on one signal.
+      const onAbort = () => {
         clearTimeout(timer);
         reject(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
-      }, { once: true });
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener("abort", onAbort);
+        resolve();
+      }, wait);
+      signal.addEventListener("abort", onAbort, { once: true });
     });
   }
 }
@@ -167,6 +176,21 @@ export async function readResourceGraphEstate(scope: ResourceGraphScope, options
   const reader = new GraphReader(plan, settings, session, options);
   try {
     return await reader.read(scope);
+  } catch (error) {
+    throw session.failure ?? error;
+  }
+}
+
+/**
+ * The subscriptions under a management group now, from Resource Graph's `resourcecontainers`
+ * (resourceGraphQueries.ts `SUBSCRIPTIONS_QUERY`): a subscription created or moved under the group
+ * is in the next answer. One request per 1,000 subscriptions.
+ */
+export async function subscriptionsUnderManagementGroup(managementGroup: string, options: ResourceGraphReadOptions = {}): Promise<string[]> {
+  const session = new CallSession(liveSessionOptions(options));
+  const reader = new GraphReader(livePlanOf(options), liveClientSettings(options), session, options);
+  try {
+    return await reader.subscriptionsUnder(managementGroup);
   } catch (error) {
     throw session.failure ?? error;
   }
@@ -209,8 +233,10 @@ class GraphReader {
   }
 
   async read(scope: ResourceGraphScope): Promise<ResourceGraphEstate> {
-    const scopes: Array<Pick<QueryRequest, "subscriptions" | "managementGroups">> =
-      "managementGroup" in scope ? [{ managementGroups: [scope.managementGroup] }] : batches([...new Set(scope.subscriptions)], this.batchSize).map((subscriptions) => ({ subscriptions }));
+    const scopes: Array<Pick<QueryRequest, "subscriptions" | "managementGroups">> = [
+      ...("managementGroup" in scope ? [{ managementGroups: [scope.managementGroup] }] : []),
+      ...batches([...new Set(scope.subscriptions ?? [])], this.batchSize).map((subscriptions) => ({ subscriptions })),
+    ];
     // Queries run one after another: the quota is per user, and pages of one query are sequential anyway.
     for (const query of GRAPH_QUERIES) for (const s of scopes) this.add(await this.query(query, s));
     await this.readTheRest();
@@ -229,6 +255,12 @@ class GraphReader {
       subscriptions,
       plan: this.plan,
     };
+  }
+
+  /** The ids of the subscriptions under a management group, in id order. */
+  async subscriptionsUnder(managementGroup: string): Promise<string[]> {
+    const rows = await this.query(SUBSCRIPTIONS_QUERY, { managementGroups: [managementGroup] });
+    return rows.map((row) => parseArmId(row.id).subscriptionId).filter(Boolean);
   }
 
   private add(resources: readonly ArmResource[], replace = false): void {
@@ -266,13 +298,14 @@ class GraphReader {
 
   // --- ARM for what Resource Graph does not hold -------------------------------------------------
 
-  private tally(type: string): void {
-    this.armCalls.set(type, (this.armCalls.get(type) ?? 0) + 1);
+  private tally(type: string, calls = 1): void {
+    this.armCalls.set(type, (this.armCalls.get(type) ?? 0) + calls);
   }
 
+  /** A list, counted by the pages it took (each page is a request against ARM's quota). */
   private async armList(type: string, label: string, operation: (o: SdkCallOptions) => Paged, absentOn404 = true): Promise<ArmResource[]> {
     const result = await this.session.call(label, (o) => drain(operation(o)), { absentOn404 });
-    this.tally(type);
+    this.tally(type, Math.max(1, result.requests));
     return listItems(result.bodies);
   }
 
@@ -297,20 +330,7 @@ class GraphReader {
     const storageMembers = [...members.values()].filter((m) => m.type === T.storageAccount && this.resources.has(idKey(m.id)));
     const reads: Array<Promise<void>> = [];
 
-    // Associations not in Enforced mode: their age (systemData.createdAt) decides the transition grace.
-    for (const association of associations) {
-      if (association.systemData || accessModeOf(association) === "Enforced") continue;
-      const at = locate(association.id);
-      if (!at) continue;
-      const parentId = parseArmId(at.id).parentId;
-      const perimeter = parentId ? lastSegment(parentId) : "";
-      const name = at.name;
-      reads.push(
-        this.armGet(T.association, `read resource association ${perimeter}/${name}`, (o) =>
-          this.clients.network(at.subscriptionId).networkSecurityPerimeterAssociations.get(at.resourceGroup, perimeter, name, o),
-        ).then((full) => full && this.add([full], true)),
-      );
-    }
+    reads.push(this.readAssociationAges(associations));
 
     // Links and link references (NSP children Resource Graph is not asked for): listed per perimeter.
     for (const type of [T.link, T.linkReference]) {
@@ -373,6 +393,51 @@ class GraphReader {
     if (storageMembers.length > 0 && this.plan.has(T.backupPolicy)) followUps.push(this.readBackupPolicies(memberKeys));
     if (storageMembers.length > 0 && this.plan.has(T.syncCloudEndpoint)) followUps.push(this.readCloudEndpoints(memberKeys));
     await Promise.all(followUps);
+  }
+
+  /**
+   * The age of every association not in Enforced mode (its `systemData.createdAt` decides the
+   * transition grace), which Resource Graph's rows do not carry (UNCONFIRMED, so a row that does
+   * carry it is used as is). Per perimeter, whichever costs fewer requests: one GET per such
+   * association, or listing the perimeter's associations (the list answers `systemData` too:
+   * `SecurityPerimeterProxyResource` in the NSP spec's common.json, and its NspAssociationList
+   * example) at `$top` 20, the spec's maximum for that list (networkSecurityPerimeter.json
+   * `NetworkSecurityPerimeterAssociations_List`), i.e. ceil(associations / 20) pages.
+   */
+  private async readAssociationAges(associations: readonly ArmResource[]): Promise<void> {
+    const byPerimeter = new Map<string, { perimeter: Located; all: number; ageless: Located[] }>();
+    for (const association of associations) {
+      const at = locate(association.id);
+      const parentId = at ? parseArmId(at.id).parentId : undefined;
+      const perimeter = parentId ? locate(parentId) : undefined;
+      if (!at || !perimeter) continue;
+      const key = idKey(perimeter.id);
+      let entry = byPerimeter.get(key);
+      if (!entry) byPerimeter.set(key, (entry = { perimeter, all: 0, ageless: [] }));
+      entry.all++;
+      if (!association.systemData && accessModeOf(association) !== "Enforced") entry.ageless.push(at);
+    }
+    const reads: Array<Promise<void>> = [];
+    for (const { perimeter, all, ageless } of byPerimeter.values()) {
+      if (ageless.length === 0) continue;
+      const network = this.clients.network(perimeter.subscriptionId);
+      if (Math.ceil(all / NSP_LIST_TOP) < ageless.length) {
+        reads.push(
+          this.armList(T.association, `list resource associations of perimeter ${perimeter.name}`, (o) =>
+            network.networkSecurityPerimeterAssociations.list(perimeter.resourceGroup, perimeter.name, { ...o, top: NSP_LIST_TOP }),
+          ).then((listed) => this.add(listed, true)),
+        );
+        continue;
+      }
+      for (const at of ageless) {
+        reads.push(
+          this.armGet(T.association, `read resource association ${perimeter.name}/${at.name}`, (o) =>
+            network.networkSecurityPerimeterAssociations.get(perimeter.resourceGroup, perimeter.name, at.name, o),
+          ).then((full) => full && this.add([full], true)),
+        );
+      }
+    }
+    await Promise.all(reads);
   }
 
   private async readMemberByArm(memberId: string): Promise<void> {

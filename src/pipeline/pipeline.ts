@@ -22,7 +22,7 @@ import { ConcurrencyError, MAX_DIRTY_CHANGES, type DirtyMarker, type PerimeterCa
 import { silentLogger, type Logger } from "../logging.js";
 import { perimeterClosure } from "./closure.js";
 import { diffFindings, type Action, type PerimeterDecision } from "./decisions.js";
-import type { ArmReader, EvaluationMessage, EvaluationQueue, PoisonParking } from "./ports.js";
+import type { ArmReader, EvaluationMessage, EvaluationQueue, PoisonParking, WatchedScopeReader } from "./ports.js";
 
 export interface PipelineOptions {
   /** Coalescing window: events on one perimeter within it yield one evaluation (default 5 s). */
@@ -35,6 +35,7 @@ export interface PipelineOptions {
    * the next event queues another message, so a lost or poisoned message cannot wedge a perimeter.
    */
   queueLeaseMs?: number;
+  /** The subscriptions the reconcile reads through `ArmReader.readSubscriptions` (when no `scope` reader is given). */
   subscriptionIds?: readonly string[];
   /** Object ids of the guardrail's own identity: its changes are never fought. */
   selfPrincipalIds?: readonly string[];
@@ -44,6 +45,8 @@ export interface PipelineOptions {
 export interface PipelineDeps {
   store: StateStore;
   arm: ArmReader;
+  /** The reconcile's bulk read and watched subscriptions; without it, `arm.readSubscriptions(options.subscriptionIds)`. */
+  scope?: WatchedScopeReader;
   queue: EvaluationQueue;
   /** Where malformed events are parked. */
   poison: PoisonParking;
@@ -450,14 +453,16 @@ export class GuardrailPipeline {
   /** The full pass: re-reads every subscription, rebuilds caches and the index, evaluates everything. */
   async reconcile(invocationId: string = randomUUID()): Promise<PerimeterDecision[]> {
     const log = this.logger.child({ invocationId });
-    const subscriptions = this.options.subscriptionIds ?? [];
-    if (subscriptions.length === 0) throw new InputError("NSPG_SUBSCRIPTION_IDS: no subscription to reconcile");
+    if (!this.deps.scope && (this.options.subscriptionIds ?? []).length === 0) throw new InputError("NSPG_SUBSCRIPTION_IDS: no subscription to reconcile");
     const now = this.now();
     // The state is read before ARM is: a cache written after this point (an event evaluated while the
     // reconcile reads) is newer than the reconcile's view and is neither overwritten nor deleted.
     const cachedBefore = new Map<string, { id: string; version: Versioned<PerimeterCache | undefined> }>();
     for (const id of await this.store.listCachedPerimeters()) cachedBefore.set(idKey(id), { id, version: await this.store.getPerimeterCache(id) });
-    const resources = await this.arm.readSubscriptions(subscriptions);
+    const { subscriptions, resources } = this.deps.scope
+      ? await this.deps.scope.readWatched()
+      : { subscriptions: this.options.subscriptionIds ?? [], resources: await this.arm.readSubscriptions(this.options.subscriptionIds ?? []) };
+    log.info({ subscriptions: subscriptions.length, resources: resources.length }, "reconcile read the watched scope");
     const estate = new Estate(resources);
     // The rules that compare with the state before a change compare with the last known good one.
     const caches = new Map<string, Versioned<PerimeterCache | undefined>>();

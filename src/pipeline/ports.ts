@@ -15,6 +15,21 @@ export interface ArmReader {
   readSubscriptions(subscriptionIds: readonly string[]): Promise<ArmResource[]>;
 }
 
+/** What a reconcile read: everything the rules read in the watched scope, and the subscriptions that scope holds now. */
+export interface WatchedRead {
+  readonly subscriptions: readonly string[];
+  readonly resources: ArmResource[];
+}
+
+/**
+ * The reconcile's bulk read of the watched scope (Resource Graph at subscription or management-group
+ * scope, ARM for the rest), which also says which subscriptions are watched on this pass: those under
+ * a management group change as subscriptions are created or moved.
+ */
+export interface WatchedScopeReader {
+  readWatched(): Promise<WatchedRead>;
+}
+
 /** A message asking for one perimeter to be evaluated. */
 export interface EvaluationMessage {
   perimeterId: string;

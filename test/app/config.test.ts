@@ -42,12 +42,29 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe("loadSettings: required and invalid settings", () => {
-  it("NSPG_SUBSCRIPTION_IDS missing or empty", () => {
+  it("NSPG_SUBSCRIPTION_IDS missing or empty (and no NSPG_MANAGEMENT_GROUP_ID)", () => {
     expect(rejection({ AzureWebJobsStorage: "UseDevelopmentStorage=true" }).message).toBe(
-      "app setting NSPG_SUBSCRIPTION_IDS: required: comma-separated subscription ids to watch",
+      "app setting NSPG_SUBSCRIPTION_IDS: required: comma-separated subscription ids to watch (or NSPG_MANAGEMENT_GROUP_ID: a management group whose subscriptions are all watched)",
     );
+    expect(rejection({ AzureWebJobsStorage: "UseDevelopmentStorage=true", NSPG_MANAGEMENT_GROUP_ID: "  " }).message).toMatch(/^app setting NSPG_SUBSCRIPTION_IDS: required/);
     expect(rejection({ ...MINIMAL, NSPG_SUBSCRIPTION_IDS: "" }).message).toMatch(/^app setting NSPG_SUBSCRIPTION_IDS: /);
     expect(rejection({ ...MINIMAL, NSPG_SUBSCRIPTION_IDS: " , " }).message).toMatch(/^app setting NSPG_SUBSCRIPTION_IDS: /);
+  });
+
+  it("NSPG_MANAGEMENT_GROUP_ID alone is enough; with NSPG_SUBSCRIPTION_IDS both are kept", () => {
+    const alone = load({ AzureWebJobsStorage: "UseDevelopmentStorage=true", NSPG_MANAGEMENT_GROUP_ID: " mg-platform " });
+    expect(alone.NSPG_MANAGEMENT_GROUP_ID).toBe("mg-platform");
+    expect(alone.NSPG_SUBSCRIPTION_IDS).toEqual([]);
+    const both = load({ ...MINIMAL, NSPG_MANAGEMENT_GROUP_ID: "Contoso.Prod_(EU)" });
+    expect(both.NSPG_MANAGEMENT_GROUP_ID).toBe("Contoso.Prod_(EU)");
+    expect(both.NSPG_SUBSCRIPTION_IDS).toEqual([SUB_A]);
+    expect(load(MINIMAL).NSPG_MANAGEMENT_GROUP_ID).toBeUndefined();
+  });
+
+  it("NSPG_MANAGEMENT_GROUP_ID that is an ARM id, a display name or too long", () => {
+    for (const value of ["/providers/Microsoft.Management/managementGroups/mg-platform", "Platform team", "m".repeat(91)]) {
+      expect(rejection({ ...MINIMAL, NSPG_MANAGEMENT_GROUP_ID: value }).message, value).toMatch(/^app setting NSPG_MANAGEMENT_GROUP_ID: expected a management group id/);
+    }
   });
 
   it("NSPG_SUBSCRIPTION_IDS that are not GUIDs", () => {
@@ -230,6 +247,7 @@ describe("loadSettings: defaults", () => {
 // Documentation of the settings
 
 const OPTIONAL_SETTINGS = [
+  "NSPG_MANAGEMENT_GROUP_ID",
   "NSPG_POLICY",
   "NSPG_ARM_ENDPOINT",
   "NSPG_ARM_CA_FILE",

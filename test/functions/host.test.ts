@@ -19,7 +19,7 @@ import { reconcile } from "../../functions/reconcile.js";
 import { scan } from "../../functions/scan.js";
 import { createRuntime, setRuntime, type Runtime } from "../../src/app/runtime.js";
 import { EventGridPublisher, type EventSchema, type SystemTopicEvent } from "../../src/emulator/eventGrid.js";
-import { ArmEmulator } from "../../src/emulator/server.js";
+import { ArmEmulator, type ArmEmulatorOptions } from "../../src/emulator/server.js";
 import { resetSharedArmCredential } from "../../src/inventory/credential.js";
 import type { ArmResource } from "../../src/model/resource.js";
 import { EVALUATION_QUEUE, EVENT_POISON_QUEUE, POISON_QUEUE } from "../../src/pipeline/storageQueue.js";
@@ -27,7 +27,7 @@ import { blobName } from "../../src/state/keys.js";
 import { TableStateStore } from "../../src/state/tableStateStore.js";
 import { VERSION } from "../../src/version.js";
 import { startAzurite, type AzuriteInstance } from "../helpers/azurite.js";
-import { association, perimeter, profile, storageAccount, SUB } from "../helpers/builders.js";
+import { association, OTHER_SUB, perimeter, profile, storageAccount, SUB } from "../helpers/builders.js";
 
 const ALICE = { objectId: "0000000a-0000-0000-0000-000000000001", name: "alice@contoso.example" };
 const POLICY = { dryRun: true, transitionGraceDays: 30 };
@@ -73,10 +73,10 @@ beforeAll(async () => {
 });
 
 /** Starts Azurite and the emulator, builds the runtime from app settings and installs it as the host would find it. */
-async function startHost(seed: ArmResource[]): Promise<Host> {
+async function startHost(seed: ArmResource[], emulatorOptions: Omit<ArmEmulatorOptions, "seed"> = {}, settings: Record<string, string> = {}): Promise<Host> {
   const azurite = await startAzurite();
   cleanups.push(() => azurite.stop());
-  const emulator = await ArmEmulator.start({ seed, lroPolls: 1 });
+  const emulator = await ArmEmulator.start({ seed, lroPolls: 1, ...emulatorOptions });
   cleanups.push(() => emulator.close());
   const events = new EventGridPublisher();
   emulator.sink = events;
@@ -92,6 +92,7 @@ async function startHost(seed: ArmResource[]): Promise<Host> {
     NSPG_DEBOUNCE_SECONDS: "0",
     NSPG_POLICY: JSON.stringify(POLICY),
     NSPG_LOG_LEVEL: "silent",
+    ...settings,
   };
   const runtime = await newInstance(env);
   setRuntime(runtime);
@@ -204,6 +205,37 @@ async function storedOpenFindings(host: Host, perimeterId: string): Promise<stri
 // ---------------------------------------------------------------------------------------------------
 
 describe("functions over Azurite and the ARM emulator", () => {
+  it("reconcile with NSPG_MANAGEMENT_GROUP_ID reads through Resource Graph and watches a subscription placed under the group from the next pass", async () => {
+    const e = estate();
+    const host = await startHost(e.resources, { managementGroups: { "mg-platform": [SUB] } }, { NSPG_SUBSCRIPTION_IDS: "", NSPG_MANAGEMENT_GROUP_ID: "mg-platform" });
+    const details = await healthDetails(new HttpRequest({ method: "GET", url: "http://localhost:7071/api/health/details" }), context("healthDetails"));
+    expect(details.jsonBody).toMatchObject({ subscriptions: [], managementGroup: "mg-platform" });
+    const graphPosts = (from: number) => host.emulator.operations.slice(from).filter((o) => o.method === "POST" && /Microsoft\.ResourceGraph\/resources$/i.test(o.path));
+    const memberGets = (from: number) => host.emulator.operations.slice(from).filter((o) => o.method === "GET" && /\/storageAccounts\/[^/]+$/i.test(o.path));
+
+    let from = host.emulator.operations.length;
+    await reconcile(TIMER, context("reconcile"));
+    // The subscriptions under the group, then the three estate queries; no GET of a member.
+    expect(graphPosts(from)).toHaveLength(4);
+    expect(memberGets(from)).toEqual([]);
+    const store = TableStateStore.fromConnectionString(host.azurite.connectionString);
+    expect(await store.listCachedPerimeters()).toEqual([e.nsp.id]);
+
+    // A subscription created under the group, with a perimeter and a member in Learning mode.
+    const nsp = perimeter("nsp-new", { sub: OTHER_SUB });
+    const prof = profile(nsp, "default");
+    const account = storageAccount("stnew", {}, { sub: OTHER_SUB });
+    const learning = association(nsp, "assoc-stnew", account.id, { profile: prof, accessMode: "Learning" });
+    for (const resource of [nsp, prof, account, learning]) host.emulator.put(resource);
+    host.emulator.resourceGraph.placeSubscription("mg-platform", OTHER_SUB);
+    from = host.emulator.operations.length;
+    await reconcile(TIMER, context("reconcile"));
+    expect(graphPosts(from)).toHaveLength(4);
+    expect((await store.listCachedPerimeters()).sort()).toEqual([e.nsp.id, nsp.id].sort());
+    expect(await store.getPerimetersOf(account.id)).toEqual([nsp.id]);
+    expect((await storedOpenFindings(host, nsp.id)).some((line) => line.startsWith("storage-transition-mode "))).toBe(true);
+  });
+
   it("reconcile (timer) builds the perimeter caches and the reverse index in Azurite; health reports the index warm", async () => {
     const e = estate();
     const host = await startHost(e.resources);

@@ -4,7 +4,7 @@
  */
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { GRAPH_QUERIES, PROJECTED_COLUMNS, queryText } from "../../src/inventory/resourceGraphQueries.js";
+import { GRAPH_QUERIES, PROJECTED_COLUMNS, queryText, SUBSCRIPTIONS_QUERY } from "../../src/inventory/resourceGraphQueries.js";
 import { RESOURCE_GRAPH_COLUMNS, RESOURCE_GRAPH_TABLES, recogniseQuery } from "../../src/emulator/resourceGraph.js";
 
 // The Kusto language service (Bridge.NET build) defines the global `Kusto` namespace when loaded.
@@ -29,6 +29,11 @@ function diagnostics(query: string): string[] {
 describe("the Resource Graph queries", () => {
   it.each(GRAPH_QUERIES.map((q) => [q.label, q] as const))("%s is valid KQL over the table's columns", (_label, query) => {
     expect(diagnostics(queryText(query))).toEqual([]);
+  });
+
+  it("the subscriptions query (resourcecontainers) is valid KQL and served by the emulator", () => {
+    expect(diagnostics(queryText(SUBSCRIPTIONS_QUERY))).toEqual([]);
+    expect(recogniseQuery(queryText(SUBSCRIPTIONS_QUERY))).toEqual({ table: "resourcecontainers", types: ["microsoft.resources/subscriptions"], columns: [...PROJECTED_COLUMNS] });
   });
 
   it("a column the tables do not have fails (systemData is not projected)", () => {
