@@ -1,14 +1,19 @@
-/** POST /api/scan (function key): a full reconcile now; answers with the findings by perimeter. */
+/**
+ * POST /api/scan (function key): a full reconcile now; answers with the findings by perimeter and
+ * what the read could not check (`notEvaluated`, as scan JSON has it: contracts.md Revision 2).
+ */
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from "@azure/functions";
 import { runtime as getRuntime } from "../src/app/lazyRuntime.js";
 
 export async function scan(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const { pipeline } = await getRuntime();
-  const decisions = await pipeline.reconcile(context.invocationId);
+  const { decisions, notEvaluated, subscriptions } = await pipeline.reconcileReport(context.invocationId);
   return {
     status: 200,
     jsonBody: {
       version: 1,
+      subscriptions,
+      notEvaluated,
       perimeters: decisions.map((d) => ({
         perimeterId: d.perimeterId,
         findings: d.findings.filter((f) => f.status !== "resolved"),

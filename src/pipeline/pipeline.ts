@@ -12,7 +12,10 @@ import { routingKeysOf } from "../model/relations.js";
 import type { ArmResource } from "../model/resource.js";
 import { T } from "../model/resourceTypes.js";
 import { DEFAULT_POLICY, type Policy } from "../policy/policy.js";
-import { evaluateEstate, evaluatePerimeter } from "../rules/engine.js";
+import { enabledRules, evaluateEstate, evaluatePerimeter } from "../rules/engine.js";
+import { ALL_RULES } from "../rules/catalog/index.js";
+import { readPlanForPolicy } from "../inventory/readPlan.js";
+import { assessCompleteness, describeNotEvaluated, type NotEvaluated } from "../report/completeness.js";
 import type { Finding } from "../rules/types.js";
 import { planActions, type RevertPlan } from "../actions/planner.js";
 import { vetRevertPlans } from "../actions/revertCheck.js";
@@ -23,6 +26,14 @@ import { silentLogger, type Logger } from "../logging.js";
 import { perimeterClosure } from "./closure.js";
 import { diffFindings, type Action, type PerimeterDecision } from "./decisions.js";
 import type { ArmReader, EvaluationMessage, EvaluationQueue, PoisonParking, WatchedScopeReader } from "./ports.js";
+
+
+/** A reconcile's outcome: its decisions, the checks its read could not evaluate, the subscriptions it covered. */
+export interface ReconcileReport {
+  readonly decisions: PerimeterDecision[];
+  readonly notEvaluated: readonly NotEvaluated[];
+  readonly subscriptions: readonly string[];
+}
 
 export interface PipelineOptions {
   /** Coalescing window: events on one perimeter within it yield one evaluation (default 5 s). */
@@ -452,6 +463,11 @@ export class GuardrailPipeline {
 
   /** The full pass: re-reads every subscription, rebuilds caches and the index, evaluates everything. */
   async reconcile(invocationId: string = randomUUID()): Promise<PerimeterDecision[]> {
+    return (await this.reconcileReport(invocationId)).decisions;
+  }
+
+  /** The full pass, with what its read could not check (the `scan` endpoint answers both). */
+  async reconcileReport(invocationId: string = randomUUID()): Promise<ReconcileReport> {
     const log = this.logger.child({ invocationId });
     if (!this.deps.scope && (this.options.subscriptionIds ?? []).length === 0) throw new InputError("NSPG_SUBSCRIPTION_IDS: no subscription to reconcile");
     const now = this.now();
@@ -539,8 +555,11 @@ export class GuardrailPipeline {
       await this.store.setIndexForPerimeter(cachedId, []);
     }
     await this.store.markIndexWarm();
+    // Never a silent pass: what the read did not provide for a rule is said, in the log and the answer.
+    const { notEvaluated } = assessCompleteness(estate, enabledRules(this.policy, ALL_RULES), { kind: "live", types: [...readPlanForPolicy(this.policy).types] }, this.policy.onboardedTypes);
+    if (notEvaluated.length > 0) log.warn({ notEvaluated: notEvaluated.length, first: describeNotEvaluated(notEvaluated[0]!, "the read") }, "reconcile could not evaluate some checks");
     log.info({ perimeters: estate.perimeters().length, findings: result.findings.length }, "reconcile finished");
-    return decisions;
+    return { decisions, notEvaluated, subscriptions };
   }
 }
 

@@ -362,13 +362,23 @@ describe("functions over Azurite and the ARM emulator", () => {
     expect(await receive(host.workQueue)).toEqual([]);
   }, 60_000);
 
-  it("scan (POST) runs a full pass and answers with the findings by perimeter", async () => {
+  it("scan (POST) runs a full pass and answers with the findings by perimeter, and what it could not check", async () => {
     const e = estate();
-    const host = await startHost([...e.resources.filter((r) => r.id !== e.accounts[2]!.id), withProps(e.accounts[2]!, { isSftpEnabled: true })]);
+    // accounts[1] is gone from ARM while its association stays: its rules cannot be evaluated.
+    const host = await startHost([...e.resources.filter((r) => r.id !== e.accounts[2]!.id && r.id !== e.accounts[1]!.id), withProps(e.accounts[2]!, { isSftpEnabled: true })]);
     const response = await scan(new HttpRequest({ method: "POST", url: "http://localhost:7071/api/scan" }), context("scan"));
     expect(response.status).toBe(200);
-    const body = response.jsonBody as { version: number; perimeters: Array<{ perimeterId: string; findings: Array<{ ruleId: string; resourceId: string; status: string }>; resolved: number }> };
+    const body = response.jsonBody as {
+      version: number;
+      subscriptions: string[];
+      notEvaluated: Array<{ ruleId: string; resourceId: string; missing: string }>;
+      perimeters: Array<{ perimeterId: string; findings: Array<{ ruleId: string; resourceId: string; status: string }>; resolved: number }>;
+    };
     expect(body.version).toBe(1);
+    expect(body.subscriptions.map((s) => s.toLowerCase())).toEqual([SUB.toLowerCase()]);
+    expect(body.notEvaluated.length).toBeGreaterThan(0);
+    expect(new Set(body.notEvaluated.map((n) => n.resourceId.toLowerCase()))).toEqual(new Set([e.accounts[1]!.id.toLowerCase()]));
+    expect(body.notEvaluated.find((n) => n.ruleId === "storage-sftp")?.missing).toBe("the storage account itself");
     const mine = body.perimeters.find((p) => p.perimeterId === e.nsp.id);
     expect(mine?.findings).toEqual(expect.arrayContaining([expect.objectContaining({ ruleId: "storage-sftp", resourceId: e.accounts[2]!.id, status: "new" })]));
     expect(mine?.resolved).toBe(0);
