@@ -13,18 +13,28 @@
 //     remediation task for the subscriptions that already exist.
 // test/infra/managementGroup.test.ts reads the compiled template (compiled/management-group.json).
 //
-// ARM shapes (Bicep's type check vouches for the resource envelopes; the policy rule is typed `any`
-// by the Microsoft.Authorization types, so its contents are checked against the sources below):
-//   policyDefinitions, policyAssignments: azure-rest-api-specs, specification/resources/resource-manager/
-//     Microsoft.Authorization/policy (PolicyDefinitionProperties: policyType, mode, parameters,
-//     policyRule; PolicyAssignment: location, identity, properties.policyDefinitionId, notScopes)
-//   deployIfNotExists details (type, existenceScope, existenceCondition, deploymentScope,
-//     roleDefinitionIds, deployment.location, deployment.properties.mode/template/parameters):
+// ARM shapes. Bicep's type check (0.49, its bundled Microsoft.Authorization and
+// Microsoft.PolicyInsights types) vouches for the resource envelopes: names, location, identity,
+// policyDefinitionId, policyType, mode, parameters, policyAssignmentId, resourceDiscoveryMode. It
+// types policyRule as `any`, so the rule's contents are checked against the sources instead:
+//   policy definitions and assignments: azure-rest-api-specs specification/resources/resource-manager/
+//     Microsoft.Authorization/policy/PolicyDefinition.tsp and PolicyAssignment.tsp (an assignment's
+//     identity needs its location; management-group assignment names are at most 24 characters);
+//   the deployIfNotExists details (type, existenceScope, existenceCondition, deploymentScope,
+//     roleDefinitionIds, deployment.location for a subscription-scope deployment,
+//     deployment.properties.mode/template/parameters):
 //     https://learn.microsoft.com/azure/governance/policy/concepts/effect-deploy-if-not-exists
-//   remediations: specification/policyinsights/resource-manager/Microsoft.PolicyInsights
-//     (RemediationProperties: policyAssignmentId, resourceDiscoveryMode; ReEvaluateCompliance is
-//     not supported at management group scope, hence ExistingNonCompliant)
+//   remediations at management group scope: specification/policyinsights/resource-manager/
+//     Microsoft.PolicyInsights/PolicyInsights/PolicyInsights/Remediation.tsp
+//     (Remediations_CreateOrUpdateAtManagementGroup); resourceDiscoveryMode ExistingNonCompliant,
+//     since ReEvaluateCompliance applies at subscription scope and below:
 //     https://learn.microsoft.com/azure/governance/policy/how-to/remediate-resources
+//   the system topic (topicType Microsoft.Resources.Subscriptions, source the subscription, location
+//     global) and its event subscription are modules/resource-events.bicep's, typed by the compiler
+//     (Microsoft.EventGrid 2025-02-15). The events go to an AzureFunction `destination`;
+//     deliveryWithResourceIdentity (a managed identity delivering to Service Bus, Event Hubs, storage
+//     queues or an Entra-protected webhook) is not used: the function endpoint is reached with its
+//     key, which Event Grid obtains itself. The app's identity is used for dead-lettering only.
 targetScope = 'managementGroup'
 
 // ---------------------------------------------------------------------------------------------------
