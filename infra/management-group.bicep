@@ -191,21 +191,16 @@ resource watchPolicy 'Microsoft.Authorization/policyDefinitions@2025-01-01' = {
         effect: '[parameters(\'effect\')]'
         details: {
           type: 'Microsoft.EventGrid/systemTopics'
-          // A subscription has one system topic of this type (one per source); the one this app's
-          // deployments create carries the destination tag. Alias names UNCONFIRMED against a live
-          // `az provider show --expand resourceTypes/aliases` (Microsoft.EventGrid/systemTopics/topicType).
+          // A subscription has one system topic for its resource events (one per source); the one
+          // this app's deployments create (modules/resource-events.bicep, topicType
+          // Microsoft.Resources.Subscriptions) carries the destination tag. Only the tag is tested:
+          // `tags['<name>']` is a field every resource has, while the alias of topicType
+          // (Microsoft.EventGrid/systemTopics/topicType) is UNCONFIRMED here (no Microsoft source
+          // found; an unknown alias would make Azure refuse the whole definition).
           existenceScope: 'subscription'
           existenceCondition: {
-            allOf: [
-              {
-                field: 'Microsoft.EventGrid/systemTopics/topicType'
-                equals: 'Microsoft.Resources.Subscriptions'
-              }
-              {
-                field: 'tags[\'${destinationTag}\']'
-                equals: functionResourceId
-              }
-            ]
+            field: 'tags[\'${destinationTag}\']'
+            equals: functionResourceId
           }
           deploymentScope: 'subscription'
           roleDefinitionIds: map(remediationRoleIds, id => '/providers/Microsoft.Authorization/roleDefinitions/${id}')

@@ -12,5 +12,5 @@ param identityResourceId = readEnvironmentVariable('AZURE_USER_ASSIGNED_IDENTITY
 param functionAppResourceId = readEnvironmentVariable('AZURE_FUNCTION_APP_ID')
 param deadLetterStorageAccountId = readEnvironmentVariable('AZURE_STORAGE_ACCOUNT_ID')
 param deadLetterContainerName = readEnvironmentVariable('AZURE_DEAD_LETTER_CONTAINER_NAME')
-param effect = readEnvironmentVariable('NSPG_POLICY_EFFECT', 'DeployIfNotExists')
+param effect = readEnvironmentVariable('NSPG_WATCH_POLICY_EFFECT', 'DeployIfNotExists')
 param remediationRun = readEnvironmentVariable('NSPG_REMEDIATION_RUN', '1')
