@@ -9,8 +9,10 @@
 //     group, the Azure subscription system topic and its event subscription to the one app: the
 //     compiled modules/watched-subscription.bicep (compiled/watched-subscription.json) with
 //     event-filters.json, the same template and filters main.bicep deploys per listed subscription;
-//   - gives the assignment's identity the roles the policy's roleDefinitionIds name, and starts a
-//     remediation task for the subscriptions that already exist.
+//   - gives the assignment's identity the roles the policy's roleDefinitionIds name (Contributor at
+//     the group; on the app's identity, Function App and storage account, the roles of
+//     modules/remediation-access.bicep), and starts a remediation task for the subscriptions that
+//     already exist.
 // test/infra/managementGroup.test.ts reads the compiled template (compiled/management-group.json).
 //
 // ARM shapes. Bicep's type check (0.49, its bundled Microsoft.Authorization and
@@ -101,13 +103,20 @@ var functionResourceId = '${functionAppResourceId}/functions/onResourceEvent'
 // Built-in roles, https://learn.microsoft.com/azure/role-based-access-control/built-in-roles
 var readerRoleId = 'acdd72a7-3385-48ef-bd42-f606fba81ae7'
 var contributorRoleId = 'b24988ac-6180-42a0-ab88-20f7382dd24c'
-var managedIdentityOperatorRoleId = 'f1a07417-d97a-45cb-824c-7a7467783830'
+// The app's resource group: what the policy's deployments touch there (modules/remediation-access.bicep).
+var appResourceRoleIds = {
+  managedIdentityOperator: 'f1a07417-d97a-45cb-824c-7a7467783830'
+  websiteContributor: 'de139f84-1756-47ae-9be6-808fbbe84772'
+  storageAccountContributor: '17d1049b-9a84-46fb-8f53-869881c3d3ab'
+}
 // The roles the policy's deployments need (roleDefinitionIds): Contributor to create the resource
-// group, the system topic and the event subscription in each subscription; Managed Identity
-// Operator to attach the app's identity to them (on that identity only, below).
+// group, the system topic and the event subscription in each subscription; on the app's own
+// resources, the roles of modules/remediation-access.bicep.
 var remediationRoleIds = [
   contributorRoleId
-  managedIdentityOperatorRoleId
+  appResourceRoleIds.managedIdentityOperator
+  appResourceRoleIds.websiteContributor
+  appResourceRoleIds.storageAccountContributor
 ]
 
 // ---------------------------------------------------------------------------------------------------
@@ -279,7 +288,7 @@ resource watchAssignment 'Microsoft.Authorization/policyAssignments@2025-01-01' 
 }
 
 // The roles the policy names, for the assignment's identity: Contributor at the management group,
-// Managed Identity Operator on the app's identity alone.
+// and each of the others on the one resource of the app it is needed for.
 resource remediationContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(managementGroup().id, watchAssignment.id, contributorRoleId)
   properties: {
@@ -290,15 +299,18 @@ resource remediationContributor 'Microsoft.Authorization/roleAssignments@2022-04
 }
 
 // /subscriptions/{2}/resourceGroups/{4}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{8}
+// (the Function App and the storage account are in the same resource group: main.bicep's rg-<env>)
 var identityIdSegments = split(identityResourceId, '/')
 
-module remediationIdentityOperator 'modules/identity-operator.bicep' = {
-  name: 'nspg-identity-operator-${uniqueString(environmentName)}'
+module remediationAccess 'modules/remediation-access.bicep' = {
+  name: 'nspg-remediation-access-${uniqueString(environmentName)}'
   scope: resourceGroup(identityIdSegments[2], identityIdSegments[4])
   params: {
     identityName: last(identityIdSegments)
+    functionAppName: last(split(functionAppResourceId, '/'))
+    deadLetterStorageAccountName: last(split(deadLetterStorageAccountId, '/'))
     principalId: watchAssignment.identity.principalId
-    managedIdentityOperatorRoleId: managedIdentityOperatorRoleId
+    roleIds: appResourceRoleIds
   }
 }
 
@@ -315,7 +327,7 @@ resource remediation 'Microsoft.PolicyInsights/remediations@2024-10-01' = {
   }
   dependsOn: [
     remediationContributor
-    remediationIdentityOperator
+    remediationAccess
   ]
 }
 

@@ -20,6 +20,8 @@ const watchedSubscription = loadCompiledTemplate("watched-subscription.json");
 const READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
 const CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 const MANAGED_IDENTITY_OPERATOR = "f1a07417-d97a-45cb-824c-7a7467783830";
+const WEBSITE_CONTRIBUTOR = "de139f84-1756-47ae-9be6-808fbbe84772";
+const STORAGE_ACCOUNT_CONTRIBUTOR = "17d1049b-9a84-46fb-8f53-869881c3d3ab";
 
 /**
  * What ARM makes of a template's literal value: a string starting with `[[` stands for the literal
@@ -161,10 +163,19 @@ describe("the policy assignment, its identity's roles and the remediation task",
     expect("nspg-".length + 13).toBeLessThanOrEqual(24);
   });
 
-  it("roleDefinitionIds name Contributor and Managed Identity Operator, and the assignment's identity holds both", () => {
+  it("roleDefinitionIds name the roles the deployments need, and the assignment's identity holds each where it is needed", () => {
     expect(group.variables?.["contributorRoleId"]).toBe(CONTRIBUTOR);
-    expect(group.variables?.["managedIdentityOperatorRoleId"]).toBe(MANAGED_IDENTITY_OPERATOR);
-    expect(group.variables?.["remediationRoleIds"]).toEqual(["[variables('contributorRoleId')]", "[variables('managedIdentityOperatorRoleId')]"]);
+    expect(group.variables?.["appResourceRoleIds"]).toEqual({
+      managedIdentityOperator: MANAGED_IDENTITY_OPERATOR,
+      websiteContributor: WEBSITE_CONTRIBUTOR,
+      storageAccountContributor: STORAGE_ACCOUNT_CONTRIBUTOR,
+    });
+    expect(group.variables?.["remediationRoleIds"]).toEqual([
+      "[variables('contributorRoleId')]",
+      "[variables('appResourceRoleIds').managedIdentityOperator]",
+      "[variables('appResourceRoleIds').websiteContributor]",
+      "[variables('appResourceRoleIds').storageAccountContributor]",
+    ]);
     expect(show(details["roleDefinitionIds"])).toBe(
       "map(variables('remediationRoleIds'), lambda('id', format('/providers/Microsoft.Authorization/roleDefinitions/{0}', lambdaVariables('id'))))",
     );
@@ -174,17 +185,24 @@ describe("the policy assignment, its identity's roles and the remediation task",
     const contributor = roleAssignments.filter((r) => show(r.properties?.["principalId"]) === assignmentPrincipal);
     expect(contributor.map(assignedRole)).toEqual(["tenantResourceId('Microsoft.Authorization/roleDefinitions', variables('contributorRoleId'))"]);
     expect(contributor[0]!.scope).toBeUndefined();
-    // Managed Identity Operator on the app's identity alone, in its own subscription and resource group.
-    const operator = module(group, "format('nspg-identity-operator-{0}', uniqueString(parameters('environmentName')))");
-    expect(show(operator.deployment.subscriptionId)).toBe("variables('identityIdSegments')[2]");
-    expect(show(operator.deployment.resourceGroup)).toBe("variables('identityIdSegments')[4]");
+    // The others on the app's identity, Function App and storage account, in the app's subscription and resource group.
+    const access = module(group, "format('nspg-remediation-access-{0}', uniqueString(parameters('environmentName')))");
+    expect(show(access.deployment.subscriptionId)).toBe("variables('identityIdSegments')[2]");
+    expect(show(access.deployment.resourceGroup)).toBe("variables('identityIdSegments')[4]");
     expect(show(variable(group, "identityIdSegments"))).toBe("split(parameters('identityResourceId'), '/')");
-    expect(show(operator.params["identityName"])).toBe("last(variables('identityIdSegments'))");
-    expect(show(operator.params["principalId"])).toBe(assignmentPrincipal);
-    expect(show(operator.params["managedIdentityOperatorRoleId"])).toBe("variables('managedIdentityOperatorRoleId')");
-    const onIdentity = resource(operator.template, "Microsoft.Authorization/roleAssignments");
-    expect(show(onIdentity.scope)).toBe("resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('identityName'))");
-    expect(show(onIdentity.properties?.["roleDefinitionId"])).toBe("subscriptionResourceId('Microsoft.Authorization/roleDefinitions', parameters('managedIdentityOperatorRoleId'))");
+    expect(show(access.params["identityName"])).toBe("last(variables('identityIdSegments'))");
+    expect(show(access.params["functionAppName"])).toBe("last(split(parameters('functionAppResourceId'), '/'))");
+    expect(show(access.params["deadLetterStorageAccountName"])).toBe("last(split(parameters('deadLetterStorageAccountId'), '/'))");
+    expect(show(access.params["principalId"])).toBe(assignmentPrincipal);
+    expect(show(access.params["roleIds"])).toBe("variables('appResourceRoleIds')");
+    const onResources = access.template.resources
+      .filter((r) => r.type === "Microsoft.Authorization/roleAssignments")
+      .map((r) => [show(r.scope), show(r.properties?.["roleDefinitionId"]), r.properties?.["principalId"]]);
+    expect(onResources).toEqual([
+      ["resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', parameters('identityName'))", "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', parameters('roleIds').managedIdentityOperator)", "[parameters('principalId')]"],
+      ["resourceId('Microsoft.Web/sites', parameters('functionAppName'))", "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', parameters('roleIds').websiteContributor)", "[parameters('principalId')]"],
+      ["resourceId('Microsoft.Storage/storageAccounts', parameters('deadLetterStorageAccountName'))", "subscriptionResourceId('Microsoft.Authorization/roleDefinitions', parameters('roleIds').storageAccountContributor)", "[parameters('principalId')]"],
+    ]);
   });
 
   it("remediates the subscriptions that exist, once the assignment's identity holds its roles", () => {
@@ -195,7 +213,7 @@ describe("the policy assignment, its identity's roles and the remediation task",
     const dependsOn = (remediation.dependsOn ?? []).map((d) => show(d));
     const contributor = roleAssignments.find((r) => r.properties?.["roleDefinitionId"] === "[tenantResourceId('Microsoft.Authorization/roleDefinitions', variables('contributorRoleId'))]")!;
     expect(dependsOn).toContain(`extensionResourceId(managementGroup().id, 'Microsoft.Authorization/roleAssignments', ${show(contributor.name)})`);
-    expect(dependsOn.some((d) => String(d).includes("'Microsoft.Resources/deployments', format('nspg-identity-operator-{0}'"))).toBe(true);
+    expect(dependsOn.some((d) => String(d).includes("'Microsoft.Resources/deployments', format('nspg-remediation-access-{0}'"))).toBe(true);
   });
 });
 
