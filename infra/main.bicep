@@ -129,6 +129,7 @@ var tags = {
   'azd-env-name': environmentName
 }
 var functionAppName = 'func-nspg-${resourceToken}'
+var logAnalyticsName = 'log-nspg-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
 var deadLetterContainerName = 'event-deadletter'
 // The queues the app uses (src/pipeline/storageQueue.ts).
@@ -177,7 +178,7 @@ module logAnalytics 'modules/log-analytics.bicep' = {
   name: 'log-analytics'
   scope: rg
   params: {
-    name: 'log-nspg-${resourceToken}'
+    name: logAnalyticsName
     location: location
     tags: tags
     retentionInDays: 30
@@ -208,19 +209,24 @@ module monitoringRbac 'modules/monitoring-rbac.bicep' = {
 // (a workspace in another resource group or subscription gets the role from a deployment scoped
 // there), and its customer id for NSPG_LOGS_WORKSPACE_ID. The segments of a workspace resource id:
 // /subscriptions/{2}/resourceGroups/{4}/providers/Microsoft.OperationalInsights/workspaces/{8}.
-var logsWorkspaceIsOwn = empty(logsWorkspaceResourceId)
-var logsWorkspaceIdSegments = split(logsWorkspaceResourceId, '/')
+var logsWorkspaceIdSegments = split(
+  empty(logsWorkspaceResourceId)
+    ? '/subscriptions/${subscription().subscriptionId}/resourceGroups/${rg.name}/providers/Microsoft.OperationalInsights/workspaces/${logAnalyticsName}'
+    : logsWorkspaceResourceId,
+  '/'
+)
 
 module logsReader 'modules/logs-reader.bicep' = {
   name: 'logs-reader'
-  scope: resourceGroup(
-    logsWorkspaceIsOwn ? subscription().subscriptionId : logsWorkspaceIdSegments[2],
-    logsWorkspaceIsOwn ? rg.name : logsWorkspaceIdSegments[4]
-  )
+  scope: resourceGroup(logsWorkspaceIdSegments[2], logsWorkspaceIdSegments[4])
   params: {
-    workspaceName: logsWorkspaceIsOwn ? logAnalytics.outputs.name : last(logsWorkspaceIdSegments)
+    workspaceName: last(logsWorkspaceIdSegments)
     principalId: identity.outputs.principalId
   }
+  // The guardrail's own workspace, when it is the one (named above, not referenced).
+  dependsOn: [
+    logAnalytics
+  ]
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -277,18 +277,18 @@ describe("readiness: the NSP access logs' workspace, read by the app's identity 
   });
 
   it("the workspace: the guardrail's own by default, else the one logsWorkspaceResourceId names, in its own subscription and resource group", () => {
-    expect(show(variable(main, "logsWorkspaceIsOwn"))).toBe("empty(parameters('logsWorkspaceResourceId'))");
-    expect(show(variable(main, "logsWorkspaceIdSegments"))).toBe("split(parameters('logsWorkspaceResourceId'), '/')");
-    // /subscriptions/{2}/resourceGroups/{4}/providers/Microsoft.OperationalInsights/workspaces/{8}
+    // /subscriptions/{2}/resourceGroups/{4}/providers/Microsoft.OperationalInsights/workspaces/{8}, the own one spelled out.
+    expect(show(variable(main, "logsWorkspaceIdSegments"))).toBe(
+      `split(if(empty(parameters('logsWorkspaceResourceId')), format('/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.OperationalInsights/workspaces/{2}', subscription().subscriptionId, ${show(resource(main, "Microsoft.Resources/resourceGroups").name)}, variables('logAnalyticsName')), parameters('logsWorkspaceResourceId')), '/')`,
+    );
+    expect(show(module(main, "log-analytics").params["name"])).toBe("variables('logAnalyticsName')");
     const id = "/subscriptions/5f2c7e1a-3b4d-4c8e-9a60-1d2e3f405162/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/log-soc".split("/");
     expect([id[2], id[4], id.at(-1)]).toEqual([SUB, "rg-soc", "log-soc"]);
-    expect(show(logsReader.deployment.subscriptionId)).toBe("if(variables('logsWorkspaceIsOwn'), subscription().subscriptionId, variables('logsWorkspaceIdSegments')[2])");
-    expect(show(logsReader.deployment.resourceGroup)).toBe(
-      `if(variables('logsWorkspaceIsOwn'), ${show(resource(main, "Microsoft.Resources/resourceGroups").name)}, variables('logsWorkspaceIdSegments')[4])`,
-    );
-    expect(show(deploymentParameters["workspaceName"])).toBe(
-      "if(variables('logsWorkspaceIsOwn'), createObject('value', log-analytics.outputs.name), createObject('value', last(variables('logsWorkspaceIdSegments'))))",
-    );
+    expect(show(logsReader.deployment.subscriptionId)).toBe("variables('logsWorkspaceIdSegments')[2]");
+    expect(show(logsReader.deployment.resourceGroup)).toBe("variables('logsWorkspaceIdSegments')[4]");
+    expect(show((deploymentParameters["workspaceName"] as Record<string, Json>)["value"])).toBe("last(variables('logsWorkspaceIdSegments'))");
+    // Named, not referenced: the own workspace is created first.
+    expect((logsReader.deployment.dependsOn ?? []).map((d) => show(d)).some((d) => String(d).includes("'Microsoft.Resources/deployments', 'log-analytics')"))).toBe(true);
   });
 });
 
