@@ -35,6 +35,15 @@ param additionalSubscriptionIds array = []
 @description('The same as additionalSubscriptionIds, comma-separated (what azd passes from NSPG_ADDITIONAL_SUBSCRIPTION_IDS).')
 param additionalSubscriptionIdsCsv string = ''
 
+@description('Management group whose every subscription the app watches (NSPG_MANAGEMENT_GROUP_ID: it reconciles them through Resource Graph and finds new ones on each pass). The system topics, the event subscriptions and the roles at that management group come from management-group.bicep, deployed at its scope after this template (infra/README.md). Empty: the subscriptions above only.')
+param managementGroupId string = ''
+
+@description('Resource id of the Log Analytics workspace holding the NSP access logs, for the daily readiness check (NSPG_LOGS_WORKSPACE_ID is its customer id; the app\'s identity gets Log Analytics Reader on it). Empty: the guardrail\'s own workspace, where its own perimeter\'s access logs go.')
+param logsWorkspaceResourceId string = ''
+
+@description('Another Log Analytics query endpoint (NSPG_LOGS_ENDPOINT); empty: the public cloud\'s.')
+param logsEndpoint string = ''
+
 @description('Create the Event Grid event subscriptions. Event Grid validates the function endpoint, so the code must be deployed first: azd provisions with false, deploys, then provisions again with true (postdeploy hook).')
 param deployEventSubscriptions bool = true
 
@@ -120,6 +129,7 @@ var tags = {
   'azd-env-name': environmentName
 }
 var functionAppName = 'func-nspg-${resourceToken}'
+var logAnalyticsName = 'log-nspg-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
 var deadLetterContainerName = 'event-deadletter'
 // The queues the app uses (src/pipeline/storageQueue.ts).
@@ -168,7 +178,7 @@ module logAnalytics 'modules/log-analytics.bicep' = {
   name: 'log-analytics'
   scope: rg
   params: {
-    name: 'log-nspg-${resourceToken}'
+    name: logAnalyticsName
     location: location
     tags: tags
     retentionInDays: 30
@@ -193,6 +203,30 @@ module monitoringRbac 'modules/monitoring-rbac.bicep' = {
     applicationInsightsName: monitoring.outputs.name
     principalId: identity.outputs.principalId
   }
+}
+
+// Readiness reads the NSP access logs: Log Analytics Reader on that workspace only, wherever it is
+// (a workspace in another resource group or subscription gets the role from a deployment scoped
+// there), and its customer id for NSPG_LOGS_WORKSPACE_ID. The segments of a workspace resource id:
+// /subscriptions/{2}/resourceGroups/{4}/providers/Microsoft.OperationalInsights/workspaces/{8}.
+var logsWorkspaceIdSegments = split(
+  empty(logsWorkspaceResourceId)
+    ? '/subscriptions/${subscription().subscriptionId}/resourceGroups/${rg.name}/providers/Microsoft.OperationalInsights/workspaces/${logAnalyticsName}'
+    : logsWorkspaceResourceId,
+  '/'
+)
+
+module logsReader 'modules/logs-reader.bicep' = {
+  name: 'logs-reader'
+  scope: resourceGroup(logsWorkspaceIdSegments[2], logsWorkspaceIdSegments[4])
+  params: {
+    workspaceName: last(logsWorkspaceIdSegments)
+    principalId: identity.outputs.principalId
+  }
+  // The guardrail's own workspace, when it is the one (named above, not referenced).
+  dependsOn: [
+    logAnalytics
+  ]
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -313,7 +347,17 @@ var smtpCredentialSettings = empty(smtpHost) || empty(smtpUser) || empty(smtpPas
 var emailFromSettings = empty(emailFromAddress) ? {} : {
   NSPG_EMAIL_FROM: emailFromAddress
 }
-var appSettings = union(baseAppSettings, policySettings, armEndpointSettings, teamsSettings, acsSettings, smtpSettings, smtpCredentialSettings, emailFromSettings)
+var managementGroupSettings = empty(managementGroupId) ? {} : {
+  NSPG_MANAGEMENT_GROUP_ID: managementGroupId
+}
+// The daily readiness check (src/app/readinessCheck.ts) runs when NSPG_LOGS_WORKSPACE_ID is set.
+var logsSettings = {
+  NSPG_LOGS_WORKSPACE_ID: logsReader.outputs.customerId
+}
+var logsEndpointSettings = empty(logsEndpoint) ? {} : {
+  NSPG_LOGS_ENDPOINT: logsEndpoint
+}
+var appSettings = union(baseAppSettings, policySettings, armEndpointSettings, teamsSettings, acsSettings, smtpSettings, smtpCredentialSettings, emailFromSettings, managementGroupSettings, logsSettings, logsEndpointSettings)
 
 // ---------------------------------------------------------------------------------------------------
 // The Function App: Flex Consumption, Node.js 22 (the functions-quickstart-typescript-azd pattern)
@@ -390,6 +434,7 @@ module watchOwnSubscription 'modules/watched-subscription.bicep' = {
   params: {
     location: location
     tags: watchSettings.tags
+    environmentName: environmentName
     resourceGroupName: rg.name
     createResourceGroup: false
     systemTopicName: 'evgt-nspg-${resourceToken}'
@@ -413,9 +458,10 @@ module watchAdditionalSubscriptions 'modules/watched-subscription.bicep' = [
     params: {
       location: location
       tags: watchSettings.tags
-      resourceGroupName: 'rg-${environmentName}-nspg-events'
+      // The module's default resource group and system topic names: the ones management-group.bicep's
+      // policy deploys, so a subscription both listed here and under the management group has one topic.
+      environmentName: environmentName
       createResourceGroup: true
-      systemTopicName: 'evgt-nspg-${toLower(uniqueString(subscriptionId, environmentName))}'
       principalId: watchSettings.principalId
       guardrailRoleDefinitionName: watchSettings.guardrailRoleDefinitionName
       functionResourceId: watchSettings.functionResourceId
@@ -446,5 +492,11 @@ output AZURE_USER_ASSIGNED_IDENTITY_PRINCIPAL_ID string = identity.outputs.princ
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
 output AZURE_NETWORK_SECURITY_PERIMETER_ID string = perimeter.outputs.resourceId
 output AZURE_GUARDRAIL_ROLE_DEFINITION_ID string = guardrailRole.id
+// What management-group.bicepparam reads from the azd environment.
+output AZURE_FUNCTION_APP_ID string = functionApp.outputs.resourceId
+output AZURE_USER_ASSIGNED_IDENTITY_ID string = identity.outputs.resourceId
+output AZURE_STORAGE_ACCOUNT_ID string = storage.outputs.resourceId
+output AZURE_DEAD_LETTER_CONTAINER_NAME string = deadLetterContainerName
+output NSPG_LOGS_WORKSPACE_ID string = logsReader.outputs.customerId
 output WATCHED_SUBSCRIPTION_IDS string = join(watchedSubscriptionIds, ',')
 output EVENT_SUBSCRIPTIONS_DEPLOYED bool = deployEventSubscriptions

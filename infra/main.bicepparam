@@ -9,6 +9,9 @@ param resourceGroupName = readEnvironmentVariable('AZURE_RESOURCE_GROUP', '')
 param additionalSubscriptionIdsCsv = readEnvironmentVariable('NSPG_ADDITIONAL_SUBSCRIPTION_IDS', '')
 // The first `azd up` provisions before the code exists: the event subscriptions wait for the
 // postdeploy hook (azure.yaml), which sets NSPG_DEPLOY_EVENT_SUBSCRIPTIONS=true.
+param managementGroupId = readEnvironmentVariable('NSPG_MANAGEMENT_GROUP_ID', '')
+param logsWorkspaceResourceId = readEnvironmentVariable('NSPG_LOGS_WORKSPACE_RESOURCE_ID', '')
+param logsEndpoint = readEnvironmentVariable('NSPG_LOGS_ENDPOINT', '')
 param deployEventSubscriptions = bool(readEnvironmentVariable('NSPG_DEPLOY_EVENT_SUBSCRIPTIONS', 'false'))
 param perimeterAccessMode = readEnvironmentVariable('NSPG_PERIMETER_ACCESS_MODE', 'Enforced')
 param teamsWebhookUrl = readEnvironmentVariable('TEAMS_WEBHOOK_URL', '')

@@ -4,9 +4,9 @@
 // restored into infra/compiler/packages/, git-ignored), then used to compile and lint the template
 // and its parameters. `npm run infra:check` runs `check`; the tests import compileInfra().
 //
-//   node infra/compiler/bicep.mjs check   compile and lint; fail on any error or warning, or when
-//                                         infra/compiled/main.json is not what the compiler emits
-//   node infra/compiler/bicep.mjs build   the same, then write infra/compiled/main.json
+//   node infra/compiler/bicep.mjs check   compile and lint; fail on any error or warning, or when a
+//                                         file of infra/compiled/ is not what the compiler emits
+//   node infra/compiler/bicep.mjs build   the same, then write infra/compiled/ (COMPILED_TEMPLATES)
 //
 // Plain JavaScript (checked with @ts-check, typed by bicep.d.mts) so that it runs before `npm run
 // build` and on every Node.js version the package supports.
@@ -25,10 +25,31 @@ const PACKAGE_ID = "Azure.Bicep.CommandLine.linux-x64";
 export const COMPILED_TEMPLATE = join(INFRA_DIR, "compiled", "main.json");
 
 /**
+ * Every committed compiled template, in build order: a later source may load an earlier one's JSON
+ * (management-group.bicep's policy deploys compiled/watched-subscription.json), so `build` writes
+ * each before compiling the next.
+ */
+export const COMPILED_TEMPLATES = [
+  { source: "modules/watched-subscription.bicep", compiled: join(INFRA_DIR, "compiled", "watched-subscription.json") },
+  { source: "main.bicep", compiled: COMPILED_TEMPLATE },
+  { source: "management-group.bicep", compiled: join(INFRA_DIR, "compiled", "management-group.json") },
+];
+
+/**
  * Values for the environment variables main.bicepparam reads, for compiling it here: azd supplies
  * them at deployment. The optional ones stay unset, so their fallbacks are what gets checked.
  */
 export const SAMPLE_ENVIRONMENT = { AZURE_ENV_NAME: "nspg-check", AZURE_LOCATION: "westeurope" };
+
+/** The azd environment after main.bicep (its outputs), which management-group.bicepparam reads. */
+export const MANAGEMENT_GROUP_SAMPLE_ENVIRONMENT = {
+  ...SAMPLE_ENVIRONMENT,
+  AZURE_USER_ASSIGNED_IDENTITY_PRINCIPAL_ID: "0d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70",
+  AZURE_USER_ASSIGNED_IDENTITY_ID: "/subscriptions/5f2c7e1a-3b4d-4c8e-9a60-1d2e3f405162/resourceGroups/rg-nspg-check/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-nspg-check",
+  AZURE_FUNCTION_APP_ID: "/subscriptions/5f2c7e1a-3b4d-4c8e-9a60-1d2e3f405162/resourceGroups/rg-nspg-check/providers/Microsoft.Web/sites/func-nspg-check",
+  AZURE_STORAGE_ACCOUNT_ID: "/subscriptions/5f2c7e1a-3b4d-4c8e-9a60-1d2e3f405162/resourceGroups/rg-nspg-check/providers/Microsoft.Storage/storageAccounts/stnspgcheck",
+  AZURE_DEAD_LETTER_CONTAINER_NAME: "event-deadletter",
+};
 
 /** The pinned version: the one PackageReference of bicep.csproj. */
 export function pinnedVersion() {
@@ -116,27 +137,44 @@ export function parseDiagnostics(text) {
 }
 
 /**
- * Compiles infra/main.bicep and infra/main.bicepparam (with SAMPLE_ENVIRONMENT) and lints both.
+ * Compiles the templates of COMPILED_TEMPLATES in order, and main.bicepparam (with SAMPLE_ENVIRONMENT)
+ * and management-group.bicepparam (with MANAGEMENT_GROUP_SAMPLE_ENVIRONMENT), and lints both
+ * parameter files with their templates. `write`: each compiled template is written to infra/compiled/
+ * before the next source compiles (what `build` does).
  * @param {string} compiler
+ * @param {{ write?: boolean }} [options]
  * @returns {import("./bicep.d.mts").Compilation}
  */
-export function compileInfra(compiler) {
+export function compileInfra(compiler, options = {}) {
   const version = run(compiler, ["--version"]).stdout.trim();
-  const template = run(compiler, ["build", "main.bicep", "--stdout"]);
+  /** @type {{ source: string, compiled: string, status: number, stdout: string, stderr: string }[]} */
+  const builds = [];
+  for (const { source, compiled } of COMPILED_TEMPLATES) {
+    const result = run(compiler, ["build", source, "--stdout"]);
+    builds.push({ source, compiled, ...result });
+    if (options.write && result.status === 0) {
+      mkdirSync(dirname(compiled), { recursive: true });
+      writeFileSync(compiled, result.stdout);
+    }
+  }
   const params = run(compiler, ["build-params", "main.bicepparam", "--stdout"], SAMPLE_ENVIRONMENT);
   const lint = run(compiler, ["lint", "main.bicepparam"], SAMPLE_ENVIRONMENT);
+  const managementGroupParams = run(compiler, ["build-params", "management-group.bicepparam", "--stdout"], MANAGEMENT_GROUP_SAMPLE_ENVIRONMENT);
+  const managementGroupLint = run(compiler, ["lint", "management-group.bicepparam"], MANAGEMENT_GROUP_SAMPLE_ENVIRONMENT);
+  const commands = [...builds, params, lint, managementGroupParams, managementGroupLint];
   // The same diagnostic can come from several commands (the template is compiled by each).
   const seen = new Set();
-  const diagnostics = [template, params, lint]
+  const diagnostics = commands
     .flatMap((r) => parseDiagnostics(r.stderr + r.stdout))
     .filter((d) => {
       const key = `${d.file}:${d.line}:${d.column}:${d.code}`;
       return seen.has(key) ? false : (seen.add(key), true);
     });
-  const failures = [template, params, lint].filter((r) => r.status !== 0 && parseDiagnostics(r.stderr + r.stdout).length === 0);
+  const failures = commands.filter((r) => r.status !== 0 && parseDiagnostics(r.stderr + r.stdout).length === 0);
   for (const f of failures) diagnostics.push({ file: "", line: 0, column: 0, level: "Error", code: "exit", message: `the compiler exited ${f.status}: ${f.stderr.trim()}` });
-  const templateText = template.status === 0 ? template.stdout : undefined;
-  return { version, diagnostics, templateText, parameters: parametersOf(params) };
+  const templates = builds.map((b) => ({ source: b.source, compiled: relative(ROOT, b.compiled), text: b.status === 0 ? b.stdout : undefined }));
+  const templateText = templates.find((t) => t.source === "main.bicep")?.text;
+  return { version, diagnostics, templateText, templates, parameters: parametersOf(params), managementGroupParameters: parametersOf(managementGroupParams) };
 }
 
 /** @param {{ status: number, stdout: string }} result of `build-params --stdout` */
@@ -156,9 +194,13 @@ export function buildParameters(compiler, environment) {
   return { parameters: parametersOf(result), diagnostics: parseDiagnostics(result.stderr + result.stdout) };
 }
 
-/** The compiled template as committed: what `build` writes, byte for byte. */
-export function committedTemplateText() {
-  return existsSync(COMPILED_TEMPLATE) ? readFileSync(COMPILED_TEMPLATE, "utf8") : undefined;
+/**
+ * A compiled template as committed (default: main.json): what `build` writes, byte for byte.
+ * @param {string} [path] absolute, or relative to the repository root
+ */
+export function committedTemplateText(path = COMPILED_TEMPLATE) {
+  const file = join(ROOT, relative(ROOT, path));
+  return existsSync(file) ? readFileSync(file, "utf8") : undefined;
 }
 
 /** @param {string} mode */
@@ -172,28 +214,26 @@ function main(mode) {
     console.error(`Bicep check: cannot run: ${compiler.unavailable}.`);
     return 1;
   }
-  const result = compileInfra(compiler.path);
+  const result = compileInfra(compiler.path, { write: mode === "build" });
   console.log(`Bicep check: ${result.version}`);
   for (const d of result.diagnostics) console.log(`  ${d.file}(${d.line},${d.column}) ${d.level} ${d.code}: ${d.message}`);
   const errors = result.diagnostics.filter((d) => d.level === "Error").length;
   const warnings = result.diagnostics.filter((d) => d.level === "Warning").length;
-  console.log(`Bicep check: infra/main.bicep and infra/main.bicepparam compiled and linted: ${errors} errors, ${warnings} warnings`);
-  if (errors + warnings > 0 || result.templateText === undefined) {
+  const sources = [...COMPILED_TEMPLATES.map((t) => `infra/${t.source}`), "infra/main.bicepparam", "infra/management-group.bicepparam"];
+  console.log(`Bicep check: ${sources.join(", ")} compiled and linted: ${errors} errors, ${warnings} warnings`);
+  if (errors + warnings > 0 || result.templates.some((t) => t.text === undefined)) {
     console.error("Bicep check: FAILED (every warning counts: unknown properties or types, BCP037/BCP036/BCP081, and the linter's rules in infra/bicepconfig.json)");
     return 1;
   }
-  const target = relative(ROOT, COMPILED_TEMPLATE);
   if (mode === "build") {
-    mkdirSync(dirname(COMPILED_TEMPLATE), { recursive: true });
-    writeFileSync(COMPILED_TEMPLATE, result.templateText);
-    console.log(`Bicep check: wrote ${target}`);
+    // compileInfra wrote each one before the next compiled.
+    for (const t of result.templates) console.log(`Bicep check: wrote ${t.compiled}`);
     return 0;
   }
-  if (committedTemplateText() !== result.templateText) {
-    console.error(`Bicep check: FAILED: ${target} is not what the compiler emits for infra/: run \`npm run infra:build\` and commit it`);
-    return 1;
-  }
-  console.log(`Bicep check: ${target} is current`);
+  const stale = result.templates.filter((t) => committedTemplateText(t.compiled) !== t.text);
+  for (const t of stale) console.error(`Bicep check: FAILED: ${t.compiled} is not what the compiler emits for infra/${t.source}: run \`npm run infra:build\` and commit it`);
+  if (stale.length > 0) return 1;
+  console.log(`Bicep check: ${result.templates.map((t) => t.compiled).join(", ")} are current`);
   return 0;
 }
 

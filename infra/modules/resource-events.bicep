@@ -2,7 +2,8 @@
 // subscription, location global, in a resource group of that subscription) and its event
 // subscription to the onResourceEvent function. Filters come from infra/event-filters.json
 // (generated from the event routing table); undeliverable events are dead-lettered to a blob
-// container of the guardrail's storage through the app's user-assigned identity.
+// container of the guardrail's storage through the app's user-assigned identity. The topic carries
+// the function it feeds as a tag: management-group.bicep's policy finds this app's topic by it.
 
 param systemTopicName string
 param tags object
@@ -27,10 +28,16 @@ param deployEventSubscription bool = true
 param maxDeliveryAttempts int = 30
 param eventTimeToLiveInMinutes int = 1440
 
+// The tag management-group.bicep's policy looks for (existenceCondition): which function this
+// subscription's resource events go to.
+var destinationTag = 'nspg-event-destination'
+
 resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   name: systemTopicName
   location: 'global'
-  tags: tags
+  tags: union(tags, {
+    '${destinationTag}': functionResourceId
+  })
   identity: {
     type: 'UserAssigned'
     userAssignedIdentities: {

@@ -47,10 +47,11 @@ export interface ArmTemplate {
 
 export const COMPILED_TEMPLATE_PATH = join(ROOT, "infra", "compiled", "main.json");
 
-/** The committed compiled template. */
-export function loadCompiledTemplate(): ArmTemplate {
-  const template = JSON.parse(readFileSync(COMPILED_TEMPLATE_PATH, "utf8")) as ArmTemplate;
-  if (!Array.isArray(template.resources)) throw new Error(`${COMPILED_TEMPLATE_PATH}: resources is not an array (languageVersion 2.0 templates are not read here)`);
+/** A committed compiled template (default: infra/compiled/main.json; else a file name of infra/compiled/). */
+export function loadCompiledTemplate(file = "main.json"): ArmTemplate {
+  const path = join(ROOT, "infra", "compiled", file);
+  const template = JSON.parse(readFileSync(path, "utf8")) as ArmTemplate;
+  if (!Array.isArray(template.resources)) throw new Error(`${path}: resources is not an array (languageVersion 2.0 templates are not read here)`);
   return template;
 }
 

@@ -26,6 +26,7 @@ import {
   buildParameters,
   committedTemplateText,
   compileInfra,
+  MANAGEMENT_GROUP_SAMPLE_ENVIRONMENT,
   obtainCompiler,
   SAMPLE_ENVIRONMENT,
   whyUnavailable,
@@ -36,6 +37,8 @@ import {
   loadCompiledTemplate,
   module,
   objectEntries,
+  parseExpression,
+  printExpr,
   resource,
   show,
   text,
@@ -64,6 +67,12 @@ function settingsConfigReads(): string[] {
   return settingsReadBy({ NSPG_SUBSCRIPTION_IDS: SUB, AzureWebJobsStorage: "UseDevelopmentStorage=true" });
 }
 
+
+/**
+ * Settings the infra writes ahead of the app code that reads them (issue 16: the app reconciles every
+ * subscription under NSPG_MANAGEMENT_GROUP_ID). Once src/app/config.ts reads it, this list is empty.
+ */
+const SETTINGS_BEING_ADDED_TO_THE_APP = ["NSPG_MANAGEMENT_GROUP_ID"];
 
 /** What the Functions host itself reads: identity-based AzureWebJobsStorage and Entra-authenticated telemetry. */
 const HOST_SETTINGS = [
@@ -114,6 +123,9 @@ function sampleValue(name: string): string {
     NSPG_LOG_LEVEL: "info",
     NSPG_RECONCILE_SCHEDULE: "0 */30 * * * *",
     NSPG_EMAIL_SMTP_PORT: "587",
+    NSPG_LOGS_WORKSPACE_ID: "7c1e2d3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+    NSPG_LOGS_ENDPOINT: "https://api.loganalytics.azure.com/v1",
+    NSPG_MANAGEMENT_GROUP_ID: "mg-security",
     AZURE_CLIENT_ID: GUID,
     AzureWebJobsStorage__accountName: "stnspgq3k7v2m9x1c5b",
     AzureWebJobsStorage__credential: "managedidentity",
@@ -139,7 +151,7 @@ describe("app settings in the compiled template", () => {
   it("are each one the app, its alert channels, contracts.md §4 or the Functions host reads", () => {
     const email = emailAndTeamsSettings();
     const contract = CONTRACT_SETTINGS.flatMap((s) => (s.endsWith("*") ? email.filter((n) => n.startsWith(s.slice(0, -1))) : [s]));
-    const known = new Set([...settingsConfigReads(), ...contract, ...email, ...HOST_SETTINGS, ...functionBindings().expressions]);
+    const known = new Set([...settingsConfigReads(), ...contract, ...email, ...HOST_SETTINGS, ...functionBindings().expressions, ...SETTINGS_BEING_ADDED_TO_THE_APP]);
     expect(names.filter((n) => !known.has(n)), "app settings nothing reads").toEqual([]);
   });
 
@@ -149,6 +161,8 @@ describe("app settings in the compiled template", () => {
     expect(settings.storage).toEqual({ kind: "identity", accountName: sampleValue("AzureWebJobsStorage__accountName"), clientId: GUID });
     expect(settings.NSPG_SUBSCRIPTION_IDS).toEqual([SUB, GUID]);
     expect(settings.NSPG_SELF_PRINCIPAL_IDS).toEqual([GUID]);
+    expect(settings.NSPG_LOGS_WORKSPACE_ID).toBe(sampleValue("NSPG_LOGS_WORKSPACE_ID"));
+    expect(settings.NSPG_LOGS_ENDPOINT).toBe(sampleValue("NSPG_LOGS_ENDPOINT"));
   });
 
   it("set the binding expressions and the identity-based connections the functions use", () => {
@@ -219,6 +233,62 @@ describe("app settings in the compiled template", () => {
     const levels = (main.parameters["logLevel"]?.allowedValues ?? []) as string[];
     expect(levels).toContain("info");
     for (const level of levels) expect(loadSettings({ NSPG_SUBSCRIPTION_IDS: SUB, AzureWebJobsStorage__accountName: "x", NSPG_LOG_LEVEL: level }).NSPG_LOG_LEVEL).toBe(level);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Readiness and the management group, as the app settings carry them
+
+describe("readiness: the NSP access logs' workspace, read by the app's identity with Log Analytics Reader", () => {
+  const setting = (name: string) => appSettings.get(name);
+  const logsReader = module(main, "logs-reader");
+  const deploymentParameters = logsReader.deployment.properties?.["parameters"] as Record<string, Json>;
+
+  it("NSPG_LOGS_WORKSPACE_ID is the workspace's customer id (the GUID the query API takes), always set", () => {
+    expect(setting("NSPG_LOGS_WORKSPACE_ID")).toBe("logs-reader.outputs.customerId");
+    // One of the union's own arguments (not under an if): set in every deployment.
+    const union = parseExpression(functionApp.params["appSettings"] as string);
+    expect(union.kind === "call" && union.name).toBe("union");
+    const groups = union.kind === "call" ? union.args.map(printExpr) : [];
+    expect(groups).toContain("createObject('NSPG_LOGS_WORKSPACE_ID', logs-reader.outputs.customerId)");
+    expect(show(logsReader.template.outputs?.["customerId"]?.value)).toBe("reference(resourceId('Microsoft.OperationalInsights/workspaces', parameters('workspaceName')), '2025-02-01').customerId");
+  });
+
+  it("NSPG_LOGS_ENDPOINT only with logsEndpoint; NSPG_MANAGEMENT_GROUP_ID only with managementGroupId", () => {
+    expect(setting("NSPG_LOGS_ENDPOINT")).toBe("parameters('logsEndpoint')");
+    expect(show(variable(main, "logsEndpointSettings"))).toBe("if(empty(parameters('logsEndpoint')), createObject(), createObject('NSPG_LOGS_ENDPOINT', parameters('logsEndpoint')))");
+    expect(setting("NSPG_MANAGEMENT_GROUP_ID")).toBe("parameters('managementGroupId')");
+    expect(show(variable(main, "managementGroupSettings"))).toBe("if(empty(parameters('managementGroupId')), createObject(), createObject('NSPG_MANAGEMENT_GROUP_ID', parameters('managementGroupId')))");
+    for (const name of ["logsEndpoint", "managementGroupId", "logsWorkspaceResourceId"]) expect(main.parameters[name], name).toMatchObject({ type: "string", defaultValue: "" });
+  });
+
+  it("Log Analytics Reader (73c42c96-874c-492b-b04d-ab87d138a893) for the app's identity, scoped to the workspace itself", () => {
+    expect(logsReader.template.variables?.["logAnalyticsReaderRoleId"]).toBe("73c42c96-874c-492b-b04d-ab87d138a893");
+    const assignments = logsReader.template.resources.filter((r) => r.type === "Microsoft.Authorization/roleAssignments");
+    expect(assignments).toHaveLength(1);
+    const assignment = assignments[0]!;
+    expect(show(assignment.scope)).toBe("resourceId('Microsoft.OperationalInsights/workspaces', parameters('workspaceName'))");
+    expect(assignment.properties).toEqual({
+      roleDefinitionId: "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('logAnalyticsReaderRoleId'))]",
+      principalId: "[parameters('principalId')]",
+      principalType: "ServicePrincipal",
+    });
+    expect(show((deploymentParameters["principalId"] as Record<string, Json>)["value"])).toBe("identity.outputs.principalId");
+  });
+
+  it("the workspace: the guardrail's own by default, else the one logsWorkspaceResourceId names, in its own subscription and resource group", () => {
+    // /subscriptions/{2}/resourceGroups/{4}/providers/Microsoft.OperationalInsights/workspaces/{8}, the own one spelled out.
+    expect(show(variable(main, "logsWorkspaceIdSegments"))).toBe(
+      `split(if(empty(parameters('logsWorkspaceResourceId')), format('/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.OperationalInsights/workspaces/{2}', subscription().subscriptionId, ${show(resource(main, "Microsoft.Resources/resourceGroups").name)}, variables('logAnalyticsName')), parameters('logsWorkspaceResourceId')), '/')`,
+    );
+    expect(show(module(main, "log-analytics").params["name"])).toBe("variables('logAnalyticsName')");
+    const id = "/subscriptions/5f2c7e1a-3b4d-4c8e-9a60-1d2e3f405162/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/log-soc".split("/");
+    expect([id[2], id[4], id.at(-1)]).toEqual([SUB, "rg-soc", "log-soc"]);
+    expect(show(logsReader.deployment.subscriptionId)).toBe("variables('logsWorkspaceIdSegments')[2]");
+    expect(show(logsReader.deployment.resourceGroup)).toBe("variables('logsWorkspaceIdSegments')[4]");
+    expect(show((deploymentParameters["workspaceName"] as Record<string, Json>)["value"])).toBe("last(variables('logsWorkspaceIdSegments'))");
+    // Named, not referenced: the own workspace is created first.
+    expect((logsReader.deployment.dependsOn ?? []).map((d) => show(d)).some((d) => String(d).includes("'Microsoft.Resources/deployments', 'log-analytics')"))).toBe(true);
   });
 });
 
@@ -400,6 +470,16 @@ describe.skipIf(compilerMissing !== undefined)(`the Bicep compiler${compilerMiss
     expect(committedTemplateText() === compilation.templateText, "infra/compiled/main.json is stale: npm run infra:build").toBe(true);
   });
 
+  it("every file of infra/compiled/ is what the compiler emits: main, management-group, and the watched-subscription template the policy deploys", () => {
+    expect(compilation.templates.map((t) => t.compiled).sort()).toEqual(
+      readdirSync(join(ROOT, "infra", "compiled")).filter((f) => f.endsWith(".json")).map((f) => `infra/compiled/${f}`).sort(),
+    );
+    for (const t of compilation.templates) {
+      expect(t.text, t.source).toBeDefined();
+      expect(committedTemplateText(t.compiled) === t.text, `${t.compiled} is stale: npm run infra:build`).toBe(true);
+    }
+  });
+
   it("main.bicepparam gives every required parameter and, with the azd environment unset, the template's defaults", () => {
     const parameters = compilation.parameters!;
     const values = Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, v.value]));
@@ -425,6 +505,9 @@ describe.skipIf(compilerMissing !== undefined)(`the Bicep compiler${compilerMiss
       NSPG_EMAIL_SMTP_PORT: "2525",
       NSPG_ADDITIONAL_SUBSCRIPTION_IDS: `${GUID},${SUB}`,
       AZURE_RESOURCE_GROUP: "rg-guardrail",
+      NSPG_MANAGEMENT_GROUP_ID: "mg-security",
+      NSPG_LOGS_WORKSPACE_RESOURCE_ID: "/subscriptions/5f2c7e1a-3b4d-4c8e-9a60-1d2e3f405162/resourceGroups/rg-soc/providers/Microsoft.OperationalInsights/workspaces/log-soc",
+      NSPG_LOGS_ENDPOINT: "https://api.loganalytics.azure.cn/v1",
     };
     const { parameters, diagnostics } = buildParameters(compiler, environment);
     expect(diagnostics).toEqual([]);
@@ -436,11 +519,32 @@ describe.skipIf(compilerMissing !== undefined)(`the Bicep compiler${compilerMiss
       smtpPort: 2525,
       additionalSubscriptionIdsCsv: `${GUID},${SUB}`,
       resourceGroupName: "rg-guardrail",
+      managementGroupId: "mg-security",
+      logsWorkspaceResourceId: environment.NSPG_LOGS_WORKSPACE_RESOURCE_ID,
+      logsEndpoint: "https://api.loganalytics.azure.cn/v1",
     });
     // An access mode the template does not allow is a compile error, not a deployment that fails later.
     const wrong = buildParameters(compiler, { ...SAMPLE_ENVIRONMENT, NSPG_PERIMETER_ACCESS_MODE: "Open" });
     expect(wrong.parameters).toBeUndefined();
     expect(wrong.diagnostics.map((d) => `${d.file} ${d.level} ${d.code}`)).toEqual(["infra/main.bicepparam Error BCP033"]);
+  });
+
+  it("management-group.bicepparam gives management-group.bicep every required parameter from main.bicep's azd outputs", () => {
+    const values = Object.fromEntries(Object.entries(compilation.managementGroupParameters!).map(([k, v]) => [k, v.value]));
+    const group = loadCompiledTemplate("management-group.json");
+    expect(Object.keys(values).filter((k) => !(k in group.parameters)), "unknown parameters").toEqual([]);
+    const required = Object.entries(group.parameters).filter(([, p]) => p.defaultValue === undefined).map(([k]) => k);
+    expect(required.filter((k) => !(k in values)), "required parameters missing").toEqual([]);
+    expect(values).toMatchObject({
+      environmentName: MANAGEMENT_GROUP_SAMPLE_ENVIRONMENT["AZURE_ENV_NAME"],
+      location: MANAGEMENT_GROUP_SAMPLE_ENVIRONMENT["AZURE_LOCATION"],
+      principalId: MANAGEMENT_GROUP_SAMPLE_ENVIRONMENT["AZURE_USER_ASSIGNED_IDENTITY_PRINCIPAL_ID"],
+      identityResourceId: MANAGEMENT_GROUP_SAMPLE_ENVIRONMENT["AZURE_USER_ASSIGNED_IDENTITY_ID"],
+      functionAppResourceId: MANAGEMENT_GROUP_SAMPLE_ENVIRONMENT["AZURE_FUNCTION_APP_ID"],
+      deadLetterStorageAccountId: MANAGEMENT_GROUP_SAMPLE_ENVIRONMENT["AZURE_STORAGE_ACCOUNT_ID"],
+      deadLetterContainerName: MANAGEMENT_GROUP_SAMPLE_ENVIRONMENT["AZURE_DEAD_LETTER_CONTAINER_NAME"],
+      effect: "DeployIfNotExists",
+    });
   });
 });
 
