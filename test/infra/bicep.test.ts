@@ -67,13 +67,6 @@ function settingsConfigReads(): string[] {
   return settingsReadBy({ NSPG_SUBSCRIPTION_IDS: SUB, AzureWebJobsStorage: "UseDevelopmentStorage=true" });
 }
 
-
-/**
- * Settings the infra writes ahead of the app code that reads them (issue 16: the app reconciles every
- * subscription under NSPG_MANAGEMENT_GROUP_ID). Once src/app/config.ts reads it, this list is empty.
- */
-const SETTINGS_BEING_ADDED_TO_THE_APP = ["NSPG_MANAGEMENT_GROUP_ID"];
-
 /** What the Functions host itself reads: identity-based AzureWebJobsStorage and Entra-authenticated telemetry. */
 const HOST_SETTINGS = [
   "AzureWebJobsStorage__accountName",
@@ -151,7 +144,7 @@ describe("app settings in the compiled template", () => {
   it("are each one the app, its alert channels, contracts.md §4 or the Functions host reads", () => {
     const email = emailAndTeamsSettings();
     const contract = CONTRACT_SETTINGS.flatMap((s) => (s.endsWith("*") ? email.filter((n) => n.startsWith(s.slice(0, -1))) : [s]));
-    const known = new Set([...settingsConfigReads(), ...contract, ...email, ...HOST_SETTINGS, ...functionBindings().expressions, ...SETTINGS_BEING_ADDED_TO_THE_APP]);
+    const known = new Set([...settingsConfigReads(), ...contract, ...email, ...HOST_SETTINGS, ...functionBindings().expressions]);
     expect(names.filter((n) => !known.has(n)), "app settings nothing reads").toEqual([]);
   });
 
