@@ -87,22 +87,28 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 interface RelationIndex {
   readonly from: Map<string, Relation[]>;
   readonly keyedTo: Map<string, Relation[]>;
+  /** The relations with `targetKeys`, by name. */
+  readonly keyedByName: Map<string, Relation>;
 }
 const relationIndexes = new WeakMap<readonly Relation[], RelationIndex>();
 function relationIndex(relations: readonly Relation[]): RelationIndex {
   let index = relationIndexes.get(relations);
   if (!index) {
-    index = { from: new Map(), keyedTo: new Map() };
+    index = { from: new Map(), keyedTo: new Map(), keyedByName: new Map() };
     for (const r of relations) {
       if (r.from === T.association) continue;
       push(index.from, r.from, r);
-      if (r.targetKeys) push(index.keyedTo, r.to, r);
+      if (r.targetKeys) {
+        push(index.keyedTo, r.to, r);
+        index.keyedByName.set(r.name, r);
+      }
     }
     relationIndexes.set(relations, index);
   }
   return index;
 }
 const NO_RELATIONS: readonly Relation[] = [];
+const NO_TARGETS: ReadonlyMap<string, ArmResource> = new Map();
 const PROTECTED_ITEMS = relation("backup-protected-item");
 const BACKUP_INSTANCES = relation("backup-instance");
 const CLOUD_ENDPOINTS = relation("file-sync-cloud-endpoint");
@@ -116,8 +122,10 @@ type MutableRecord = { -readonly [K in keyof AssociationRecord]: AssociationReco
 export class Estate implements EstateReader {
   private readonly list: ArmResource[] = [];
   private readonly byId = new Map<string, ArmResource>();
-  /** Built on first use: scans ask by id and by root, rarely by type. */
-  private byType: Map<string, ArmResource[]> | undefined;
+  /** By lower-case type, kept as resources are added: every scan asks for the onboarded types. */
+  private readonly byType = new Map<string, ArmResource[]>();
+  /** Lower-case type of each type string met: an estate holds few types, so each is lower-cased once. */
+  private readonly typeKeys = new Map<string, string>();
   /** Descendants of each top-level resource (itself excluded), by lower-case type. Plain objects: a Map per root costs more. */
   private readonly byRootAndType = new Map<string, Record<string, ArmResource[]>>();
   /** Comparison keys of ids asked for, so that repeated lookups of one member do not lower-case its id each time. */
@@ -128,7 +136,10 @@ export class Estate implements EstateReader {
   private readonly associationsByPerimeter = new Map<string, AssociationRecord[]>();
   /** Per relation name: index key of a target -> sources pointing at it. */
   private readonly referrersByKey = new Map<string, Map<string, ArmResource[]>>();
-  /** Per relation name with `targetKeys`: key -> target (the last one added wins). */
+  /**
+   * Per relation name with `targetKeys`: key -> target (the last one added wins). Built on first use
+   * of a relation: most scans never look a target up by key (every storage account is a VHD target).
+   */
   private readonly targetsByKey = new Map<string, Map<string, ArmResource>>();
   /** VMs by the first label of a VHD host (the account name), derived from the vm-disk-vhd relation's keys. */
   private readonly vmsByAccountName = new Map<string, ArmResource[]>();
@@ -164,8 +175,8 @@ export class Estate implements EstateReader {
     this.finished = false;
     this.list.push(resource);
     this.byId.set(key, resource);
-    const type = resource.type.toLowerCase();
-    this.byType = undefined;
+    const type = this.typeKey(resource.type);
+    push(this.byType, type, resource);
     const isRoot = parsed.rootId === resource.id;
     const rootKey = isRoot ? key : idKey(parsed.rootId);
     if (!isRoot) {
@@ -213,11 +224,36 @@ export class Estate implements EstateReader {
       }
     }
     for (const r of this.relationIndex.keyedTo.get(type) ?? NO_RELATIONS) {
-      let index = this.targetsByKey.get(r.name);
-      if (!index) this.targetsByKey.set(r.name, (index = new Map()));
-      for (const k of targetKeysOf(r, resource)) index.set(k, resource);
+      // Only a target index already built is kept up to date; the others are built from byType when asked.
+      const index = this.targetsByKey.get(r.name);
+      if (index) for (const k of targetKeysOf(r, resource)) index.set(k, resource);
     }
     return undefined;
+  }
+
+  private typeKey(type: string): string {
+    let key = this.typeKeys.get(type);
+    if (key === undefined) {
+      key = type.toLowerCase();
+      this.typeKeys.set(type, key);
+    }
+    return key;
+  }
+
+  /**
+   * Key -> target of the indexed relation named like `r`, over the targets added so far, in order (the
+   * last one wins); empty when this estate does not index that relation.
+   */
+  private targetIndex(r: Relation): ReadonlyMap<string, ArmResource> {
+    let index = this.targetsByKey.get(r.name);
+    if (!index) {
+      const indexed = this.relationIndex.keyedByName.get(r.name);
+      if (!indexed) return NO_TARGETS;
+      index = new Map();
+      for (const target of this.ofType(indexed.to)) for (const k of targetKeysOf(indexed, target)) index.set(k, target);
+      this.targetsByKey.set(r.name, index);
+    }
+    return index;
   }
 
   /** Links associations to their members and stands in for perimeters known only from their children. */
@@ -258,11 +294,7 @@ export class Estate implements EstateReader {
   }
 
   ofType(type: string): readonly ArmResource[] {
-    if (!this.byType) {
-      this.byType = new Map();
-      for (const r of this.list) push(this.byType, r.type.toLowerCase(), r);
-    }
-    return this.byType.get(type.toLowerCase()) ?? EMPTY;
+    return this.byType.get(this.typeKey(type)) ?? EMPTY;
   }
 
   associationsOfMember(memberId: string): readonly AssociationRecord[] {
@@ -301,7 +333,7 @@ export class Estate implements EstateReader {
 
   targetsOf(relationName: string | Relation, source: ArmResource): readonly ArmResource[] {
     const r = typeof relationName === "string" ? this.relationNamed(relationName) : relationName;
-    const byKey = r.targetKeys ? this.targetsByKey.get(r.name) : undefined;
+    const byKey = r.targetKeys ? this.targetIndex(r) : undefined;
     const out = new Map<string, ArmResource>();
     for (const k of r.keys(source)) {
       const target = r.targetKeys ? byKey?.get(k) : this.byId.get(k);
@@ -312,9 +344,9 @@ export class Estate implements EstateReader {
 
   keyVaultByHost(host: string): ArmResource | undefined {
     // Vault names are unique per cloud: a vault host of any cloud suffix also finds the vault by name.
-    const byKey = this.targetsByKey.get(CMK_VAULTS.name);
+    const byKey = this.targetIndex(CMK_VAULTS);
     for (const k of vaultHostKeys(host)) {
-      const vault = byKey?.get(k);
+      const vault = byKey.get(k);
       if (vault) return vault;
     }
     return undefined;
