@@ -53,68 +53,90 @@ export function isArmId(value: unknown): value is string {
 }
 
 /**
- * Parses `/subscriptions/{s}[/resourceGroups/{rg}][/providers/{ns}/{type}/{name}[/{type}/{name}]...]`,
- * repeated `/providers/` segments marking extension resources. Throws `ArmIdError` on anything else.
- * On the hot path of every scan: one split, and prefixes taken by offset rather than re-joined.
+ * Start offsets of the segments of the id being parsed (scratch space reused by every parse: the
+ * parser is synchronous and not re-entrant). Segment k spans `[starts[k], starts[k + 1] - 1)`, the
+ * last one up to the end of the id.
  */
-/** `segment` equals the lower-case `word`, ignoring case; cheap for the common mismatch (length differs). */
-function isWord(segment: string | undefined, word: string): boolean {
-  return segment !== undefined && segment.length === word.length && (segment === word || segment.toLowerCase() === word);
+const starts: number[] = [];
+
+function segmentEnd(id: string, k: number, n: number): number {
+  return k + 1 < n ? starts[k + 1]! - 1 : id.length;
+}
+
+/** Segment `k` of `id` (of `n` segments) equals the lower-case ASCII `word`, ignoring case. Cheap for the common mismatch (length differs). */
+function isWordAt(id: string, k: number, n: number, word: string): boolean {
+  if (k >= n) return false;
+  const from = starts[k]!;
+  const to = segmentEnd(id, k, n);
+  if (to - from !== word.length) return false;
+  for (let j = 0; j < word.length; j++) {
+    const c = id.charCodeAt(from + j);
+    if (c === word.charCodeAt(j)) continue;
+    // ASCII upper case of the letter; anything else compares as `toLowerCase` does (e.g. the Kelvin sign is a k).
+    if (c > 127) return id.slice(from, to).toLowerCase() === word;
+    if ((c | 0x20) !== word.charCodeAt(j) || c < 65 || c > 90) return false;
+  }
+  return true;
 }
 
 /**
  * Parses `/subscriptions/{s}[/resourceGroups/{rg}][/providers/{ns}/{type}/{name}[/{type}/{name}]...]`,
  * repeated `/providers/` segments marking extension resources. Throws `ArmIdError` on anything else.
- * On the hot path of every scan: one split, and prefixes taken by offset rather than re-joined.
+ * On the hot path of every scan: segments are found by offset and only the strings of the result are
+ * cut out (no split into one string per segment).
  */
 export function parseArmId(raw: string): ParsedArmId {
   let end = raw.length;
   while (end > 1 && raw.charCodeAt(end - 1) === 47 /* / */) end--;
   const id = end === raw.length ? raw : raw.slice(0, end);
-  const parts = id.split("/");
-  const n = parts.length;
-  if (parts[0] !== "" || n < 3 || !isWord(parts[1], "subscriptions") || !parts[2]) {
+  let n = 0;
+  for (let from = 0; ; ) {
+    starts[n++] = from;
+    const slash = id.indexOf("/", from);
+    if (slash < 0) break;
+    from = slash + 1;
+  }
+  const isEmpty = (k: number) => k >= n || segmentEnd(id, k, n) === starts[k];
+  const segment = (k: number) => id.slice(starts[k], segmentEnd(id, k, n));
+  // The id made of segments [0, k), i.e. up to the slash before segment k.
+  const prefix = (k: number) => id.slice(0, starts[k]! - 1);
+
+  if (n < 3 || starts[1] !== 1 || !isWordAt(id, 1, n, "subscriptions") || isEmpty(2)) {
     throw new ArmIdError(`not an ARM resource id: ${JSON.stringify(raw)}`);
   }
-  const subscriptionId = parts[2];
+  const subscriptionId = segment(2);
   if (n === 3) return { id, subscriptionId, type: "Microsoft.Resources/subscriptions", name: subscriptionId, rootId: id };
-  // prefixEnd[k] = length of the id made of parts[0..k), i.e. up to the slash before parts[k].
-  const prefixEnd = new Array<number>(n);
-  prefixEnd[0] = 0;
-  for (let k = 1; k < n; k++) prefixEnd[k] = prefixEnd[k - 1]! + parts[k - 1]!.length + (k > 1 ? 1 : 0);
-  const prefix = (k: number) => id.slice(0, prefixEnd[k]);
 
   let i = 3;
   let resourceGroup: string | undefined;
-  if (isWord(parts[3], "resourcegroups")) {
-    resourceGroup = parts[4];
-    if (!resourceGroup) throw new ArmIdError(`not an ARM resource id (empty resource group): ${JSON.stringify(raw)}`);
+  if (isWordAt(id, 3, n, "resourcegroups")) {
+    if (isEmpty(4)) throw new ArmIdError(`not an ARM resource id (empty resource group): ${JSON.stringify(raw)}`);
+    resourceGroup = segment(4);
     i = 5;
     if (i === n) {
       return { id, subscriptionId, resourceGroup, type: "Microsoft.Resources/resourceGroups", name: resourceGroup, parentId: prefix(3), rootId: id };
     }
   }
   // Walk the provider segments; the last one names the resource, earlier ones its scope.
-  let provider = "";
+  let providerAt = -1;
   let typeStart = -1;
   let typeCount = 0;
-  let scopeEnd = -1; // index in parts of the last "providers" segment
+  let scopeEnd = -1; // index of the last "providers" segment
   let rootEnd = -1;
   let providerBlocks = 0;
   while (i < n) {
-    if (!isWord(parts[i], "providers")) {
+    if (!isWordAt(id, i, n, "providers")) {
       throw new ArmIdError(`not an ARM resource id (expected "providers" at segment ${i}): ${JSON.stringify(raw)}`);
     }
-    const ns = parts[i + 1];
-    if (!ns) throw new ArmIdError(`not an ARM resource id (missing provider namespace): ${JSON.stringify(raw)}`);
+    if (isEmpty(i + 1)) throw new ArmIdError(`not an ARM resource id (missing provider namespace): ${JSON.stringify(raw)}`);
     providerBlocks++;
     scopeEnd = i;
-    provider = ns;
+    providerAt = i + 1;
     i += 2;
     typeStart = i;
     typeCount = 0;
-    while (i < n && !isWord(parts[i], "providers")) {
-      if (!parts[i] || i + 1 >= n || !parts[i + 1]) {
+    while (i < n && !isWordAt(id, i, n, "providers")) {
+      if (isEmpty(i) || i + 1 >= n || isEmpty(i + 1)) {
         throw new ArmIdError(`not an ARM resource id (type without a name): ${JSON.stringify(raw)}`);
       }
       typeCount++;
@@ -125,13 +147,14 @@ export function parseArmId(raw: string): ParsedArmId {
       throw new ArmIdError(`not an ARM resource id (provider without a resource type): ${JSON.stringify(raw)}`);
     }
   }
+  const provider = segment(providerAt);
   let type = provider;
-  for (let k = 0; k < typeCount; k++) type += `/${parts[typeStart + 2 * k]}`;
+  for (let k = 0; k < typeCount; k++) type += `/${segment(typeStart + 2 * k)}`;
   const result: { -readonly [K in keyof ParsedArmId]: ParsedArmId[K] } = {
     id,
     subscriptionId,
     type,
-    name: parts[n - 1]!,
+    name: segment(n - 1),
     rootId: rootEnd >= n ? id : prefix(rootEnd),
     provider,
   };
