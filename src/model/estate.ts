@@ -118,21 +118,39 @@ const BLOB_HOST_PREFIX = blobHostKey("");
 
 type MutableRecord = { -readonly [K in keyof AssociationRecord]: AssociationRecord[K] };
 
+/**
+ * What the estate holds under one id key: the resource, and for a top-level resource what lives under
+ * it and the associations that name it. One map of these answers get, descendants and
+ * associationsOfMember with one lookup each.
+ */
+interface IdNode {
+  /** Undefined for an id known only from its children or from an association naming it. */
+  resource: ArmResource | undefined;
+  /** Descendants (itself excluded), by lower-case type. Plain objects: a Map per root costs more. */
+  children: Record<string, ArmResource[]> | undefined;
+  /** Associations whose member is this id. */
+  associations: AssociationRecord[] | undefined;
+}
+
 /** An in-memory estate indexed once: the snapshot inventory, and the store of record for tests. */
 export class Estate implements EstateReader {
   private readonly list: ArmResource[] = [];
-  private readonly byId = new Map<string, ArmResource>();
+  /** By id key (`idKey`). */
+  private readonly nodes = new Map<string, IdNode>();
   /** By lower-case type, kept as resources are added: every scan asks for the onboarded types. */
   private readonly byType = new Map<string, ArmResource[]>();
   /** Lower-case type of each type string met: an estate holds few types, so each is lower-cased once. */
   private readonly typeKeys = new Map<string, string>();
-  /** Descendants of each top-level resource (itself excluded), by lower-case type. Plain objects: a Map per root costs more. */
-  private readonly byRootAndType = new Map<string, Record<string, ArmResource[]>>();
-  /** Comparison keys of ids asked for, so that repeated lookups of one member do not lower-case its id each time. */
-  private readonly keys = new Map<string, string>();
+  /**
+   * The last two ids asked for and their keys: rules ask about one member after another, each rule
+   * with the same id (and a perimeter's id between), so most lookups need no lower-casing.
+   */
+  private lastIds: [string, string] = ["", ""];
+  private lastKeys: [string, string] = ["", ""];
   private readonly perimeterList = new Map<string, ArmResource | undefined>();
   private readonly associationList: MutableRecord[] = [];
-  private readonly associationsByMember = new Map<string, AssociationRecord[]>();
+  /** The member's node of each association (same order as associationList), or undefined when it names none. */
+  private readonly memberNodes: Array<IdNode | undefined> = [];
   private readonly associationsByPerimeter = new Map<string, AssociationRecord[]>();
   /** Per relation name: index key of a target -> sources pointing at it. */
   private readonly referrersByKey = new Map<string, Map<string, ArmResource[]>>();
@@ -170,19 +188,22 @@ export class Estate implements EstateReader {
    */
   add(resource: ArmResource, parsed: ParsedArmId = parseArmId(resource.id)): ArmResource | undefined {
     const key = idKey(resource.id);
-    const existing = this.byId.get(key);
-    if (existing) return existing;
+    const node = this.nodes.get(key);
+    if (node?.resource) return node.resource;
+    if (node) node.resource = resource;
+    else this.nodes.set(key, { resource, children: undefined, associations: undefined });
     this.finished = false;
     this.list.push(resource);
-    this.byId.set(key, resource);
     const type = this.typeKey(resource.type);
     push(this.byType, type, resource);
     const isRoot = parsed.rootId === resource.id;
-    const rootKey = isRoot ? key : idKey(parsed.rootId);
+    // The root's key is a prefix of the key, unless lower-casing changed the id's length.
+    const rootKey = isRoot ? key : key.length === parsed.id.length ? key.slice(0, parsed.rootId.length) : idKey(parsed.rootId);
     if (!isRoot) {
-      const byType = this.byRootAndType.get(rootKey);
-      if (!byType) this.byRootAndType.set(rootKey, { [type]: [resource] });
-      else (byType[type] ??= []).push(resource);
+      const children = (this.node(rootKey).children ??= {});
+      const list = children[type];
+      if (list) list.push(resource);
+      else children[type] = [resource];
     }
 
     switch (type) {
@@ -207,7 +228,13 @@ export class Estate implements EstateReader {
           mode: accessModeOf(resource),
         };
         this.associationList.push(record);
-        if (memberId) push(this.associationsByMember, record.memberKey, record);
+        if (memberId) {
+          const member = this.node(record.memberKey);
+          (member.associations ??= []).push(record);
+          this.memberNodes.push(member);
+        } else {
+          this.memberNodes.push(undefined);
+        }
         push(this.associationsByPerimeter, rootKey, record);
         break;
       }
@@ -229,6 +256,13 @@ export class Estate implements EstateReader {
       if (index) for (const k of targetKeysOf(r, resource)) index.set(k, resource);
     }
     return undefined;
+  }
+
+  /** The node of an id key, made empty when there is none yet. */
+  private node(key: string): IdNode {
+    let node = this.nodes.get(key);
+    if (!node) this.nodes.set(key, (node = { resource: undefined, children: undefined, associations: undefined }));
+    return node;
   }
 
   private typeKey(type: string): string {
@@ -260,12 +294,13 @@ export class Estate implements EstateReader {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    for (const record of this.associationList) record.member = record.memberKey ? this.byId.get(record.memberKey) : undefined;
+    const records = this.associationList;
+    for (let i = 0; i < records.length; i++) records[i]!.member = this.memberNodes[i]?.resource;
     this.perimetersBySubscription.clear();
     for (const [key, p] of this.perimeterList) {
       let perimeter = p;
       if (!perimeter) {
-        const children = this.byRootAndType.get(key);
+        const children = this.nodes.get(key)?.children;
         const id = children ? Object.values(children)[0]?.[0]?.id : undefined;
         const rootId = id ? parseArmId(id).rootId : key;
         perimeter = { id: rootId, type: "Microsoft.Network/networkSecurityPerimeters", name: lastSegment(rootId) };
@@ -276,21 +311,25 @@ export class Estate implements EstateReader {
   }
 
   private keyOf(id: string): string {
-    let key = this.keys.get(id);
-    if (key === undefined) {
-      key = idKey(id);
-      this.keys.set(id, key);
-    }
+    const ids = this.lastIds;
+    const keys = this.lastKeys;
+    if (id === ids[0]) return keys[0];
+    if (id === ids[1]) return keys[1];
+    const key = idKey(id);
+    ids[1] = ids[0];
+    keys[1] = keys[0];
+    ids[0] = id;
+    keys[0] = key;
     return key;
   }
 
   get(id: string): ArmResource | undefined {
-    return this.byId.get(this.keyOf(id));
+    return this.nodes.get(this.keyOf(id))?.resource;
   }
 
   /** `type` must be lower-case (the T.* constants are). */
   descendants(rootId: string, type: string): readonly ArmResource[] {
-    return this.byRootAndType.get(this.keyOf(rootId))?.[type] ?? EMPTY;
+    return this.nodes.get(this.keyOf(rootId))?.children?.[type] ?? EMPTY;
   }
 
   ofType(type: string): readonly ArmResource[] {
@@ -299,7 +338,7 @@ export class Estate implements EstateReader {
 
   associationsOfMember(memberId: string): readonly AssociationRecord[] {
     this.finish();
-    return this.associationsByMember.get(this.keyOf(memberId)) ?? EMPTY_RECORDS;
+    return this.nodes.get(this.keyOf(memberId))?.associations ?? EMPTY_RECORDS;
   }
 
   associationsOfPerimeter(perimeterId: string): readonly AssociationRecord[] {
@@ -336,7 +375,7 @@ export class Estate implements EstateReader {
     const byKey = r.targetKeys ? this.targetIndex(r) : undefined;
     const out = new Map<string, ArmResource>();
     for (const k of r.keys(source)) {
-      const target = r.targetKeys ? byKey?.get(k) : this.byId.get(k);
+      const target = r.targetKeys ? byKey?.get(k) : this.nodes.get(k)?.resource;
       if (target) out.set(idKey(target.id), target);
     }
     return [...out.values()];
