@@ -116,6 +116,13 @@ const CMK_VAULTS = relation("cmk-key-vault");
 const VM_DISKS = relation("vm-disk-vhd");
 const BLOB_HOST_PREFIX = blobHostKey("");
 
+/** An id asked for, its key and its node (undefined when the estate holds nothing under it). */
+interface Lookup {
+  id: string;
+  key: string;
+  node: IdNode | undefined;
+}
+
 type MutableRecord = { -readonly [K in keyof AssociationRecord]: AssociationRecord[K] };
 
 /**
@@ -124,6 +131,8 @@ type MutableRecord = { -readonly [K in keyof AssociationRecord]: AssociationReco
  * associationsOfMember with one lookup each.
  */
 interface IdNode {
+  /** The id key, held once for the map and the association records naming it. */
+  readonly key: string;
   /** Undefined for an id known only from its children or from an association naming it. */
   resource: ArmResource | undefined;
   /** Descendants (itself excluded), by lower-case type. Plain objects: a Map per root costs more. */
@@ -142,15 +151,17 @@ export class Estate implements EstateReader {
   /** Lower-case type of each type string met: an estate holds few types, so each is lower-cased once. */
   private readonly typeKeys = new Map<string, string>();
   /**
-   * The last two ids asked for and their keys: rules ask about one member after another, each rule
-   * with the same id (and a perimeter's id between), so most lookups need no lower-casing.
+   * The last two ids asked for, with their keys and nodes: rules ask about one member after another,
+   * each rule with the same id (and a perimeter's id between), so most lookups neither lower-case
+   * nor hash an id. Rather than a key cached for every id asked for, which costs more than it saves.
    */
-  private lastIds: [string, string] = ["", ""];
-  private lastKeys: [string, string] = ["", ""];
+  private readonly recent: [Lookup, Lookup] = [{ id: "", key: "", node: undefined }, { id: "", key: "", node: undefined }];
   private readonly perimeterList = new Map<string, ArmResource | undefined>();
   private readonly associationList: MutableRecord[] = [];
   /** The member's node of each association (same order as associationList), or undefined when it names none. */
   private readonly memberNodes: Array<IdNode | undefined> = [];
+  /** The node the last child was filed under. */
+  private lastRoot: IdNode | undefined;
   private readonly associationsByPerimeter = new Map<string, AssociationRecord[]>();
   /** Per relation name: index key of a target -> sources pointing at it. */
   private readonly referrersByKey = new Map<string, Map<string, ArmResource[]>>();
@@ -191,7 +202,10 @@ export class Estate implements EstateReader {
     const node = this.nodes.get(key);
     if (node?.resource) return node.resource;
     if (node) node.resource = resource;
-    else this.nodes.set(key, { resource, children: undefined, associations: undefined });
+    else {
+      this.nodes.set(key, { key, resource, children: undefined, associations: undefined });
+      this.forgetLookups();
+    }
     this.finished = false;
     this.list.push(resource);
     const type = this.typeKey(resource.type);
@@ -200,7 +214,10 @@ export class Estate implements EstateReader {
     // The root's key is a prefix of the key, unless lower-casing changed the id's length.
     const rootKey = isRoot ? key : key.length === parsed.id.length ? key.slice(0, parsed.rootId.length) : idKey(parsed.rootId);
     if (!isRoot) {
-      const children = (this.node(rootKey).children ??= {});
+      // Children mostly follow their parent: the root of the previous child is often this one's.
+      let root = this.lastRoot;
+      if (root?.key !== rootKey) this.lastRoot = root = this.node(rootKey);
+      const children = (root.children ??= {});
       const list = children[type];
       if (list) list.push(resource);
       else children[type] = [resource];
@@ -217,24 +234,20 @@ export class Estate implements EstateReader {
         if (!this.perimeterList.has(rootKey)) this.perimeterList.set(rootKey, undefined);
         // An association without a member id is still indexed, so that rules can report it.
         const memberId = propString(resource, "privateLinkResource", "id") ?? "";
+        const member = memberId ? this.node(idKey(memberId)) : undefined;
         const record: MutableRecord = {
           resource,
           id: resource.id,
           perimeterId: parsed.rootId,
           profileId: propString(resource, "profile", "id"),
           memberId,
-          memberKey: memberId ? idKey(memberId) : "",
+          memberKey: member ? member.key : "",
           member: undefined,
           mode: accessModeOf(resource),
         };
         this.associationList.push(record);
-        if (memberId) {
-          const member = this.node(record.memberKey);
-          (member.associations ??= []).push(record);
-          this.memberNodes.push(member);
-        } else {
-          this.memberNodes.push(undefined);
-        }
+        if (member) (member.associations ??= []).push(record);
+        this.memberNodes.push(member);
         push(this.associationsByPerimeter, rootKey, record);
         break;
       }
@@ -261,8 +274,21 @@ export class Estate implements EstateReader {
   /** The node of an id key, made empty when there is none yet. */
   private node(key: string): IdNode {
     let node = this.nodes.get(key);
-    if (!node) this.nodes.set(key, (node = { resource: undefined, children: undefined, associations: undefined }));
+    if (!node) {
+      this.nodes.set(key, (node = { key, resource: undefined, children: undefined, associations: undefined }));
+      this.forgetLookups();
+    }
     return node;
+  }
+
+  /** A new node may answer an id remembered as missing. */
+  private forgetLookups(): void {
+    for (const entry of this.recent) {
+      if (entry.node === undefined) {
+        entry.id = "";
+        entry.key = "";
+      }
+    }
   }
 
   private typeKey(type: string): string {
@@ -310,26 +336,36 @@ export class Estate implements EstateReader {
     }
   }
 
-  private keyOf(id: string): string {
-    const ids = this.lastIds;
-    const keys = this.lastKeys;
-    if (id === ids[0]) return keys[0];
-    if (id === ids[1]) return keys[1];
+  /** The key and node of an id, from the last two asked for when it is one of them. */
+  private lookup(id: string): Lookup {
+    const [first, second] = this.recent;
+    if (id === first.id) return first;
+    if (id === second.id) {
+      this.recent[0] = second;
+      this.recent[1] = first;
+      return second;
+    }
+    // Reuse the older entry: lookups allocate nothing once the key is made.
     const key = idKey(id);
-    ids[1] = ids[0];
-    keys[1] = keys[0];
-    ids[0] = id;
-    keys[0] = key;
-    return key;
+    second.id = id;
+    second.key = key;
+    second.node = this.nodes.get(key);
+    this.recent[0] = second;
+    this.recent[1] = first;
+    return second;
+  }
+
+  private keyOf(id: string): string {
+    return this.lookup(id).key;
   }
 
   get(id: string): ArmResource | undefined {
-    return this.nodes.get(this.keyOf(id))?.resource;
+    return this.lookup(id).node?.resource;
   }
 
   /** `type` must be lower-case (the T.* constants are). */
   descendants(rootId: string, type: string): readonly ArmResource[] {
-    return this.nodes.get(this.keyOf(rootId))?.children?.[type] ?? EMPTY;
+    return this.lookup(rootId).node?.children?.[type] ?? EMPTY;
   }
 
   ofType(type: string): readonly ArmResource[] {
@@ -338,7 +374,7 @@ export class Estate implements EstateReader {
 
   associationsOfMember(memberId: string): readonly AssociationRecord[] {
     this.finish();
-    return this.nodes.get(this.keyOf(memberId))?.associations ?? EMPTY_RECORDS;
+    return this.lookup(memberId).node?.associations ?? EMPTY_RECORDS;
   }
 
   associationsOfPerimeter(perimeterId: string): readonly AssociationRecord[] {

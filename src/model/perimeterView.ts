@@ -115,11 +115,15 @@ export function buildPerimeterView(estate: EstateReader, perimeter: ArmResource)
   const profilesByKey = new Map(profiles.map((p) => [idKey(p.id), p]));
   // Associations name a few profiles, each spelled the same way many times: each spelling is normalised once.
   const profilesBySpelling = new Map<string, ProfileView | undefined>();
+  let lastSpelling: string | undefined;
+  let lastProfile: ProfileView | undefined;
   const profileById = (id: string | undefined): ProfileView | undefined => {
     if (!id) return undefined;
-    if (profilesBySpelling.has(id)) return profilesBySpelling.get(id);
-    const profile = profilesByKey.get(idKey(id));
-    profilesBySpelling.set(id, profile);
+    if (id === lastSpelling) return lastProfile;
+    let profile = profilesBySpelling.get(id);
+    if (profile === undefined && !profilesBySpelling.has(id)) profilesBySpelling.set(id, (profile = profilesByKey.get(idKey(id))));
+    lastSpelling = id;
+    lastProfile = profile;
     return profile;
   };
   const typeKeys = new Map<string, string>();

@@ -65,3 +65,19 @@ describe("Estate index", () => {
     expect(estate.targetsOf("cmk-key-vault", cmk).map((v) => v.name)).toEqual(["kv2"]);
   });
 });
+
+describe("Estate lookups after adds", () => {
+  it("finds a resource added after it was asked for and found missing", () => {
+    const st = account("st1");
+    const estate = new Estate([account("st0")]);
+    expect(estate.get(st.id)).toBeUndefined();
+    expect(estate.descendants(st.id, T.fileShare)).toEqual([]);
+    estate.add(st);
+    const share = { id: `${st.id}/fileServices/default/shares/s1`, type: "Microsoft.Storage/storageAccounts/fileServices/shares" };
+    estate.add(share);
+    expect(estate.get(st.id)).toBe(st);
+    expect(estate.descendants(st.id, T.fileShare)).toEqual([share]);
+    estate.add(association("a1", st.id));
+    expect(estate.associationsOfMember(st.id).map((a) => a.member)).toEqual([st]);
+  });
+});
