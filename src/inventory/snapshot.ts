@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { parseArmId, type ParsedArmId } from "../model/armId.js";
+import { armIdRootLength } from "../model/armId.js";
 import { checkJsonDepth, readTextBounded } from "../model/boundedInput.js";
 import { InputError } from "../model/errors.js";
 import { Estate } from "../model/estate.js";
@@ -61,12 +61,9 @@ export function estateFromSnapshot(doc: unknown, label: string): Estate {
     const { id, type } = item as Record<string, unknown>;
     if (id === undefined) throw new InputError(`${label}: ${path}[${i}].id: missing`);
     if (typeof id !== "string") throw new InputError(`${label}: ${path}[${i}].id: expected a string, got ${describe(id)}`);
-    let parsed: ParsedArmId;
-    try {
-      parsed = parseArmId(id);
-    } catch {
-      throw new InputError(`${label}: ${path}[${i}].id: not an ARM resource id`);
-    }
+    // Only the top-level id is needed to index: the id is not parsed into its parts.
+    const rootLength = armIdRootLength(id);
+    if (rootLength < 0) throw new InputError(`${label}: ${path}[${i}].id: not an ARM resource id`);
     if (type === undefined) throw new InputError(`${label}: ${path}[${i}].type: missing`);
     if (typeof type !== "string" || !(validTypes.has(type) || (RESOURCE_TYPE.test(type) && validTypes.add(type)))) {
       throw new InputError(`${label}: ${path}[${i}].type: not a resource type (expected Namespace/type)`);
@@ -75,7 +72,7 @@ export function estateFromSnapshot(doc: unknown, label: string): Estate {
     if (props !== undefined && props !== null && (typeof props !== "object" || Array.isArray(props))) {
       throw new InputError(`${label}: ${path}[${i}].properties: expected an object, got ${describe(props)}`);
     }
-    const first = estate.add(item as ArmResource, parsed);
+    const first = estate.add(item as ArmResource, rootLength);
     if (first) {
       // Positions are looked up only to word the error; find the first one by scanning once.
       for (let j = 0; j < i; j++) positions.set(items[j] as ArmResource, j);

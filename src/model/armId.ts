@@ -26,10 +26,16 @@ export interface ParsedArmId {
 
 export class ArmIdError extends Error {}
 
-/** Case-insensitive comparison key of an ARM id. */
-export function idKey(id: string): string {
+/** Length of an id without its trailing slashes (at least one character is kept). */
+export function trimmedLength(id: string): number {
   let end = id.length;
   while (end > 1 && id.charCodeAt(end - 1) === 47 /* / */) end--;
+  return end;
+}
+
+/** Case-insensitive comparison key of an ARM id. */
+export function idKey(id: string): string {
+  const end = trimmedLength(id);
   return (end === id.length ? id : id.slice(0, end)).toLowerCase();
 }
 
@@ -79,13 +85,33 @@ function isWordAt(id: string, k: number, n: number, word: string): boolean {
   return true;
 }
 
+/** What the last scan found, in segment indexes (scratch, like `starts`). */
+const scanned = {
+  id: "",
+  n: 0,
+  /** Index of the resource group name segment, or -1. */
+  resourceGroupAt: -1,
+  /** Index of the provider namespace segment of the last provider block, or -1 (subscription or resource group id). */
+  providerAt: -1,
+  typeStart: -1,
+  typeCount: 0,
+  /** Index of the last "providers" segment. */
+  scopeEnd: -1,
+  /** Segments of the top-level id (its first type/name pair included), or -1 when the id is top level itself. */
+  rootEnd: -1,
+  providerBlocks: 0,
+};
+
+function isEmptyAt(id: string, k: number, n: number): boolean {
+  return k >= n || segmentEnd(id, k, n) === starts[k];
+}
+
 /**
- * Parses `/subscriptions/{s}[/resourceGroups/{rg}][/providers/{ns}/{type}/{name}[/{type}/{name}]...]`,
- * repeated `/providers/` segments marking extension resources. Throws `ArmIdError` on anything else.
- * On the hot path of every scan: segments are found by offset and only the strings of the result are
- * cut out (no split into one string per segment).
+ * Scans `/subscriptions/{s}[/resourceGroups/{rg}][/providers/{ns}/{type}/{name}[/{type}/{name}]...]`,
+ * repeated `/providers/` segments marking extension resources, into `starts` and `scanned`. Returns
+ * why the id is not an ARM id, or undefined. Cuts out no string: segments are found by offset.
  */
-export function parseArmId(raw: string): ParsedArmId {
+function scanArmId(raw: string): string | undefined {
   let end = raw.length;
   while (end > 1 && raw.charCodeAt(end - 1) === 47 /* / */) end--;
   const id = end === raw.length ? raw : raw.slice(0, end);
@@ -96,56 +122,65 @@ export function parseArmId(raw: string): ParsedArmId {
     if (slash < 0) break;
     from = slash + 1;
   }
-  const isEmpty = (k: number) => k >= n || segmentEnd(id, k, n) === starts[k];
+  const s = scanned;
+  s.id = id;
+  s.n = n;
+  s.resourceGroupAt = -1;
+  s.providerAt = -1;
+  s.typeStart = -1;
+  s.typeCount = 0;
+  s.scopeEnd = -1;
+  s.rootEnd = -1;
+  s.providerBlocks = 0;
+  if (n < 3 || starts[1] !== 1 || !isWordAt(id, 1, n, "subscriptions") || isEmptyAt(id, 2, n)) return `not an ARM resource id: ${JSON.stringify(raw)}`;
+  if (n === 3) return undefined;
+
+  let i = 3;
+  if (isWordAt(id, 3, n, "resourcegroups")) {
+    if (isEmptyAt(id, 4, n)) return `not an ARM resource id (empty resource group): ${JSON.stringify(raw)}`;
+    s.resourceGroupAt = 4;
+    i = 5;
+    if (i === n) return undefined;
+  }
+  // Walk the provider segments; the last one names the resource, earlier ones its scope.
+  while (i < n) {
+    if (!isWordAt(id, i, n, "providers")) return `not an ARM resource id (expected "providers" at segment ${i}): ${JSON.stringify(raw)}`;
+    if (isEmptyAt(id, i + 1, n)) return `not an ARM resource id (missing provider namespace): ${JSON.stringify(raw)}`;
+    s.providerBlocks++;
+    s.scopeEnd = i;
+    s.providerAt = i + 1;
+    i += 2;
+    s.typeStart = i;
+    s.typeCount = 0;
+    while (i < n && !isWordAt(id, i, n, "providers")) {
+      if (isEmptyAt(id, i, n) || i + 1 >= n || isEmptyAt(id, i + 1, n)) return `not an ARM resource id (type without a name): ${JSON.stringify(raw)}`;
+      s.typeCount++;
+      i += 2;
+      if (s.rootEnd < 0) s.rootEnd = i;
+    }
+    if (s.typeCount === 0) return `not an ARM resource id (provider without a resource type): ${JSON.stringify(raw)}`;
+  }
+  return undefined;
+}
+
+/**
+ * Parses `/subscriptions/{s}[/resourceGroups/{rg}][/providers/{ns}/{type}/{name}[/{type}/{name}]...]`,
+ * repeated `/providers/` segments marking extension resources. Throws `ArmIdError` on anything else.
+ * On the hot path of every scan: segments are found by offset and only the strings of the result are
+ * cut out (no split into one string per segment).
+ */
+export function parseArmId(raw: string): ParsedArmId {
+  const error = scanArmId(raw);
+  if (error !== undefined) throw new ArmIdError(error);
+  const { id, n, resourceGroupAt, providerAt, typeStart, typeCount, scopeEnd, rootEnd, providerBlocks } = scanned;
   const segment = (k: number) => id.slice(starts[k], segmentEnd(id, k, n));
   // The id made of segments [0, k), i.e. up to the slash before segment k.
   const prefix = (k: number) => id.slice(0, starts[k]! - 1);
-
-  if (n < 3 || starts[1] !== 1 || !isWordAt(id, 1, n, "subscriptions") || isEmpty(2)) {
-    throw new ArmIdError(`not an ARM resource id: ${JSON.stringify(raw)}`);
-  }
   const subscriptionId = segment(2);
   if (n === 3) return { id, subscriptionId, type: "Microsoft.Resources/subscriptions", name: subscriptionId, rootId: id };
-
-  let i = 3;
-  let resourceGroup: string | undefined;
-  if (isWordAt(id, 3, n, "resourcegroups")) {
-    if (isEmpty(4)) throw new ArmIdError(`not an ARM resource id (empty resource group): ${JSON.stringify(raw)}`);
-    resourceGroup = segment(4);
-    i = 5;
-    if (i === n) {
-      return { id, subscriptionId, resourceGroup, type: "Microsoft.Resources/resourceGroups", name: resourceGroup, parentId: prefix(3), rootId: id };
-    }
-  }
-  // Walk the provider segments; the last one names the resource, earlier ones its scope.
-  let providerAt = -1;
-  let typeStart = -1;
-  let typeCount = 0;
-  let scopeEnd = -1; // index of the last "providers" segment
-  let rootEnd = -1;
-  let providerBlocks = 0;
-  while (i < n) {
-    if (!isWordAt(id, i, n, "providers")) {
-      throw new ArmIdError(`not an ARM resource id (expected "providers" at segment ${i}): ${JSON.stringify(raw)}`);
-    }
-    if (isEmpty(i + 1)) throw new ArmIdError(`not an ARM resource id (missing provider namespace): ${JSON.stringify(raw)}`);
-    providerBlocks++;
-    scopeEnd = i;
-    providerAt = i + 1;
-    i += 2;
-    typeStart = i;
-    typeCount = 0;
-    while (i < n && !isWordAt(id, i, n, "providers")) {
-      if (isEmpty(i) || i + 1 >= n || isEmpty(i + 1)) {
-        throw new ArmIdError(`not an ARM resource id (type without a name): ${JSON.stringify(raw)}`);
-      }
-      typeCount++;
-      i += 2;
-      if (rootEnd < 0) rootEnd = i;
-    }
-    if (typeCount === 0) {
-      throw new ArmIdError(`not an ARM resource id (provider without a resource type): ${JSON.stringify(raw)}`);
-    }
+  const resourceGroup = resourceGroupAt < 0 ? undefined : segment(resourceGroupAt);
+  if (providerAt < 0) {
+    return { id, subscriptionId, resourceGroup, type: "Microsoft.Resources/resourceGroups", name: resourceGroup!, parentId: prefix(3), rootId: id };
   }
   const provider = segment(providerAt);
   let type = provider;
@@ -163,6 +198,16 @@ export function parseArmId(raw: string): ParsedArmId {
   result.parentId = typeCount > 1 ? prefix(n - 2) : prefix(scopeEnd);
   if (providerBlocks > 1) result.scopeId = prefix(scopeEnd);
   return result;
+}
+
+/**
+ * The length of `parseArmId(raw).rootId` (a prefix of `raw`), or -1 when `raw` is not an ARM id;
+ * allocates nothing for an id without a trailing slash. For indexing many ids, which needs no more.
+ */
+export function armIdRootLength(raw: string): number {
+  if (scanArmId(raw) !== undefined) return -1;
+  const { id, n, rootEnd } = scanned;
+  return rootEnd < 0 || rootEnd >= n ? id.length : starts[rootEnd]! - 1;
 }
 
 /** The last segment of an id: the name people recognise. */

@@ -1,4 +1,4 @@
-import { idKey, lastSegment, parseArmId, type ParsedArmId } from "./armId.js";
+import { armIdRootLength, idKey, lastSegment, parseArmId, trimmedLength } from "./armId.js";
 import { blobHostKey, relation, RELATIONS, targetKeysOf, uriHost, vaultHostKeys, vhdUrisOf, type Relation } from "./relations.js";
 import { propString, type ArmResource } from "./resource.js";
 import { T } from "./resourceTypes.js";
@@ -197,8 +197,10 @@ export class Estate implements EstateReader {
    * Indexes one resource. Returns the resource already held under the same id (compared
    * case-insensitively) without indexing, so that a loader can report duplicates.
    */
-  add(resource: ArmResource, parsed: ParsedArmId = parseArmId(resource.id)): ArmResource | undefined {
-    const key = idKey(resource.id);
+  add(resource: ArmResource, rootLength: number = armIdRootLength(resource.id)): ArmResource | undefined {
+    if (rootLength < 0) parseArmId(resource.id); // throws, saying why
+    const id = resource.id;
+    const key = idKey(id);
     const node = this.nodes.get(key);
     if (node?.resource) return node.resource;
     if (node) node.resource = resource;
@@ -210,9 +212,9 @@ export class Estate implements EstateReader {
     this.list.push(resource);
     const type = this.typeKey(resource.type);
     push(this.byType, type, resource);
-    const isRoot = parsed.rootId === resource.id;
-    // The root's key is a prefix of the key, unless lower-casing changed the id's length.
-    const rootKey = isRoot ? key : key.length === parsed.id.length ? key.slice(0, parsed.rootId.length) : idKey(parsed.rootId);
+    const isRoot = rootLength === id.length;
+    // The root's key is a prefix of the key, unless lower-casing changed the (trimmed) id's length.
+    const rootKey = isRoot ? key : key.length === trimmedLength(id) ? key.slice(0, rootLength) : idKey(id.slice(0, rootLength));
     if (!isRoot) {
       // Children mostly follow their parent: the root of the previous child is often this one's.
       let root = this.lastRoot;
@@ -238,7 +240,7 @@ export class Estate implements EstateReader {
         const record: MutableRecord = {
           resource,
           id: resource.id,
-          perimeterId: parsed.rootId,
+          perimeterId: id.slice(0, rootLength),
           profileId: propString(resource, "profile", "id"),
           memberId,
           memberKey: member ? member.key : "",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ancestorOfType, idKey, isArmId, parseArmId, sameId, type ParsedArmId } from "../../src/model/armId.js";
+import { ancestorOfType, armIdRootLength, idKey, isArmId, parseArmId, sameId, type ParsedArmId } from "../../src/model/armId.js";
 
 const perimeter = "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.Network/networkSecurityPerimeters/nsp1";
 
@@ -179,6 +179,16 @@ describe("parseArmId scanning by offset", () => {
         expect(outcome(parseArmId, id)).toEqual(outcome(splitReading, id));
       }),
       { numRuns: 5000 },
+    );
+  });
+
+  it("measures the top-level id as parseArmId cuts it out, and -1 for what it rejects", () => {
+    fc.assert(
+      fc.property(fc.oneof(ids, wellFormed), (id) => {
+        const parsed = outcome(splitReading, id) as { parsed?: ParsedArmId };
+        expect(armIdRootLength(id)).toBe(parsed.parsed ? parsed.parsed.rootId.length : -1);
+      }),
+      { numRuns: 3000 },
     );
   });
 
