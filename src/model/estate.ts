@@ -248,7 +248,9 @@ export class Estate implements EstateReader {
           mode: accessModeOf(resource),
         };
         this.associationList.push(record);
-        if (member) (member.associations ??= []).push(record);
+        // A list made with its first element has room for one: most members have one association.
+        if (member?.associations) member.associations.push(record);
+        else if (member) member.associations = [record];
         this.memberNodes.push(member);
         push(this.associationsByPerimeter, rootKey, record);
         break;
