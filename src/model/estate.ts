@@ -116,36 +116,46 @@ const CMK_VAULTS = relation("cmk-key-vault");
 const VM_DISKS = relation("vm-disk-vhd");
 const BLOB_HOST_PREFIX = blobHostKey("");
 
-/** An id asked for, its key and its node (undefined when the estate holds nothing under it). */
+/** An id asked for, its key and what the estate holds under it. */
 interface Lookup {
   id: string;
   key: string;
-  node: IdNode | undefined;
+  held: Held | undefined;
 }
 
 type MutableRecord = { -readonly [K in keyof AssociationRecord]: AssociationRecord[K] };
 
 /**
- * What the estate holds under one id key: the resource, and for a top-level resource what lives under
- * it and the associations that name it. One map of these answers get, descendants and
- * associationsOfMember with one lookup each.
+ * What the estate holds under the id key of a top-level resource (or of any id something is filed
+ * under): the resource, what lives under it and the associations that name it. Other resources are
+ * held as themselves: most of an estate is children, and a node each would be garbage to collect.
  */
-interface IdNode {
-  /** The id key, held once for the map and the association records naming it. */
-  readonly key: string;
-  /** Undefined for an id known only from its children or from an association naming it. */
-  resource: ArmResource | undefined;
+class IdNode {
   /** Descendants (itself excluded), by lower-case type. Plain objects: a Map per root costs more. */
-  children: Record<string, ArmResource[]> | undefined;
+  children: Record<string, ArmResource[]> | undefined = undefined;
   /** Associations whose member is this id. */
-  associations: AssociationRecord[] | undefined;
+  associations: AssociationRecord[] | undefined = undefined;
+
+  constructor(
+    /** The id key, held once for the map and the association records naming it. */
+    readonly key: string,
+    /** Undefined for an id known only from its children or from an association naming it. */
+    public resource: ArmResource | undefined,
+  ) {}
+}
+
+/** What the map of ids holds under a key: a node, or a resource nothing is filed under. */
+type Held = IdNode | ArmResource;
+
+function resourceOf(held: Held | undefined): ArmResource | undefined {
+  return held instanceof IdNode ? held.resource : held;
 }
 
 /** An in-memory estate indexed once: the snapshot inventory, and the store of record for tests. */
 export class Estate implements EstateReader {
   private readonly list: ArmResource[] = [];
   /** By id key (`idKey`). */
-  private readonly nodes = new Map<string, IdNode>();
+  private readonly nodes = new Map<string, Held>();
   /** By lower-case type, kept as resources are added: every scan asks for the onboarded types. */
   private readonly byType = new Map<string, ArmResource[]>();
   /** Lower-case type of each type string met: an estate holds few types, so each is lower-cased once. */
@@ -155,7 +165,7 @@ export class Estate implements EstateReader {
    * each rule with the same id (and a perimeter's id between), so most lookups neither lower-case
    * nor hash an id. Rather than a key cached for every id asked for, which costs more than it saves.
    */
-  private readonly recent: [Lookup, Lookup] = [{ id: "", key: "", node: undefined }, { id: "", key: "", node: undefined }];
+  private readonly recent: [Lookup, Lookup] = [{ id: "", key: "", held: undefined }, { id: "", key: "", held: undefined }];
   private readonly perimeterList = new Map<string, ArmResource | undefined>();
   private readonly associationList: MutableRecord[] = [];
   /** The member's node of each association (same order as associationList), or undefined when it names none. */
@@ -201,18 +211,20 @@ export class Estate implements EstateReader {
     if (rootLength < 0) parseArmId(resource.id); // throws, saying why
     const id = resource.id;
     const key = idKey(id);
-    const node = this.nodes.get(key);
-    if (node?.resource) return node.resource;
-    if (node) node.resource = resource;
+    const held = this.nodes.get(key);
+    const existing = resourceOf(held);
+    if (existing) return existing;
+    const isRoot = rootLength === id.length;
+    if (held instanceof IdNode) held.resource = resource;
     else {
-      this.nodes.set(key, { key, resource, children: undefined, associations: undefined });
-      this.forgetLookups();
+      // A top-level resource gets its node at once: its children and associations mostly follow.
+      this.nodes.set(key, isRoot ? new IdNode(key, resource) : resource);
+      this.forget(key);
     }
     this.finished = false;
     this.list.push(resource);
     const type = this.typeKey(resource.type);
     push(this.byType, type, resource);
-    const isRoot = rootLength === id.length;
     // The root's key is a prefix of the key, unless lower-casing changed the (trimmed) id's length.
     const rootKey = isRoot ? key : key.length === trimmedLength(id) ? key.slice(0, rootLength) : idKey(id.slice(0, rootLength));
     if (!isRoot) {
@@ -276,19 +288,20 @@ export class Estate implements EstateReader {
   }
 
   /** The node of an id key, made empty when there is none yet. */
+  /** The node of an id key, made (around the resource held, if any) when there is none yet. */
   private node(key: string): IdNode {
-    let node = this.nodes.get(key);
-    if (!node) {
-      this.nodes.set(key, (node = { key, resource: undefined, children: undefined, associations: undefined }));
-      this.forgetLookups();
-    }
+    const held = this.nodes.get(key);
+    if (held instanceof IdNode) return held;
+    const node = new IdNode(key, held);
+    this.nodes.set(key, node);
+    this.forget(key);
     return node;
   }
 
-  /** A new node may answer an id remembered as missing. */
-  private forgetLookups(): void {
+  /** What is held under `key` changed: so may the answer for an id remembered as missing or of that key. */
+  private forget(key: string): void {
     for (const entry of this.recent) {
-      if (entry.node === undefined) {
+      if (entry.held === undefined || entry.key === key) {
         entry.id = "";
         entry.key = "";
       }
@@ -330,7 +343,8 @@ export class Estate implements EstateReader {
     for (const [key, p] of this.perimeterList) {
       let perimeter = p;
       if (!perimeter) {
-        const children = this.nodes.get(key)?.children;
+        const held = this.nodes.get(key);
+        const children = held instanceof IdNode ? held.children : undefined;
         const id = children ? Object.values(children)[0]?.[0]?.id : undefined;
         const rootId = id ? parseArmId(id).rootId : key;
         perimeter = { id: rootId, type: "Microsoft.Network/networkSecurityPerimeters", name: lastSegment(rootId) };
@@ -353,7 +367,7 @@ export class Estate implements EstateReader {
     const key = idKey(id);
     second.id = id;
     second.key = key;
-    second.node = this.nodes.get(key);
+    second.held = this.nodes.get(key);
     this.recent[0] = second;
     this.recent[1] = first;
     return second;
@@ -364,12 +378,13 @@ export class Estate implements EstateReader {
   }
 
   get(id: string): ArmResource | undefined {
-    return this.lookup(id).node?.resource;
+    return resourceOf(this.lookup(id).held);
   }
 
   /** `type` must be lower-case (the T.* constants are). */
   descendants(rootId: string, type: string): readonly ArmResource[] {
-    return this.lookup(rootId).node?.children?.[type] ?? EMPTY;
+    const held = this.lookup(rootId).held;
+    return (held instanceof IdNode ? held.children?.[type] : undefined) ?? EMPTY;
   }
 
   ofType(type: string): readonly ArmResource[] {
@@ -378,7 +393,8 @@ export class Estate implements EstateReader {
 
   associationsOfMember(memberId: string): readonly AssociationRecord[] {
     this.finish();
-    return this.lookup(memberId).node?.associations ?? EMPTY_RECORDS;
+    const held = this.lookup(memberId).held;
+    return (held instanceof IdNode ? held.associations : undefined) ?? EMPTY_RECORDS;
   }
 
   associationsOfPerimeter(perimeterId: string): readonly AssociationRecord[] {
@@ -415,7 +431,7 @@ export class Estate implements EstateReader {
     const byKey = r.targetKeys ? this.targetIndex(r) : undefined;
     const out = new Map<string, ArmResource>();
     for (const k of r.keys(source)) {
-      const target = r.targetKeys ? byKey?.get(k) : this.nodes.get(k)?.resource;
+      const target = r.targetKeys ? byKey?.get(k) : resourceOf(this.nodes.get(k));
       if (target) out.set(idKey(target.id), target);
     }
     return [...out.values()];
