@@ -287,7 +287,6 @@ export class Estate implements EstateReader {
     return undefined;
   }
 
-  /** The node of an id key, made empty when there is none yet. */
   /** The node of an id key, made (around the resource held, if any) when there is none yet. */
   private node(key: string): IdNode {
     const held = this.nodes.get(key);
@@ -304,6 +303,7 @@ export class Estate implements EstateReader {
       if (entry.held === undefined || entry.key === key) {
         entry.id = "";
         entry.key = "";
+        entry.held = undefined;
       }
     }
   }

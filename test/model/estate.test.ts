@@ -81,3 +81,18 @@ describe("Estate lookups after adds", () => {
     expect(estate.associationsOfMember(st.id).map((a) => a.member)).toEqual([st]);
   });
 });
+
+describe("Estate lookups of odd ids", () => {
+  it("finds nothing under the empty id, also after what it last found was filed anew", () => {
+    const st = account("st1");
+    const share = { id: `${st.id}/fileServices/default/shares/s1`, type: "Microsoft.Storage/storageAccounts/fileServices/shares" };
+    const estate = new Estate([st, share]);
+    expect(estate.get(share.id)).toBe(share);
+    // An association naming the share files it as a member: what the last lookup held changes.
+    estate.add(association("a1", share.id));
+    expect(estate.get("")).toBeUndefined();
+    expect(estate.descendants("", T.fileShare)).toEqual([]);
+    expect(estate.get(share.id)).toBe(share);
+    expect(estate.associationsOfMember(share.id).map((a) => a.member)).toEqual([share]);
+  });
+});
