@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { parseArmId, type ParsedArmId } from "../model/armId.js";
+import { armIdRootLength } from "../model/armId.js";
 import { checkJsonDepth, readTextBounded } from "../model/boundedInput.js";
 import { InputError } from "../model/errors.js";
 import { Estate } from "../model/estate.js";
@@ -11,6 +11,9 @@ export const DEFAULT_SNAPSHOT_LIMIT_BYTES = 256 * 1024 * 1024;
 export interface LoadSnapshotOptions {
   maxBytes?: number;
 }
+
+/** `Namespace/type[/childType...]`, no blanks. */
+const RESOURCE_TYPE = /^[^/\s]+(\/[^/\s]+)+$/;
 
 /** The top-level keys under which a snapshot may hold its resources, with the JSON path prefix they report. */
 const WRAPPERS = ["resources", "value", "data"] as const;
@@ -48,34 +51,32 @@ export function estateFromSnapshot(doc: unknown, label: string): Estate {
   const { items, path } = resourceArray(doc, label);
   const estate = new Estate();
   const positions = new Map<ArmResource, number>();
+  // A snapshot holds few types: each type string is checked once.
+  const validTypes = new Set<string>();
   for (let i = 0; i < items.length; i++) {
-    const at = `${path}[${i}]`;
     const item = items[i];
     if (item === null || typeof item !== "object" || Array.isArray(item)) {
-      throw new InputError(`${label}: ${at}: expected an ARM resource object, got ${describe(item)}`);
+      throw new InputError(`${label}: ${path}[${i}]: expected an ARM resource object, got ${describe(item)}`);
     }
     const { id, type } = item as Record<string, unknown>;
-    if (id === undefined) throw new InputError(`${label}: ${at}.id: missing`);
-    if (typeof id !== "string") throw new InputError(`${label}: ${at}.id: expected a string, got ${describe(id)}`);
-    let parsed: ParsedArmId;
-    try {
-      parsed = parseArmId(id);
-    } catch {
-      throw new InputError(`${label}: ${at}.id: not an ARM resource id`);
-    }
-    if (type === undefined) throw new InputError(`${label}: ${at}.type: missing`);
-    if (typeof type !== "string" || !/^[^/\s]+(\/[^/\s]+)+$/.test(type)) {
-      throw new InputError(`${label}: ${at}.type: not a resource type (expected Namespace/type)`);
+    if (id === undefined) throw new InputError(`${label}: ${path}[${i}].id: missing`);
+    if (typeof id !== "string") throw new InputError(`${label}: ${path}[${i}].id: expected a string, got ${describe(id)}`);
+    // Only the top-level id is needed to index: the id is not parsed into its parts.
+    const rootLength = armIdRootLength(id);
+    if (rootLength < 0) throw new InputError(`${label}: ${path}[${i}].id: not an ARM resource id`);
+    if (type === undefined) throw new InputError(`${label}: ${path}[${i}].type: missing`);
+    if (typeof type !== "string" || !(validTypes.has(type) || (RESOURCE_TYPE.test(type) && validTypes.add(type)))) {
+      throw new InputError(`${label}: ${path}[${i}].type: not a resource type (expected Namespace/type)`);
     }
     const props = (item as Record<string, unknown>).properties;
     if (props !== undefined && props !== null && (typeof props !== "object" || Array.isArray(props))) {
-      throw new InputError(`${label}: ${at}.properties: expected an object, got ${describe(props)}`);
+      throw new InputError(`${label}: ${path}[${i}].properties: expected an object, got ${describe(props)}`);
     }
-    const first = estate.add(item as ArmResource, parsed);
+    const first = estate.add(item as ArmResource, rootLength);
     if (first) {
       // Positions are looked up only to word the error; find the first one by scanning once.
       for (let j = 0; j < i; j++) positions.set(items[j] as ArmResource, j);
-      throw new InputError(`${label}: ${at}.id: duplicate id (first at ${path}[${positions.get(first)}])`);
+      throw new InputError(`${label}: ${path}[${i}].id: duplicate id (first at ${path}[${positions.get(first)}])`);
     }
   }
   return estate;
@@ -126,7 +127,7 @@ export function snapshotOrigin(doc: unknown, label: string): SnapshotOrigin {
   if (inputs === undefined) return { file: label, resourceGraph };
   if (!Array.isArray(inputs)) throw new InputError(`${label}: inputs: expected an array of resource types, got ${describe(inputs)}`);
   inputs.forEach((type, i) => {
-    if (typeof type !== "string" || !/^[^/\s]+(\/[^/\s]+)+$/.test(type)) throw new InputError(`${label}: inputs[${i}]: not a resource type (expected Namespace/type)`);
+    if (typeof type !== "string" || !RESOURCE_TYPE.test(type)) throw new InputError(`${label}: inputs[${i}]: not a resource type (expected Namespace/type)`);
   });
   return { file: label, resourceGraph, inputs: (inputs as string[]).map((t) => t.toLowerCase()) };
 }

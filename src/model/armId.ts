@@ -26,10 +26,16 @@ export interface ParsedArmId {
 
 export class ArmIdError extends Error {}
 
-/** Case-insensitive comparison key of an ARM id. */
-export function idKey(id: string): string {
+/** Length of an id without its trailing slashes (at least one character is kept). */
+export function trimmedLength(id: string): number {
   let end = id.length;
   while (end > 1 && id.charCodeAt(end - 1) === 47 /* / */) end--;
+  return end;
+}
+
+/** Case-insensitive comparison key of an ARM id. */
+export function idKey(id: string): string {
+  const end = trimmedLength(id);
   return (end === id.length ? id : id.slice(0, end)).toLowerCase();
 }
 
@@ -53,85 +59,137 @@ export function isArmId(value: unknown): value is string {
 }
 
 /**
- * Parses `/subscriptions/{s}[/resourceGroups/{rg}][/providers/{ns}/{type}/{name}[/{type}/{name}]...]`,
- * repeated `/providers/` segments marking extension resources. Throws `ArmIdError` on anything else.
- * On the hot path of every scan: one split, and prefixes taken by offset rather than re-joined.
+ * Start offsets of the segments of the id being parsed (scratch space reused by every parse: the
+ * parser is synchronous and not re-entrant). Segment k spans `[starts[k], starts[k + 1] - 1)`, the
+ * last one up to the end of the id.
  */
-/** `segment` equals the lower-case `word`, ignoring case; cheap for the common mismatch (length differs). */
-function isWord(segment: string | undefined, word: string): boolean {
-  return segment !== undefined && segment.length === word.length && (segment === word || segment.toLowerCase() === word);
+const starts: number[] = [];
+
+function segmentEnd(id: string, k: number, n: number): number {
+  return k + 1 < n ? starts[k + 1]! - 1 : id.length;
+}
+
+/** Segment `k` of `id` (of `n` segments) equals the lower-case ASCII `word`, ignoring case. Cheap for the common mismatch (length differs). */
+function isWordAt(id: string, k: number, n: number, word: string): boolean {
+  if (k >= n) return false;
+  const from = starts[k]!;
+  const to = segmentEnd(id, k, n);
+  if (to - from !== word.length) return false;
+  for (let j = 0; j < word.length; j++) {
+    const c = id.charCodeAt(from + j);
+    if (c === word.charCodeAt(j)) continue;
+    // ASCII upper case of the letter; anything else compares as `toLowerCase` does (e.g. the Kelvin sign is a k).
+    if (c > 127) return id.slice(from, to).toLowerCase() === word;
+    if ((c | 0x20) !== word.charCodeAt(j) || c < 65 || c > 90) return false;
+  }
+  return true;
+}
+
+/** What the last scan found, in segment indexes (scratch, like `starts`). */
+const scanned = {
+  id: "",
+  n: 0,
+  /** Index of the resource group name segment, or -1. */
+  resourceGroupAt: -1,
+  /** Index of the provider namespace segment of the last provider block, or -1 (subscription or resource group id). */
+  providerAt: -1,
+  typeStart: -1,
+  typeCount: 0,
+  /** Index of the last "providers" segment. */
+  scopeEnd: -1,
+  /** Segments of the top-level id (its first type/name pair included), or -1 when the id is top level itself. */
+  rootEnd: -1,
+  providerBlocks: 0,
+};
+
+function isEmptyAt(id: string, k: number, n: number): boolean {
+  return k >= n || segmentEnd(id, k, n) === starts[k];
+}
+
+/**
+ * Scans `/subscriptions/{s}[/resourceGroups/{rg}][/providers/{ns}/{type}/{name}[/{type}/{name}]...]`,
+ * repeated `/providers/` segments marking extension resources, into `starts` and `scanned`. Returns
+ * why the id is not an ARM id, or undefined. Cuts out no string: segments are found by offset.
+ */
+function scanArmId(raw: string): string | undefined {
+  let end = raw.length;
+  while (end > 1 && raw.charCodeAt(end - 1) === 47 /* / */) end--;
+  const id = end === raw.length ? raw : raw.slice(0, end);
+  let n = 0;
+  for (let from = 0; ; ) {
+    starts[n++] = from;
+    const slash = id.indexOf("/", from);
+    if (slash < 0) break;
+    from = slash + 1;
+  }
+  const s = scanned;
+  s.id = id;
+  s.n = n;
+  s.resourceGroupAt = -1;
+  s.providerAt = -1;
+  s.typeStart = -1;
+  s.typeCount = 0;
+  s.scopeEnd = -1;
+  s.rootEnd = -1;
+  s.providerBlocks = 0;
+  if (n < 3 || starts[1] !== 1 || !isWordAt(id, 1, n, "subscriptions") || isEmptyAt(id, 2, n)) return `not an ARM resource id: ${JSON.stringify(raw)}`;
+  if (n === 3) return undefined;
+
+  let i = 3;
+  if (isWordAt(id, 3, n, "resourcegroups")) {
+    if (isEmptyAt(id, 4, n)) return `not an ARM resource id (empty resource group): ${JSON.stringify(raw)}`;
+    s.resourceGroupAt = 4;
+    i = 5;
+    if (i === n) return undefined;
+  }
+  // Walk the provider segments; the last one names the resource, earlier ones its scope.
+  while (i < n) {
+    if (!isWordAt(id, i, n, "providers")) return `not an ARM resource id (expected "providers" at segment ${i}): ${JSON.stringify(raw)}`;
+    if (isEmptyAt(id, i + 1, n)) return `not an ARM resource id (missing provider namespace): ${JSON.stringify(raw)}`;
+    s.providerBlocks++;
+    s.scopeEnd = i;
+    s.providerAt = i + 1;
+    i += 2;
+    s.typeStart = i;
+    s.typeCount = 0;
+    while (i < n && !isWordAt(id, i, n, "providers")) {
+      if (isEmptyAt(id, i, n) || i + 1 >= n || isEmptyAt(id, i + 1, n)) return `not an ARM resource id (type without a name): ${JSON.stringify(raw)}`;
+      s.typeCount++;
+      i += 2;
+      if (s.rootEnd < 0) s.rootEnd = i;
+    }
+    if (s.typeCount === 0) return `not an ARM resource id (provider without a resource type): ${JSON.stringify(raw)}`;
+  }
+  return undefined;
 }
 
 /**
  * Parses `/subscriptions/{s}[/resourceGroups/{rg}][/providers/{ns}/{type}/{name}[/{type}/{name}]...]`,
  * repeated `/providers/` segments marking extension resources. Throws `ArmIdError` on anything else.
- * On the hot path of every scan: one split, and prefixes taken by offset rather than re-joined.
+ * On the hot path of every scan: segments are found by offset and only the strings of the result are
+ * cut out (no split into one string per segment).
  */
 export function parseArmId(raw: string): ParsedArmId {
-  let end = raw.length;
-  while (end > 1 && raw.charCodeAt(end - 1) === 47 /* / */) end--;
-  const id = end === raw.length ? raw : raw.slice(0, end);
-  const parts = id.split("/");
-  const n = parts.length;
-  if (parts[0] !== "" || n < 3 || !isWord(parts[1], "subscriptions") || !parts[2]) {
-    throw new ArmIdError(`not an ARM resource id: ${JSON.stringify(raw)}`);
-  }
-  const subscriptionId = parts[2];
+  const error = scanArmId(raw);
+  if (error !== undefined) throw new ArmIdError(error);
+  const { id, n, resourceGroupAt, providerAt, typeStart, typeCount, scopeEnd, rootEnd, providerBlocks } = scanned;
+  const segment = (k: number) => id.slice(starts[k], segmentEnd(id, k, n));
+  // The id made of segments [0, k), i.e. up to the slash before segment k.
+  const prefix = (k: number) => id.slice(0, starts[k]! - 1);
+  const subscriptionId = segment(2);
   if (n === 3) return { id, subscriptionId, type: "Microsoft.Resources/subscriptions", name: subscriptionId, rootId: id };
-  // prefixEnd[k] = length of the id made of parts[0..k), i.e. up to the slash before parts[k].
-  const prefixEnd = new Array<number>(n);
-  prefixEnd[0] = 0;
-  for (let k = 1; k < n; k++) prefixEnd[k] = prefixEnd[k - 1]! + parts[k - 1]!.length + (k > 1 ? 1 : 0);
-  const prefix = (k: number) => id.slice(0, prefixEnd[k]);
-
-  let i = 3;
-  let resourceGroup: string | undefined;
-  if (isWord(parts[3], "resourcegroups")) {
-    resourceGroup = parts[4];
-    if (!resourceGroup) throw new ArmIdError(`not an ARM resource id (empty resource group): ${JSON.stringify(raw)}`);
-    i = 5;
-    if (i === n) {
-      return { id, subscriptionId, resourceGroup, type: "Microsoft.Resources/resourceGroups", name: resourceGroup, parentId: prefix(3), rootId: id };
-    }
+  const resourceGroup = resourceGroupAt < 0 ? undefined : segment(resourceGroupAt);
+  if (providerAt < 0) {
+    return { id, subscriptionId, resourceGroup, type: "Microsoft.Resources/resourceGroups", name: resourceGroup!, parentId: prefix(3), rootId: id };
   }
-  // Walk the provider segments; the last one names the resource, earlier ones its scope.
-  let provider = "";
-  let typeStart = -1;
-  let typeCount = 0;
-  let scopeEnd = -1; // index in parts of the last "providers" segment
-  let rootEnd = -1;
-  let providerBlocks = 0;
-  while (i < n) {
-    if (!isWord(parts[i], "providers")) {
-      throw new ArmIdError(`not an ARM resource id (expected "providers" at segment ${i}): ${JSON.stringify(raw)}`);
-    }
-    const ns = parts[i + 1];
-    if (!ns) throw new ArmIdError(`not an ARM resource id (missing provider namespace): ${JSON.stringify(raw)}`);
-    providerBlocks++;
-    scopeEnd = i;
-    provider = ns;
-    i += 2;
-    typeStart = i;
-    typeCount = 0;
-    while (i < n && !isWord(parts[i], "providers")) {
-      if (!parts[i] || i + 1 >= n || !parts[i + 1]) {
-        throw new ArmIdError(`not an ARM resource id (type without a name): ${JSON.stringify(raw)}`);
-      }
-      typeCount++;
-      i += 2;
-      if (rootEnd < 0) rootEnd = i;
-    }
-    if (typeCount === 0) {
-      throw new ArmIdError(`not an ARM resource id (provider without a resource type): ${JSON.stringify(raw)}`);
-    }
-  }
+  const provider = segment(providerAt);
   let type = provider;
-  for (let k = 0; k < typeCount; k++) type += `/${parts[typeStart + 2 * k]}`;
+  for (let k = 0; k < typeCount; k++) type += `/${segment(typeStart + 2 * k)}`;
   const result: { -readonly [K in keyof ParsedArmId]: ParsedArmId[K] } = {
     id,
     subscriptionId,
     type,
-    name: parts[n - 1]!,
+    name: segment(n - 1),
     rootId: rootEnd >= n ? id : prefix(rootEnd),
     provider,
   };
@@ -140,6 +198,16 @@ export function parseArmId(raw: string): ParsedArmId {
   result.parentId = typeCount > 1 ? prefix(n - 2) : prefix(scopeEnd);
   if (providerBlocks > 1) result.scopeId = prefix(scopeEnd);
   return result;
+}
+
+/**
+ * The length of `parseArmId(raw).rootId` (a prefix of `raw`), or -1 when `raw` is not an ARM id;
+ * allocates nothing for an id without a trailing slash. For indexing many ids, which needs no more.
+ */
+export function armIdRootLength(raw: string): number {
+  if (scanArmId(raw) !== undefined) return -1;
+  const { id, n, rootEnd } = scanned;
+  return rootEnd < 0 || rootEnd >= n ? id.length : starts[rootEnd]! - 1;
 }
 
 /** The last segment of an id: the name people recognise. */

@@ -1,4 +1,4 @@
-import { idKey, lastSegment, parseArmId, type ParsedArmId } from "./armId.js";
+import { armIdRootLength, idKey, lastSegment, parseArmId, trimmedLength } from "./armId.js";
 import { blobHostKey, relation, RELATIONS, targetKeysOf, uriHost, vaultHostKeys, vhdUrisOf, type Relation } from "./relations.js";
 import { propString, type ArmResource } from "./resource.js";
 import { T } from "./resourceTypes.js";
@@ -87,22 +87,28 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 interface RelationIndex {
   readonly from: Map<string, Relation[]>;
   readonly keyedTo: Map<string, Relation[]>;
+  /** The relations with `targetKeys`, by name. */
+  readonly keyedByName: Map<string, Relation>;
 }
 const relationIndexes = new WeakMap<readonly Relation[], RelationIndex>();
 function relationIndex(relations: readonly Relation[]): RelationIndex {
   let index = relationIndexes.get(relations);
   if (!index) {
-    index = { from: new Map(), keyedTo: new Map() };
+    index = { from: new Map(), keyedTo: new Map(), keyedByName: new Map() };
     for (const r of relations) {
       if (r.from === T.association) continue;
       push(index.from, r.from, r);
-      if (r.targetKeys) push(index.keyedTo, r.to, r);
+      if (r.targetKeys) {
+        push(index.keyedTo, r.to, r);
+        index.keyedByName.set(r.name, r);
+      }
     }
     relationIndexes.set(relations, index);
   }
   return index;
 }
 const NO_RELATIONS: readonly Relation[] = [];
+const NO_TARGETS: ReadonlyMap<string, ArmResource> = new Map();
 const PROTECTED_ITEMS = relation("backup-protected-item");
 const BACKUP_INSTANCES = relation("backup-instance");
 const CLOUD_ENDPOINTS = relation("file-sync-cloud-endpoint");
@@ -110,25 +116,69 @@ const CMK_VAULTS = relation("cmk-key-vault");
 const VM_DISKS = relation("vm-disk-vhd");
 const BLOB_HOST_PREFIX = blobHostKey("");
 
+/** An id asked for, its key and what the estate holds under it. */
+interface Lookup {
+  id: string;
+  key: string;
+  held: Held | undefined;
+}
+
 type MutableRecord = { -readonly [K in keyof AssociationRecord]: AssociationRecord[K] };
+
+/**
+ * What the estate holds under the id key of a top-level resource (or of any id something is filed
+ * under): the resource, what lives under it and the associations that name it. Other resources are
+ * held as themselves: most of an estate is children, and a node each would be garbage to collect.
+ */
+class IdNode {
+  /** Descendants (itself excluded), by lower-case type. Plain objects: a Map per root costs more. */
+  children: Record<string, ArmResource[]> | undefined = undefined;
+  /** Associations whose member is this id. */
+  associations: AssociationRecord[] | undefined = undefined;
+
+  constructor(
+    /** The id key, held once for the map and the association records naming it. */
+    readonly key: string,
+    /** Undefined for an id known only from its children or from an association naming it. */
+    public resource: ArmResource | undefined,
+  ) {}
+}
+
+/** What the map of ids holds under a key: a node, or a resource nothing is filed under. */
+type Held = IdNode | ArmResource;
+
+function resourceOf(held: Held | undefined): ArmResource | undefined {
+  return held instanceof IdNode ? held.resource : held;
+}
 
 /** An in-memory estate indexed once: the snapshot inventory, and the store of record for tests. */
 export class Estate implements EstateReader {
   private readonly list: ArmResource[] = [];
-  private readonly byId = new Map<string, ArmResource>();
-  /** Built on first use: scans ask by id and by root, rarely by type. */
-  private byType: Map<string, ArmResource[]> | undefined;
-  /** Descendants of each top-level resource (itself excluded), by lower-case type. Plain objects: a Map per root costs more. */
-  private readonly byRootAndType = new Map<string, Record<string, ArmResource[]>>();
-  /** Comparison keys of ids asked for, so that repeated lookups of one member do not lower-case its id each time. */
-  private readonly keys = new Map<string, string>();
+  /** By id key (`idKey`). */
+  private readonly nodes = new Map<string, Held>();
+  /** By lower-case type, kept as resources are added: every scan asks for the onboarded types. */
+  private readonly byType = new Map<string, ArmResource[]>();
+  /** Lower-case type of each type string met: an estate holds few types, so each is lower-cased once. */
+  private readonly typeKeys = new Map<string, string>();
+  /**
+   * The last two ids asked for, with their keys and nodes: rules ask about one member after another,
+   * each rule with the same id (and a perimeter's id between), so most lookups neither lower-case
+   * nor hash an id. Rather than a key cached for every id asked for, which costs more than it saves.
+   */
+  private readonly recent: [Lookup, Lookup] = [{ id: "", key: "", held: undefined }, { id: "", key: "", held: undefined }];
   private readonly perimeterList = new Map<string, ArmResource | undefined>();
   private readonly associationList: MutableRecord[] = [];
-  private readonly associationsByMember = new Map<string, AssociationRecord[]>();
+  /** The member's node of each association (same order as associationList), or undefined when it names none. */
+  private readonly memberNodes: Array<IdNode | undefined> = [];
+  /** The node the last child was filed under. */
+  private lastRoot: IdNode | undefined;
   private readonly associationsByPerimeter = new Map<string, AssociationRecord[]>();
   /** Per relation name: index key of a target -> sources pointing at it. */
   private readonly referrersByKey = new Map<string, Map<string, ArmResource[]>>();
-  /** Per relation name with `targetKeys`: key -> target (the last one added wins). */
+  /**
+   * Per relation name with `targetKeys`: key -> target (the last one added wins). Built on first use
+   * of a relation: most scans never look a target up by key (every storage account is a VHD target).
+   */
   private readonly targetsByKey = new Map<string, Map<string, ArmResource>>();
   /** VMs by the first label of a VHD host (the account name), derived from the vm-disk-vhd relation's keys. */
   private readonly vmsByAccountName = new Map<string, ArmResource[]>();
@@ -157,21 +207,34 @@ export class Estate implements EstateReader {
    * Indexes one resource. Returns the resource already held under the same id (compared
    * case-insensitively) without indexing, so that a loader can report duplicates.
    */
-  add(resource: ArmResource, parsed: ParsedArmId = parseArmId(resource.id)): ArmResource | undefined {
-    const key = idKey(resource.id);
-    const existing = this.byId.get(key);
+  add(resource: ArmResource, rootLength: number = armIdRootLength(resource.id)): ArmResource | undefined {
+    if (rootLength < 0) parseArmId(resource.id); // throws, saying why
+    const id = resource.id;
+    const key = idKey(id);
+    const held = this.nodes.get(key);
+    const existing = resourceOf(held);
     if (existing) return existing;
+    const isRoot = rootLength === id.length;
+    if (held instanceof IdNode) held.resource = resource;
+    else {
+      // A top-level resource gets its node at once: its children and associations mostly follow.
+      this.nodes.set(key, isRoot ? new IdNode(key, resource) : resource);
+      this.forget(key);
+    }
     this.finished = false;
     this.list.push(resource);
-    this.byId.set(key, resource);
-    const type = resource.type.toLowerCase();
-    this.byType = undefined;
-    const isRoot = parsed.rootId === resource.id;
-    const rootKey = isRoot ? key : idKey(parsed.rootId);
+    const type = this.typeKey(resource.type);
+    push(this.byType, type, resource);
+    // The root's key is a prefix of the key, unless lower-casing changed the (trimmed) id's length.
+    const rootKey = isRoot ? key : key.length === trimmedLength(id) ? key.slice(0, rootLength) : idKey(id.slice(0, rootLength));
     if (!isRoot) {
-      const byType = this.byRootAndType.get(rootKey);
-      if (!byType) this.byRootAndType.set(rootKey, { [type]: [resource] });
-      else (byType[type] ??= []).push(resource);
+      // Children mostly follow their parent: the root of the previous child is often this one's.
+      let root = this.lastRoot;
+      if (root?.key !== rootKey) this.lastRoot = root = this.node(rootKey);
+      const children = (root.children ??= {});
+      const list = children[type];
+      if (list) list.push(resource);
+      else children[type] = [resource];
     }
 
     switch (type) {
@@ -185,18 +248,22 @@ export class Estate implements EstateReader {
         if (!this.perimeterList.has(rootKey)) this.perimeterList.set(rootKey, undefined);
         // An association without a member id is still indexed, so that rules can report it.
         const memberId = propString(resource, "privateLinkResource", "id") ?? "";
+        const member = memberId ? this.node(idKey(memberId)) : undefined;
         const record: MutableRecord = {
           resource,
           id: resource.id,
-          perimeterId: parsed.rootId,
+          perimeterId: id.slice(0, rootLength),
           profileId: propString(resource, "profile", "id"),
           memberId,
-          memberKey: memberId ? idKey(memberId) : "",
+          memberKey: member ? member.key : "",
           member: undefined,
           mode: accessModeOf(resource),
         };
         this.associationList.push(record);
-        if (memberId) push(this.associationsByMember, record.memberKey, record);
+        // A list made with its first element has room for one: most members have one association.
+        if (member?.associations) member.associations.push(record);
+        else if (member) member.associations = [record];
+        this.memberNodes.push(member);
         push(this.associationsByPerimeter, rootKey, record);
         break;
       }
@@ -213,23 +280,71 @@ export class Estate implements EstateReader {
       }
     }
     for (const r of this.relationIndex.keyedTo.get(type) ?? NO_RELATIONS) {
-      let index = this.targetsByKey.get(r.name);
-      if (!index) this.targetsByKey.set(r.name, (index = new Map()));
-      for (const k of targetKeysOf(r, resource)) index.set(k, resource);
+      // Only a target index already built is kept up to date; the others are built from byType when asked.
+      const index = this.targetsByKey.get(r.name);
+      if (index) for (const k of targetKeysOf(r, resource)) index.set(k, resource);
     }
     return undefined;
+  }
+
+  /** The node of an id key, made (around the resource held, if any) when there is none yet. */
+  private node(key: string): IdNode {
+    const held = this.nodes.get(key);
+    if (held instanceof IdNode) return held;
+    const node = new IdNode(key, held);
+    this.nodes.set(key, node);
+    this.forget(key);
+    return node;
+  }
+
+  /** What is held under `key` changed: so may the answer for an id remembered as missing or of that key. */
+  private forget(key: string): void {
+    for (const entry of this.recent) {
+      if (entry.held === undefined || entry.key === key) {
+        entry.id = "";
+        entry.key = "";
+        entry.held = undefined;
+      }
+    }
+  }
+
+  private typeKey(type: string): string {
+    let key = this.typeKeys.get(type);
+    if (key === undefined) {
+      key = type.toLowerCase();
+      this.typeKeys.set(type, key);
+    }
+    return key;
+  }
+
+  /**
+   * Key -> target of the indexed relation named like `r`, over the targets added so far, in order (the
+   * last one wins); empty when this estate does not index that relation.
+   */
+  private targetIndex(r: Relation): ReadonlyMap<string, ArmResource> {
+    let index = this.targetsByKey.get(r.name);
+    if (!index) {
+      const indexed = this.relationIndex.keyedByName.get(r.name);
+      if (!indexed) return NO_TARGETS;
+      index = new Map();
+      for (const target of this.ofType(indexed.to)) for (const k of targetKeysOf(indexed, target)) index.set(k, target);
+      this.targetsByKey.set(r.name, index);
+    }
+    return index;
   }
 
   /** Links associations to their members and stands in for perimeters known only from their children. */
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    for (const record of this.associationList) record.member = record.memberKey ? this.byId.get(record.memberKey) : undefined;
+    const records = this.associationList;
+    for (let i = 0; i < records.length; i++) records[i]!.member = this.memberNodes[i]?.resource;
     this.perimetersBySubscription.clear();
     for (const [key, p] of this.perimeterList) {
       let perimeter = p;
       if (!perimeter) {
-        const children = this.byRootAndType.get(key);
+        const held = this.nodes.get(key);
+        const children = held instanceof IdNode ? held.children : undefined;
         const id = children ? Object.values(children)[0]?.[0]?.id : undefined;
         const rootId = id ? parseArmId(id).rootId : key;
         perimeter = { id: rootId, type: "Microsoft.Network/networkSecurityPerimeters", name: lastSegment(rootId) };
@@ -239,35 +354,47 @@ export class Estate implements EstateReader {
     }
   }
 
-  private keyOf(id: string): string {
-    let key = this.keys.get(id);
-    if (key === undefined) {
-      key = idKey(id);
-      this.keys.set(id, key);
+  /** The key and node of an id, from the last two asked for when it is one of them. */
+  private lookup(id: string): Lookup {
+    const [first, second] = this.recent;
+    if (id === first.id) return first;
+    if (id === second.id) {
+      this.recent[0] = second;
+      this.recent[1] = first;
+      return second;
     }
-    return key;
+    // Reuse the older entry: lookups allocate nothing once the key is made.
+    const key = idKey(id);
+    second.id = id;
+    second.key = key;
+    second.held = this.nodes.get(key);
+    this.recent[0] = second;
+    this.recent[1] = first;
+    return second;
+  }
+
+  private keyOf(id: string): string {
+    return this.lookup(id).key;
   }
 
   get(id: string): ArmResource | undefined {
-    return this.byId.get(this.keyOf(id));
+    return resourceOf(this.lookup(id).held);
   }
 
   /** `type` must be lower-case (the T.* constants are). */
   descendants(rootId: string, type: string): readonly ArmResource[] {
-    return this.byRootAndType.get(this.keyOf(rootId))?.[type] ?? EMPTY;
+    const held = this.lookup(rootId).held;
+    return (held instanceof IdNode ? held.children?.[type] : undefined) ?? EMPTY;
   }
 
   ofType(type: string): readonly ArmResource[] {
-    if (!this.byType) {
-      this.byType = new Map();
-      for (const r of this.list) push(this.byType, r.type.toLowerCase(), r);
-    }
-    return this.byType.get(type.toLowerCase()) ?? EMPTY;
+    return this.byType.get(this.typeKey(type)) ?? EMPTY;
   }
 
   associationsOfMember(memberId: string): readonly AssociationRecord[] {
     this.finish();
-    return this.associationsByMember.get(this.keyOf(memberId)) ?? EMPTY_RECORDS;
+    const held = this.lookup(memberId).held;
+    return (held instanceof IdNode ? held.associations : undefined) ?? EMPTY_RECORDS;
   }
 
   associationsOfPerimeter(perimeterId: string): readonly AssociationRecord[] {
@@ -301,10 +428,10 @@ export class Estate implements EstateReader {
 
   targetsOf(relationName: string | Relation, source: ArmResource): readonly ArmResource[] {
     const r = typeof relationName === "string" ? this.relationNamed(relationName) : relationName;
-    const byKey = r.targetKeys ? this.targetsByKey.get(r.name) : undefined;
+    const byKey = r.targetKeys ? this.targetIndex(r) : undefined;
     const out = new Map<string, ArmResource>();
     for (const k of r.keys(source)) {
-      const target = r.targetKeys ? byKey?.get(k) : this.byId.get(k);
+      const target = r.targetKeys ? byKey?.get(k) : resourceOf(this.nodes.get(k));
       if (target) out.set(idKey(target.id), target);
     }
     return [...out.values()];
@@ -312,9 +439,9 @@ export class Estate implements EstateReader {
 
   keyVaultByHost(host: string): ArmResource | undefined {
     // Vault names are unique per cloud: a vault host of any cloud suffix also finds the vault by name.
-    const byKey = this.targetsByKey.get(CMK_VAULTS.name);
+    const byKey = this.targetIndex(CMK_VAULTS);
     for (const k of vaultHostKeys(host)) {
-      const vault = byKey?.get(k);
+      const vault = byKey.get(k);
       if (vault) return vault;
     }
     return undefined;

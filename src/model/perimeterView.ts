@@ -83,8 +83,13 @@ export function profileView(resource: ArmResource, accessRules: readonly ArmReso
   };
 }
 
-function memberTypeOf(memberId: string, member: ArmResource | undefined): string {
-  if (member) return member.type.toLowerCase();
+function memberTypeOf(memberId: string, member: ArmResource | undefined, typeKeys: Map<string, string>): string {
+  if (member) {
+    // Members share a few types: each type string is lower-cased once per view.
+    let type = typeKeys.get(member.type);
+    if (type === undefined) typeKeys.set(member.type, (type = member.type.toLowerCase()));
+    return type;
+  }
   try {
     return parseArmId(memberId).type.toLowerCase();
   } catch {
@@ -108,7 +113,20 @@ export function buildPerimeterView(estate: EstateReader, perimeter: ArmResource)
     .descendants(perimeterId, T.profile)
     .map((p) => profileView(p, rulesByProfile.get(idKey(p.id)) ?? []));
   const profilesByKey = new Map(profiles.map((p) => [idKey(p.id), p]));
-  const profileById = (id: string | undefined) => (id ? profilesByKey.get(idKey(id)) : undefined);
+  // Associations name a few profiles, each spelled the same way many times: each spelling is normalised once.
+  const profilesBySpelling = new Map<string, ProfileView | undefined>();
+  let lastSpelling: string | undefined;
+  let lastProfile: ProfileView | undefined;
+  const profileById = (id: string | undefined): ProfileView | undefined => {
+    if (!id) return undefined;
+    if (id === lastSpelling) return lastProfile;
+    let profile = profilesBySpelling.get(id);
+    if (profile === undefined && !profilesBySpelling.has(id)) profilesBySpelling.set(id, (profile = profilesByKey.get(idKey(id))));
+    lastSpelling = id;
+    lastProfile = profile;
+    return profile;
+  };
+  const typeKeys = new Map<string, string>();
 
   // Listed field by field: an object spread here is the slow path on a 100k-member scan.
   const associations: AssociationView[] = estate.associationsOfPerimeter(perimeterId).map((record) => ({
@@ -121,7 +139,7 @@ export function buildPerimeterView(estate: EstateReader, perimeter: ArmResource)
     member: record.member,
     mode: record.mode,
     profile: profileById(record.profileId),
-    memberType: memberTypeOf(record.memberId, record.member),
+    memberType: memberTypeOf(record.memberId, record.member, typeKeys),
     memberDisplayId: record.member?.id ?? record.memberId,
   }));
 
