@@ -24,7 +24,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import { idKey, lastSegment, parseArmId, type ParsedArmId } from "../model/armId.js";
 import { isKeyVaultEncrypted, keyVaultUriOf, relation, uriHost, vhdUrisOf, type Relation } from "../model/relations.js";
 import { equalsIgnoreCase, isTrue, prop, propArray, propString, type ArmResource } from "../model/resource.js";
-import { RESOURCE_TYPES, T, typesUnder } from "../model/resourceTypes.js";
+import { RESOURCE_TYPES, T, typeRow, typesUnder } from "../model/resourceTypes.js";
 import { DEFAULT_POLICY, type Policy } from "../policy/policy.js";
 import { ALL_RULES } from "../rules/catalog/index.js";
 import type { Rule } from "../rules/types.js";
@@ -127,6 +127,14 @@ export function liveClientSettings(options: LiveInventoryOptions): ArmClientSett
     ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
   };
 }
+
+/**
+ * Lists of every resource of a type in a subscription: a subscription not registered for the type's
+ * provider holds none of its resources. UNCONFIRMED: whether ARM answers such a list with an empty
+ * page or refuses it (MissingSubscriptionRegistration); a refusal with that code reads as "none" either way.
+ * A 404 is not "none": a subscription-wide list that is not found is an error (a wrong subscription).
+ */
+const NOT_REGISTERED_IS_EMPTY: CallOptions = { absentOn404: false, unavailableOn: (_status, code) => code === "MissingSubscriptionRegistration" };
 
 /** Concurrency, timeouts and abort signal of a session of calls. */
 export function liveSessionOptions(options: LiveInventoryOptions): SessionOptions {
@@ -263,6 +271,8 @@ export class LiveReader {
   private readonly byArea = new Map<string, Tally>();
   private readonly byMemberType = new Map<string, MemberCalls>();
   private readonly unread: string[] = [];
+  /** Each subscription's key vault list, once per read (keyVaultsOf). */
+  private readonly keyVaultLists = new Map<string, Promise<ArmResource[]>>();
   /** Storage accounts read as members, by id key. */
   private readonly storageMembers = new Map<string, ArmResource>();
   private phase: LivePhase = "perimeters";
@@ -673,30 +683,35 @@ export class LiveReader {
    * the type table's api-version. Members already read keep their GET body.
    */
   private async readAllOfType(sub: string, type: string): Promise<void> {
-    const row = RESOURCE_TYPES.find((r) => r.type === type);
+    const row = typeRow(type);
     if (!row) return;
+    // The vault list also serves the CMK relation (readKeyVaults): one call for both.
+    if (type === T.keyVault) return void this.add(await this.keyVaultsOf(sub));
     const tally = this.areaTally("outsidePerimeters");
     const label = `list ${row.armType} of subscription ${sub}`;
     const listInSubscription = TYPE_READERS[type]?.listInSubscription;
-    // A subscription not registered for the type's provider holds none of its resources. UNCONFIRMED:
-    // whether ARM answers such a list with an empty page or refuses it (MissingSubscriptionRegistration,
-    // HTTP 409 for writes); a refusal with that code reads as "none" either way.
-    const notRegistered: CallOptions = { unavailableOn: (_status, code) => code === "MissingSubscriptionRegistration" };
     this.add(
       listInSubscription
-        ? await this.list(tally, label, listInSubscription(this.clients, sub), true, notRegistered)
-        : await this.rawList(tally, label, sub, `/subscriptions/${sub}/providers/${row.armType}`, row.apiVersion, notRegistered),
+        ? await this.list(tally, label, listInSubscription(this.clients, sub), false, NOT_REGISTERED_IS_EMPTY)
+        : await this.rawList(tally, label, sub, `/subscriptions/${sub}/providers/${row.armType}`, row.apiVersion, NOT_REGISTERED_IS_EMPTY),
     );
+  }
+
+  /** The key vaults of a subscription, listed once per read whoever asks (the CMK relation, the outside-perimeter rules). */
+  private keyVaultsOf(sub: string): Promise<ArmResource[]> {
+    const key = sub.toLowerCase();
+    let listed = this.keyVaultLists.get(key);
+    if (!listed) {
+      listed = this.list(this.areaTally("keyVaults"), `list key vaults of subscription ${sub}`, (o) => this.clients.keyVault(sub).vaults.listBySubscription(o), false, NOT_REGISTERED_IS_EMPTY);
+      this.keyVaultLists.set(key, listed);
+    }
+    return listed;
   }
 
   /** Vaults a member account's customer-managed key points at, then key vault members not yet read. */
   private async readKeyVaults(subscriptions: readonly string[], cmkHosts: ReadonlySet<string>, members: readonly Located[]): Promise<void> {
     const cmkNames = new Set([...cmkHosts].map((h) => h.split(".")[0]!));
-    const lists = await Promise.all(
-      subscriptions.map((sub) =>
-        this.list(this.areaTally("keyVaults"), `list key vaults of subscription ${sub}`, (o) => this.clients.keyVault(sub).vaults.listBySubscription(o), false),
-      ),
-    );
+    const lists = await Promise.all(subscriptions.map((sub) => this.keyVaultsOf(sub)));
     const memberKeys = new Set(members.map((m) => idKey(m.id)));
     const listed = new Set<string>();
     for (const vault of lists.flat()) {

@@ -9,18 +9,20 @@ import { idKey } from "../../src/model/armId.js";
 import { readLiveEstate } from "../../src/inventory/liveInventory.js";
 import { DEFAULT_POLICY, type Policy } from "../../src/policy/policy.js";
 import { evaluateEstate } from "../../src/rules/engine.js";
-import { storageAccount, storageInPerimeter } from "../helpers/builders.js";
+import { cmkEncryption, keyVault, storageAccount, storageInPerimeter } from "../helpers/builders.js";
 import { armResource } from "../helpers/builders-association.js";
 import { startEmulator } from "../helpers/emulator.js";
 import { liveOptions } from "./liveSupport.js";
 
 const SUB = "11111111-1111-1111-1111-111111111111";
-const member = storageInPerimeter("stmember");
+// The member's key is in kv-cmk: the CMK relation lists the subscription's vaults too.
+const member = storageInPerimeter("stmember", { properties: { encryption: cmkEncryption("kv-cmk") } });
+const cmkVault = keyVault("kv-cmk");
 const lockedAccount = storageAccount("stlocked"); // builders default: SecuredByPerimeter, no association
 const openAccount = storageAccount("stopen", { publicNetworkAccess: "Enabled" });
 // A type with no package of its own: listed by a raw GET of its list-by-subscription route.
 const lockedSearch = armResource("Microsoft.Search/searchServices", "srch-locked", { publicNetworkAccess: "SecuredByPerimeter" });
-const seed = [...member.resources, lockedAccount, openAccount, lockedSearch];
+const seed = [...member.resources, cmkVault, lockedAccount, openAccount, lockedSearch];
 
 const unassociated = (resources: Parameters<typeof evaluateEstate>[0], policy: Policy = DEFAULT_POLICY) =>
   evaluateEstate(resources, { policy, now: new Date("2026-11-28T00:00:00Z") })
@@ -34,9 +36,12 @@ describe("a live read of whole subscriptions, for the rules about resources outs
     const live = await readLiveEstate([SUB], liveOptions(emulator));
     expect(unassociated(new Estate(live.resources))).toEqual([idKey(lockedAccount.id), idKey(lockedSearch.id)].sort());
     expect(unassociated(new Estate(live.resources))).toEqual(unassociated(new Estate(seed)));
-    // One list per associable type the rule reads (12 built-in onboarded types), in the one subscription.
-    expect(live.callsByArea["outsidePerimeters"]).toBe(live.plan.outsideTypes.size);
+    // One list per associable type the rule reads (12 built-in onboarded types), in the one subscription;
+    // the key vault list also serves the CMK relation, and is made once for both.
     expect(live.plan.outsideTypes.size).toBe(12);
+    expect(live.callsByArea["outsidePerimeters"]).toBe(11);
+    expect(live.callsByArea["keyVaults"]).toBe(1);
+    expect(live.resources.some((r) => idKey(r.id) === idKey(cmkVault.id))).toBe(true);
   });
 
   it("reads nothing outside the perimeters when the rule is off", async () => {
