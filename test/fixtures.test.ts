@@ -21,6 +21,18 @@ function checkOrWrite(file: string, text: string) {
 }
 
 const load = (file: string) => loadSnapshotFile(join(dir, file));
+
+/** A golden file's text: the counts and each finding by rule, severity and short names. */
+function goldenText({ findings, perimeters, associations }: ReturnType<typeof evaluateEstate>): string {
+  const summary = findings.map((f) => ({
+    ruleId: f.ruleId,
+    severity: f.severity,
+    resource: f.resourceId.split("/").pop(),
+    perimeter: f.perimeterId?.split("/").pop() ?? null,
+    ...(f.exempted ? { exempted: f.exemptionReason } : {}),
+  }));
+  return `${JSON.stringify({ perimeters, associations, findings: summary }, null, 1)}\n`;
+}
 const policy = parsePolicy(FIXTURE_POLICY, "contoso.policy.yaml", RULE_IDS);
 
 describe("fixture estates", () => {
@@ -49,27 +61,11 @@ describe("fixture estates", () => {
   });
 
   it("contoso gives exactly the reviewed findings", async () => {
-    const { findings, perimeters, associations } = evaluateEstate(await load("contoso.json"), { now: NOW });
-    const summary = findings.map((f) => ({
-      ruleId: f.ruleId,
-      severity: f.severity,
-      resource: f.resourceId.split("/").pop(),
-      perimeter: f.perimeterId?.split("/").pop() ?? null,
-      ...(f.exempted ? { exempted: f.exemptionReason } : {}),
-    }));
-    checkOrWrite("contoso.expected.json", `${JSON.stringify({ perimeters, associations, findings: summary }, null, 1)}\n`);
+    checkOrWrite("contoso.expected.json", goldenText(evaluateEstate(await load("contoso.json"), { now: NOW })));
   });
 
   it("contoso-services gives exactly the reviewed findings (with its before-state: a deleted association)", async () => {
-    const { findings, perimeters, associations } = evaluateEstate(await load("contoso-services.json"), { now: NOW, previous: await load("contoso-services-before.json") });
-    const summary = findings.map((f) => ({
-      ruleId: f.ruleId,
-      severity: f.severity,
-      resource: f.resourceId.split("/").pop(),
-      perimeter: f.perimeterId?.split("/").pop() ?? null,
-      ...(f.exempted ? { exempted: f.exemptionReason } : {}),
-    }));
-    checkOrWrite("contoso-services.expected.json", `${JSON.stringify({ perimeters, associations, findings: summary }, null, 1)}\n`);
+    checkOrWrite("contoso-services.expected.json", goldenText(evaluateEstate(await load("contoso-services.json"), { now: NOW, previous: await load("contoso-services-before.json") })));
   });
 
   it("the demo's built-in estate is the Contoso fixture", () => {

@@ -18,24 +18,32 @@ export interface LinkOptions {
   remoteInboundProfiles?: string[];
 }
 
+/**
+ * A link's or link reference's properties (NspLinkProperties / NspLinkReferenceProperties, NSP spec
+ * 2026-01-01), in the order ARM answers them: `remoteKey` names the remote perimeter's id property.
+ */
+function linkProperties(remoteKey: string, remote: ArmResource, o: LinkOptions, description: string) {
+  return {
+    provisioningState: "Succeeded",
+    [remoteKey]: remote.id,
+    remotePerimeterGuid: perimeterGuidOf(remote.name!),
+    remotePerimeterLocation: remote.location ?? "westeurope",
+    localInboundProfiles: o.localInboundProfiles ?? ["*"],
+    localOutboundProfiles: ["*"],
+    remoteInboundProfiles: o.remoteInboundProfiles ?? ["*"],
+    remoteOutboundProfiles: ["*"],
+    description,
+    status: o.status ?? "Approved",
+  };
+}
+
 /** `networkSecurityPerimeters/{p}/links/{l}` pointing at `remote`. */
 export function perimeterLink(nsp: ArmResource, name: string, remote: ArmResource, o: LinkOptions = {}): ArmResource {
   return {
     id: `${nsp.id}/links/${name}`,
     name,
     type: "Microsoft.Network/networkSecurityPerimeters/links",
-    properties: {
-      provisioningState: "Succeeded",
-      autoApprovedRemotePerimeterResourceId: remote.id,
-      remotePerimeterGuid: perimeterGuidOf(remote.name!),
-      remotePerimeterLocation: remote.location ?? "westeurope",
-      localInboundProfiles: o.localInboundProfiles ?? ["*"],
-      localOutboundProfiles: ["*"],
-      remoteInboundProfiles: o.remoteInboundProfiles ?? ["*"],
-      remoteOutboundProfiles: ["*"],
-      description: "Auto Approved",
-      status: o.status ?? "Approved",
-    },
+    properties: linkProperties("autoApprovedRemotePerimeterResourceId", remote, o, "Auto Approved"),
     systemData: SYSTEM_DATA,
   };
 }
@@ -46,18 +54,7 @@ export function perimeterLinkReference(nsp: ArmResource, name: string, remote: A
     id: `${nsp.id}/linkReferences/${name}`,
     name,
     type: "Microsoft.Network/networkSecurityPerimeters/linkReferences",
-    properties: {
-      provisioningState: "Succeeded",
-      remotePerimeterResourceId: remote.id,
-      remotePerimeterGuid: perimeterGuidOf(remote.name!),
-      remotePerimeterLocation: remote.location ?? "westeurope",
-      localInboundProfiles: o.localInboundProfiles ?? ["*"],
-      localOutboundProfiles: ["*"],
-      remoteInboundProfiles: o.remoteInboundProfiles ?? ["*"],
-      remoteOutboundProfiles: ["*"],
-      description: "Reference of a link from the remote perimeter",
-      status: o.status ?? "Approved",
-    },
+    properties: linkProperties("remotePerimeterResourceId", remote, o, "Reference of a link from the remote perimeter"),
     systemData: SYSTEM_DATA,
   };
 }

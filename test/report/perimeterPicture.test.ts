@@ -22,8 +22,8 @@ import {
   perimeter,
   profile,
   storageAccount,
-  SYSTEM_DATA,
 } from "../helpers/builders.js";
+import { perimeterLink, perimeterLinkReference } from "../helpers/builders-services.js";
 import { ROOT } from "../helpers/cli.js";
 
 const RULES = ALL_RULES.map((r) => r.meta);
@@ -63,39 +63,6 @@ const svgOf = (doc: Doc, perimeterName: string): El => {
   expect(svgs, perimeterName).toHaveLength(1);
   return svgs[0]!;
 };
-
-/** An NSP link as GET returns it (NspLinkGet example, NSP spec 2026-01-01). */
-function nspLink(nsp: ArmResource, name: string, remote: ArmResource, status: string): ArmResource {
-  return {
-    id: `${nsp.id}/links/${name}`,
-    name,
-    type: "Microsoft.Network/networkSecurityPerimeters/links",
-    properties: {
-      provisioningState: "Succeeded",
-      autoApprovedRemotePerimeterResourceId: remote.id,
-      remotePerimeterGuid: "00000000-0000-0000-0000-000000000002",
-      remotePerimeterLocation: "westeurope",
-      localInboundProfiles: ["*"],
-      localOutboundProfiles: ["*"],
-      remoteInboundProfiles: ["*"],
-      remoteOutboundProfiles: ["*"],
-      description: "Auto Approved",
-      status,
-    },
-    systemData: SYSTEM_DATA,
-  };
-}
-
-/** The remote side's reference to a link (NspLinkReference, `remotePerimeterResourceId`). */
-function nspLinkReference(nsp: ArmResource, name: string, remote: ArmResource, status: string): ArmResource {
-  return {
-    id: `${nsp.id}/linkReferences/${name}`,
-    name,
-    type: "Microsoft.Network/networkSecurityPerimeters/linkReferences",
-    properties: { provisioningState: "Succeeded", remotePerimeterResourceId: remote.id, localInboundProfiles: ["*"], status },
-    systemData: SYSTEM_DATA,
-  };
-}
 
 describe("perimeter pictures of the Contoso estate", () => {
   let estate: Estate;
@@ -251,9 +218,9 @@ describe("perimeter pictures of small estates", () => {
       c,
       profile(a),
       profile(b),
-      nspLink(a, "to-b", b, "Approved"),
-      nspLink(a, "to-c", c, "Pending"),
-      nspLinkReference(b, "from-a", a, "Approved"),
+      perimeterLink(a, "to-b", b, { status: "Approved" }),
+      perimeterLink(a, "to-c", c, { status: "Pending" }),
+      perimeterLinkReference(b, "from-a", a, { status: "Approved" }),
     ]);
     const { doc } = scan(estate);
     const arrowsOf = (name: string) => [...svgOf(doc, name).querySelectorAll("g.arrow[data-kind=link]")];
@@ -347,7 +314,7 @@ describe("perimeter pictures of small estates", () => {
     const b = perimeter("nsp-b");
     const prof = profile(a);
     const rule = { ...accessRule(prof, "r1", { direction: "Inbound", addressPrefixes: ["10.0.0.0/8"] }), name: evil };
-    const link = { ...nspLink(a, "l1", b, evil), name: evil };
+    const link = { ...perimeterLink(a, "l1", b, { status: evil }), name: evil };
     const html = formatHtml(buildScanReport({ perimeters: 2, associations: 0, findings: [] }, {}, NOW), new Estate([a, { ...b, name: evil }, prof, rule, link]), RULES);
     expect(html).not.toContain(evil);
     expect(html).not.toMatch(/<img/i);
