@@ -1,17 +1,13 @@
-import { join } from "node:path";
 import { Window } from "happy-dom";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { loadSnapshotFile } from "../../src/inventory/snapshot.js";
 import { Estate, type EstateReader } from "../../src/model/estate.js";
-import { ALL_RULES, RULE_IDS } from "../../src/rules/catalog/index.js";
-import { evaluateEstate } from "../../src/rules/engine.js";
-import { parsePolicy } from "../../src/policy/policy.js";
+import { ALL_RULES } from "../../src/rules/catalog/index.js";
 import { SEVERITIES, type Finding } from "../../src/rules/types.js";
 import { escapeHtml, formatHtml } from "../../src/report/html.js";
 import { truncate } from "../../src/report/perimeterPicture.js";
 import { buildScanReport, type ScanReport } from "../../src/report/scanReport.js";
 import { NOW, storageInPerimeter } from "../helpers/builders.js";
-import { ROOT } from "../helpers/cli.js";
+import { contosoReport } from "../helpers/contosoReport.js";
 
 const RULES = ALL_RULES.map((r) => r.meta);
 const windows: Window[] = [];
@@ -34,11 +30,8 @@ let report: ScanReport;
 let html: string;
 
 beforeAll(async () => {
-  estate = await loadSnapshotFile(join(ROOT, "test", "fixtures", "estates", "contoso.json"));
   // The sandbox account's tag may exempt it from storage-sftp: the report shows an exempted finding.
-  const policy = parsePolicy("tagExemptions: { allow: [storage-sftp] }", "policy.yaml", RULE_IDS);
-  report = buildScanReport(evaluateEstate(estate, { now: NOW, policy }), { snapshot: "contoso.json" }, NOW);
-  html = formatHtml(report, estate, RULES);
+  ({ estate, report, html } = await contosoReport());
 });
 
 const memberNode = (doc: Window["document"], name: string) => {
