@@ -20,7 +20,7 @@ import { Estate } from "../model/estate.js";
 import { propString, type ArmResource } from "../model/resource.js";
 import { T } from "../model/resourceTypes.js";
 import { RELATIONS } from "../model/relations.js";
-import type { ArmReader } from "../pipeline/ports.js";
+import type { ArmReader, ReadCarry } from "../pipeline/ports.js";
 import { CallSession, DEFAULT_CONCURRENCY, Semaphore, type SdkCallOptions, type SessionOptions } from "./armCalls.js";
 import { ArmClients, type RawPage } from "./armClients.js";
 import {
@@ -239,9 +239,9 @@ export class LiveArmReader implements ArmReader {
     });
   }
 
-  async readSubscriptions(subscriptionIds: readonly string[]): Promise<ArmResource[]> {
+  async readSubscriptions(subscriptionIds: readonly string[], carry?: ReadCarry): Promise<ArmResource[]> {
     return this.run(async (session) => {
-      const reader = new LiveReader(this.plan, session, this.clients, undefined);
+      const reader = new LiveReader(this.plan, session, this.clients, undefined, carry?.owners);
       await reader.read(subscriptionIds);
       return reader.result().resources;
     });

@@ -31,6 +31,7 @@ import type { Rule } from "../rules/types.js";
 import { CallSession, DEFAULT_CONCURRENCY, type CallOptions, type SdkCallOptions, type SessionOptions } from "./armCalls.js";
 import { ArmClients, resolveArmConnection, type ArmClientSettings, type ArmConnectionOptions, type ArmRetryOptions, type RawPage } from "./armClients.js";
 import { sharedArmCredential } from "./credential.js";
+import { NOTHING_CARRIED, type CarriedOwners } from "./ownerInputs.js";
 import { readPlanForPolicy, type ReadPlan } from "./readPlan.js";
 import { TYPE_READERS } from "./typeReaders.js";
 
@@ -284,7 +285,14 @@ export class LiveReader {
     private readonly session: CallSession,
     private readonly clients: ArmClients,
     private readonly onProgress: ((progress: LiveProgress) => void) | undefined,
+    /** Owners (members, perimeters) whose inputs Resource Graph does not hold are the caller's: read them, not those (ownerInputs.ts). */
+    private readonly carried: CarriedOwners = NOTHING_CARRIED,
   ) {}
+
+  /** Whether this read leaves the owner's inputs (ownerInputs.ts) to its caller. */
+  private carries(id: string): boolean {
+    return this.carried.size > 0 && this.carried.has(idKey(id));
+  }
 
   result(): LiveEstate {
     return {
@@ -441,13 +449,14 @@ export class LiveReader {
       network.networkSecurityPerimeterAssociations.list(at.resourceGroup, at.name, o),
     );
     reads.push(associations.then((list) => this.add(list)));
+    const carried = this.carries(at.id);
     for (const type of [T.link, T.linkReference]) {
       const list = TYPE_READERS[type]?.list;
-      if (!this.plan.has(type) || !list) continue;
+      if (!this.plan.has(type) || !list || carried) continue;
       const what = type === T.link ? "links" : "link references";
       reads.push(this.list(this.areaTally(what === "links" ? "links" : "linkReferences"), `list ${what} of perimeter ${at.name}`, list(this.clients, at.subscriptionId, at.resourceGroup, [at.name])).then((l) => this.add(l)));
     }
-    if (this.plan.has(T.diagnosticSetting)) {
+    if (this.plan.has(T.diagnosticSetting) && !carried) {
       const monitor = this.clients.monitor(at.subscriptionId);
       reads.push(
         this.list(this.areaTally("diagnosticSettings"), `list diagnostic settings of perimeter ${at.name}`, (o) =>
@@ -555,6 +564,7 @@ export class LiveReader {
     const resource = await this.get(tally, `read ${member.type} ${name}`, TYPE_READERS[member.type]!.get!(this.clients, sub, rg, [name]));
     if (!resource) return;
     this.add([resource]);
+    if (this.carries(member.id)) return;
     const reads: Array<Promise<ArmResource[]>> = [];
     for (const row of typesUnder(member.type)) {
       const list = TYPE_READERS[row.type]?.list;
@@ -567,7 +577,7 @@ export class LiveReader {
   /** A member's read, then its own diagnostic settings when a member rule reads them (one call). */
   private async withDiagnostics(member: Located, tally: Tally, read: Promise<void>): Promise<void> {
     await read;
-    if (!this.plan.memberDiagnosticSettings || !this.resources.has(idKey(member.id))) return;
+    if (!this.plan.memberDiagnosticSettings || !this.resources.has(idKey(member.id)) || this.carries(member.id)) return;
     const monitor = this.clients.monitor(member.subscriptionId);
     this.add(await this.list(tally, `list diagnostic settings of ${member.name}`, (o) => monitor.diagnosticSettings.list(member.id.replace(/^\/+/, ""), o)));
   }
@@ -603,7 +613,7 @@ export class LiveReader {
     if (!account) return;
     this.add([account]);
     this.storageMembers.set(idKey(member.id), account);
-    if (!this.plan.has(T.storageAccount)) return;
+    if (!this.plan.has(T.storageAccount) || this.carries(member.id)) return;
 
     // FileStorage has no blob service; BlobStorage and BlockBlobStorage no file service; a
     // general-purpose v1 account has neither object replication, lifecycle nor blob inventory.
@@ -640,7 +650,7 @@ export class LiveReader {
     const account = await this.get(tally, `read Cognitive Services account ${name}`, (o) => cognitive.accounts.get(rg, name, o));
     if (!account) return;
     this.add([account]);
-    if (this.plan.has(T.cognitiveNspConfiguration)) {
+    if (this.plan.has(T.cognitiveNspConfiguration) && !this.carries(member.id)) {
       this.add(
         await this.list(tally, `list network security perimeter configurations of ${name}`, (o) => cognitive.networkSecurityPerimeterConfigurations.list(rg, name, o)),
       );

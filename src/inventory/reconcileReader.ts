@@ -8,7 +8,7 @@
  * under the group is watched from the next pass, without a redeploy. Subscriptions named besides
  * (NSPG_SUBSCRIPTION_IDS) that are not under the group are read by subscription.
  */
-import type { WatchedRead, WatchedScopeReader } from "../pipeline/ports.js";
+import type { ReadCarry, WatchedRead, WatchedScopeReader } from "../pipeline/ports.js";
 import { readResourceGraphEstate, subscriptionsUnderManagementGroup, type ResourceGraphEstate, type ResourceGraphReadOptions, type ResourceGraphScope } from "./resourceGraphReader.js";
 
 export interface WatchedScope {
@@ -31,7 +31,7 @@ export class ResourceGraphReconcileReader implements WatchedScopeReader {
     if (scope.subscriptionIds.length === 0 && !scope.managementGroupId) throw new Error("ResourceGraphReconcileReader: give subscriptions or a management group to watch");
   }
 
-  async readWatched(): Promise<WatchedRead> {
+  async readWatched(carry?: ReadCarry): Promise<WatchedRead> {
     const named = uniqueIds(this.scope.subscriptionIds);
     const group = this.scope.managementGroupId;
     let subscriptions = named;
@@ -43,7 +43,7 @@ export class ResourceGraphReconcileReader implements WatchedScopeReader {
       subscriptions = [...under, ...outside];
       graphScope = { managementGroup: group, subscriptions: outside };
     }
-    const estate = await readResourceGraphEstate(graphScope, this.options);
+    const estate = await readResourceGraphEstate(graphScope, carry ? { ...this.options, carry } : this.options);
     this.lastRead = estate;
     this.onSubscriptions?.(subscriptions);
     return { subscriptions, resources: estate.resources };

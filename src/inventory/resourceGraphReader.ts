@@ -37,6 +37,7 @@ import {
   type Located,
   type Paged,
 } from "./liveInventory.js";
+import type { ReadCarry } from "../pipeline/ports.js";
 import type { ReadPlan } from "./readPlan.js";
 import { GRAPH_QUERIES, queryText, SUBSCRIPTIONS_QUERY, type GraphQuery } from "./resourceGraphQueries.js";
 
@@ -59,6 +60,8 @@ export interface ResourceGraphReadOptions extends LiveInventoryOptions {
   readonly pageRows?: number;
   /** Called when the reader waits for the quota to reset. */
   readonly onQuotaWait?: (waitMs: number) => void;
+  /** What the caller (the reconcile) carries over from its previous pass instead of reading it (pipeline/carryOver.ts). */
+  readonly carry?: ReadCarry;
 }
 
 export interface ResourceGraphEstate {
@@ -206,6 +209,7 @@ class GraphReader {
   private graphRows = 0;
   private readonly batchSize: number;
   private readonly pageRows: number;
+  private readonly carry: ReadCarry | undefined;
 
   constructor(
     private readonly plan: ReadPlan,
@@ -214,6 +218,7 @@ class GraphReader {
     options: ResourceGraphReadOptions,
   ) {
     this.quota = new QuotaTracker(options.onQuotaWait);
+    this.carry = options.carry;
     this.pageRows = Math.max(1, Math.min(PAGE_ROWS, Math.floor(options.pageRows ?? PAGE_ROWS)));
     this.batchSize = Math.max(1, Math.min(SUBSCRIPTION_BATCH, Math.floor(options.batchSize ?? SUBSCRIPTION_BATCH)));
     const { connection } = settings;
@@ -298,6 +303,11 @@ class GraphReader {
 
   // --- ARM for what Resource Graph does not hold -------------------------------------------------
 
+  /** Whether the caller carries this owner's inputs (ownerInputs.ts) over from its previous pass. */
+  private carries(id: string): boolean {
+    return this.carry !== undefined && this.carry.owners.has(idKey(id));
+  }
+
   private tally(type: string, calls = 1): void {
     this.armCalls.set(type, (this.armCalls.get(type) ?? 0) + calls);
   }
@@ -338,7 +348,7 @@ class GraphReader {
       if (!this.plan.has(type) || !list) continue;
       for (const perimeter of this.ofType(T.perimeter)) {
         const at = locate(perimeter.id);
-        if (!at) continue;
+        if (!at || this.carries(at.id)) continue;
         reads.push(this.armList(type, `list ${lastSegment(type)} of perimeter ${at.name}`, list(this.clients, at.subscriptionId, at.resourceGroup, [at.name])).then((l) => this.add(l)));
       }
     }
@@ -346,7 +356,7 @@ class GraphReader {
     if (this.plan.has(T.diagnosticSetting)) {
       for (const perimeter of this.ofType(T.perimeter)) {
         const at = locate(perimeter.id);
-        if (!at) continue;
+        if (!at || this.carries(at.id)) continue;
         reads.push(
           this.armList(T.diagnosticSetting, `list diagnostic settings of perimeter ${at.name}`, (o) =>
             this.clients.monitor(at.subscriptionId).diagnosticSettings.list(at.id.replace(/^\/+/, ""), o),
@@ -362,6 +372,8 @@ class GraphReader {
         if (this.plan.readAllMembers || this.plan.has(member.type)) reads.push(this.readMemberByArm(member.id));
         continue;
       }
+      // Resource Graph answered the member; what it does not hold comes from the caller's previous pass.
+      if (this.carries(member.id)) continue;
       if (member.type !== T.storageAccount && member.type !== T.cognitiveAccount) {
         // Other member types (Service Bus, Event Hubs, SQL...) have children Resource Graph does not
         // hold (Geo-DR configs, databases) and their own diagnostic settings: read them as the ARM path does.
@@ -415,7 +427,11 @@ class GraphReader {
       let entry = byPerimeter.get(key);
       if (!entry) byPerimeter.set(key, (entry = { perimeter, all: 0, ageless: [] }));
       entry.all++;
-      if (!association.systemData && accessModeOf(association) !== "Enforced") entry.ageless.push(at);
+      if (association.systemData || accessModeOf(association) === "Enforced") continue;
+      // The age an earlier read of ARM found: createdAt does not change while the association exists.
+      const carried = this.carry?.associationSystemData.get(idKey(association.id));
+      if (carried !== undefined) this.add([{ ...association, systemData: carried } as ArmResource], true);
+      else entry.ageless.push(at);
     }
     const reads: Array<Promise<void>> = [];
     for (const { perimeter, all, ageless } of byPerimeter.values()) {
@@ -441,7 +457,7 @@ class GraphReader {
   }
 
   private async readMemberByArm(memberId: string): Promise<void> {
-    const reader = new LiveReader(this.plan, this.session, this.clients, undefined);
+    const reader = new LiveReader(this.plan, this.session, this.clients, undefined, this.carry?.owners);
     await reader.readMemberById(memberId);
     const result = reader.result();
     this.add(result.resources);

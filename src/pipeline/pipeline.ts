@@ -23,6 +23,7 @@ import { classify } from "../events/routing.js";
 import { isResourceChangeEventType, parseResourceEvent, type ResourceEvent } from "../events/resourceEvent.js";
 import { ConcurrencyError, MAX_DIRTY_CHANGES, type DirtyMarker, type PerimeterCache, type StateStore, type StoredFinding, type Versioned } from "../state/stateStore.js";
 import { silentLogger, type Logger } from "../logging.js";
+import { DEFAULT_REREAD_HORIZON_MS, ownersReadAt, patchedOwnersReadAt, planCarryOver, withCarriedInputs } from "./carryOver.js";
 import { perimeterClosure } from "./closure.js";
 import { diffFindings, type Action, type PerimeterDecision } from "./decisions.js";
 import type { ArmReader, EvaluationMessage, EvaluationQueue, PoisonParking, WatchedScopeReader } from "./ports.js";
@@ -50,6 +51,8 @@ export interface PipelineOptions {
   subscriptionIds?: readonly string[];
   /** Object ids of the guardrail's own identity: its changes are never fought. */
   selfPrincipalIds?: readonly string[];
+  /** How long what Resource Graph does not hold may be carried over between reconcile passes before it is re-read from ARM (default 48 h; 0: re-read every pass). */
+  rereadHorizonMs?: number;
   now?: () => Date;
 }
 
@@ -330,6 +333,8 @@ export class GuardrailPipeline {
       let resources: ArmResource[];
       let previousResources: ArmResource[];
       let unresolvedBefore: string[] = [];
+      /** Owners whose inputs this evaluation read from ARM (all of them on a full read). */
+      let ownersRead: ReadonlySet<string> | "all" = "all";
       if (!cached.value) {
         resources = await this.fullRead(perimeterId, arm);
         previousResources = resources;
@@ -341,7 +346,9 @@ export class GuardrailPipeline {
       } else {
         previousResources = cached.value.resources;
         unresolvedBefore = cached.value.unresolved ?? [];
-        resources = await this.applyChanges(previousResources, changes, arm);
+        const patched = await this.applyChanges(previousResources, changes, arm);
+        resources = patched.resources;
+        ownersRead = patched.membersRead;
       }
       let estate = new Estate(resources);
       let perimeter = estate.get(perimeterId) ?? estate.perimeters().find((p) => idKey(p.id) === idKey(perimeterId));
@@ -349,6 +356,7 @@ export class GuardrailPipeline {
       if (cached.value && closure && closure.unresolved.some((u) => !unresolvedBefore.includes(u))) {
         // Something new is referenced that the cache does not hold (a new CMK vault, say): read it all.
         estate = new Estate(await this.fullRead(perimeterId, arm));
+        ownersRead = "all";
         perimeter = estate.get(perimeterId) ?? estate.perimeters().find((p) => idKey(p.id) === idKey(perimeterId));
         closure = perimeter ? perimeterClosure(estate, perimeter) : undefined;
       }
@@ -376,6 +384,7 @@ export class GuardrailPipeline {
               unresolved: closure.unresolved,
               lastKnownGood: updateLastKnownGood(lastKnownGood, closure.resources, perimeterId, own),
               readAt: now.toISOString(),
+              ownersReadAt: patchedOwnersReadAt(perimeterId, closure.resources, cached.value?.ownersReadAt, ownersRead, now.toISOString()),
             },
             cached.etag,
           );
@@ -396,9 +405,10 @@ export class GuardrailPipeline {
     return arm.readPerimeters([perimeterId]);
   }
 
-  /** Re-reads what changed and patches the cached resources. */
-  private async applyChanges(cached: ArmResource[], changes: DirtyMarker["changes"], arm: ArmReader): Promise<ArmResource[]> {
+  /** Re-reads what changed and patches the cached resources; says which members it read whole. */
+  private async applyChanges(cached: ArmResource[], changes: DirtyMarker["changes"], arm: ArmReader): Promise<{ resources: ArmResource[]; membersRead: Set<string> }> {
     const byKey = new Map(cached.map((r) => [idKey(r.id), r]));
+    const membersRead = new Set<string>();
     const latest = new Map<string, DirtyMarker["changes"][number]>();
     for (const c of changes) latest.set(idKey(c.resourceId), c);
     for (const [key, change] of latest) {
@@ -414,10 +424,11 @@ export class GuardrailPipeline {
         const memberId = (body.properties?.["privateLinkResource"] as { id?: string } | undefined)?.id;
         if (memberId && !byKey.has(idKey(memberId))) {
           for (const r of await arm.readMember(memberId)) byKey.set(idKey(r.id), r);
+          membersRead.add(idKey(memberId));
         }
       }
     }
-    return [...byKey.values()];
+    return { resources: [...byKey.values()], membersRead };
   }
 
   /** Diffs with the stored findings, plans actions, hands the decision on, stores the result. */
@@ -475,10 +486,18 @@ export class GuardrailPipeline {
     // reconcile reads) is newer than the reconcile's view and is neither overwritten nor deleted.
     const cachedBefore = new Map<string, { id: string; version: Versioned<PerimeterCache | undefined> }>();
     for (const id of await this.store.listCachedPerimeters()) cachedBefore.set(idKey(id), { id, version: await this.store.getPerimeterCache(id) });
-    const { subscriptions, resources } = this.deps.scope
-      ? await this.deps.scope.readWatched()
-      : { subscriptions: this.options.subscriptionIds ?? [], resources: await this.arm.readSubscriptions(this.options.subscriptionIds ?? []) };
-    log.info({ subscriptions: subscriptions.length, resources: resources.length }, "reconcile read the watched scope");
+    // What Resource Graph does not hold comes from the caches unless due (carryOver.ts); the rest is read.
+    const carry = planCarryOver(
+      [...cachedBefore.values()].flatMap((c) => (c.version.value ? [c.version.value] : [])),
+      now,
+      this.options.rereadHorizonMs ?? DEFAULT_REREAD_HORIZON_MS,
+    );
+    const read = this.deps.scope
+      ? await this.deps.scope.readWatched(carry)
+      : { subscriptions: this.options.subscriptionIds ?? [], resources: await this.arm.readSubscriptions(this.options.subscriptionIds ?? [], carry) };
+    const { subscriptions } = read;
+    const resources = withCarriedInputs(read.resources, carry);
+    log.info({ subscriptions: subscriptions.length, resources: resources.length, ownersCarried: carry.figures.carried, ownersDue: carry.figures.due }, "reconcile read the watched scope");
     const estate = new Estate(resources);
     // The rules that compare with the state before a change compare with the last known good one.
     const caches = new Map<string, Versioned<PerimeterCache | undefined>>();
@@ -515,6 +534,7 @@ export class GuardrailPipeline {
             unresolved: closure.unresolved,
             lastKnownGood: updateLastKnownGood(previousGood, closure.resources, perimeter.id, own),
             readAt: now.toISOString(),
+            ownersReadAt: ownersReadAt(perimeter.id, closure.resources, carry, now.toISOString()),
           },
           cache.etag,
         );

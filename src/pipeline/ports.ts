@@ -11,8 +11,22 @@ export interface ArmReader {
   perimetersOfMember(memberId: string): Promise<string[]>;
   /** Everything the rules read for these perimeters (full read; a perimeter's first evaluation). */
   readPerimeters(perimeterIds: readonly string[]): Promise<ArmResource[]>;
-  /** Everything the rules read in these subscriptions (the reconcile pass). */
-  readSubscriptions(subscriptionIds: readonly string[]): Promise<ArmResource[]>;
+  /** Everything the rules read in these subscriptions (the reconcile pass), but the carried owners' inputs. */
+  readSubscriptions(subscriptionIds: readonly string[], carry?: ReadCarry): Promise<ArmResource[]>;
+}
+
+/**
+ * What a reconcile carries over from its previous pass instead of reading it again
+ * (src/pipeline/carryOver.ts decides; the reader honours it).
+ */
+export interface ReadCarry {
+  /**
+   * Owners (associated members and perimeters, by id key) whose inputs Resource Graph does not hold
+   * (src/inventory/ownerInputs.ts) are not read: the reconcile has them from its caches.
+   */
+  readonly owners: ReadonlySet<string>;
+  /** `systemData` of associations as last read from ARM, by id key (Resource Graph's rows lack it). */
+  readonly associationSystemData: ReadonlyMap<string, unknown>;
 }
 
 /** What a reconcile read: everything the rules read in the watched scope, and the subscriptions that scope holds now. */
@@ -27,7 +41,7 @@ export interface WatchedRead {
  * a management group change as subscriptions are created or moved.
  */
 export interface WatchedScopeReader {
-  readWatched(): Promise<WatchedRead>;
+  readWatched(carry?: ReadCarry): Promise<WatchedRead>;
 }
 
 /** A message asking for one perimeter to be evaluated. */

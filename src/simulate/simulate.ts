@@ -23,6 +23,7 @@ import { createNotifier, type ChannelConfig } from "../notify/index.js";
 import type { AlertPayload } from "../notify/model.js";
 import { routeMismatch } from "../notify/routing.js";
 import type { PerimeterDecision } from "../pipeline/decisions.js";
+import { DEFAULT_REREAD_HORIZON_MS } from "../pipeline/carryOver.js";
 import { GuardrailPipeline, hasValidLease } from "../pipeline/pipeline.js";
 import type { EvaluationMessage, EvaluationQueue, PoisonParking } from "../pipeline/ports.js";
 import type { Policy } from "../policy/policy.js";
@@ -94,6 +95,8 @@ const MAX_DEQUEUE = 5;
 const VISIBILITY_MS = 30_000;
 const DEBOUNCE_MS = 5_000;
 const QUEUE_LEASE_MS = 10 * 60_000;
+/** The timer reconcile's default pace (NSPG_RECONCILE_SCHEDULE every 30 minutes). */
+const RECONCILE_INTERVAL_MS = 30 * 60_000;
 const MAX_STEPS = 5_000;
 /** Rules that compare with the state before a change (their metadata says so): a scan of the end state alone cannot know them. */
 const HISTORY_RULES = new Set(ALL_RULES.filter((r) => r.meta.needsPreviousState).map((r) => r.meta.id));
@@ -490,9 +493,20 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
     // convergence: the guardrail's open findings equal a scan of the final ARM state.
     const finalScan = () => evaluateEstate(new Estate(emulator.resources()), { policy, now: new Date(state.now) }).findings;
     const lost = sink.lostEvents > 0 || state.deadLettered > 0 || state.poisoned > 0;
-    if (!lost) compareFindings("before the reconcile", finalScan(), await openFindings(store, perimeters), violate, true);
+    if (!lost) {
+      compareFindings("before the reconcile", finalScan(), await openFindings(store, perimeters), violate, true);
+      // The timer's next pass, within the re-read horizon: what Resource Graph does not hold comes from
+      // the caches the events kept current (src/pipeline/carryOver.ts), and must leave a right picture right.
+      state.now += RECONCILE_INTERVAL_MS;
+      state.decisions.push(...(await instances[0]!.pipeline.reconcile()));
+      counted("carrying-reconcile");
+      if (!(await settle())) violate("liveness", "the work after the carrying reconcile did not settle");
+      compareFindings("after a reconcile that carried inputs over", finalScan(), await openFindings(store, await listPerimeters(store)), violate, true);
+    }
     if (lost) {
       // Lost events are the timer reconcile's to repair (the design: Event Grid may drop; the full pass catches up).
+      // What Resource Graph does not hold is re-read within the re-read horizon, not on every pass: the clock passes it.
+      state.now += DEFAULT_REREAD_HORIZON_MS + 1;
       state.decisions.push(...(await instances[0]!.pipeline.reconcile()));
       counted("final-reconcile");
       if (!(await settle())) violate("liveness", "the work after the final reconcile did not settle");

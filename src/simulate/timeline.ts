@@ -46,7 +46,9 @@ export function generateTimeline(seed: readonly ArmResource[], random: () => num
   const ofType = (type: string) => [...current.values()].filter((r) => r.type.toLowerCase() === type);
   const ops: SimOperation[] = [];
   let counter = 0;
-  const kinds = ["downgrade", "broad-rule", "widen-rule", "sftp", "tag", "enforce", "delete-rule"] as const;
+  // The last three touch what Resource Graph does not hold (file shares, object replication
+  // policies), which a reconcile may carry over from its caches (src/pipeline/carryOver.ts).
+  const kinds = ["downgrade", "broad-rule", "widen-rule", "sftp", "tag", "enforce", "delete-rule", "nfs-share", "replicate", "delete-share"] as const;
   for (let attempts = 0; ops.length < length && attempts < length * 10; attempts++) {
     const kind = pick(kinds, random)!;
     const caller = callerFor(random);
@@ -84,6 +86,27 @@ export function generateTimeline(seed: readonly ArmResource[], random: () => num
     } else if (kind === "delete-rule") {
       const rule = pick(ofType(T.accessRule), random);
       if (rule) op = { op: "delete", id: rule.id, caller };
+    } else if (kind === "nfs-share") {
+      // Blob-only kinds have no file service (storage spec: FileStorage and general-purpose kinds do).
+      const account = pick(ofType(T.storageAccount).filter((a) => !["blobstorage", "blockblobstorage"].includes(String(a.kind ?? "").toLowerCase())), random);
+      if (account) {
+        const id = `${account.id}/fileServices/default/shares/sim-nfs-${++counter}`;
+        op = { op: "put", resource: { id, name: id.split("/").pop()!, type: T.fileShare, properties: { enabledProtocols: "NFS", shareQuota: 100 } }, caller };
+      }
+    } else if (kind === "replicate") {
+      // Object replication needs blob versioning and no hierarchical namespace; not on FileStorage or general-purpose v1.
+      const account = pick(
+        ofType(T.storageAccount).filter((a) => a.properties?.["isHnsEnabled"] !== true && !["filestorage", "storage"].includes(String(a.kind ?? "").toLowerCase())),
+        random,
+      );
+      if (account) {
+        const id = `${account.id}/objectReplicationPolicies/sim-orp-${++counter}`;
+        const rules = [{ ruleId: `rule-${counter}`, sourceContainer: "src", destinationContainer: "dst" }];
+        op = { op: "put", resource: { id, name: id.split("/").pop()!, type: T.objectReplicationPolicy, properties: { sourceAccount: account.id, destinationAccount: account.id, rules } }, caller };
+      }
+    } else if (kind === "delete-share") {
+      const share = pick(ofType(T.fileShare), random);
+      if (share) op = { op: "delete", id: share.id, caller };
     }
     if (!op) continue;
     if (op.op === "put") current.set(idKey(op.resource.id), op.resource);

@@ -49,6 +49,12 @@ export interface PerimeterCache {
    * never overwrites or deletes it (a perimeter created while the reconcile was reading keeps its state).
    */
   readAt?: string;
+  /**
+   * When the inputs Resource Graph does not hold were last read from ARM (ISO), per owner: the
+   * perimeter and each member, by id key (src/pipeline/carryOver.ts). An owner without a time is
+   * read on the next reconcile.
+   */
+  ownersReadAt?: Record<string, string>;
 }
 
 /** Work waiting for a perimeter: set by events, taken by the evaluation. */
