@@ -50,6 +50,8 @@ export interface PipelineOptions {
   subscriptionIds?: readonly string[];
   /** Object ids of the guardrail's own identity: its changes are never fought. */
   selfPrincipalIds?: readonly string[];
+  /** How long what Resource Graph does not hold may be carried over between reconcile passes before it is re-read from ARM (default 48 h; 0: re-read every pass) */
+  rereadHorizonMs?: number;
   now?: () => Date;
 }
 
