@@ -64,6 +64,11 @@ param policy object = {}
 @description('NCRONTAB schedule of the full reconcile (NSPG_RECONCILE_SCHEDULE).')
 param reconcileSchedule string = '0 */30 * * * *'
 
+@minValue(0)
+@maxValue(720)
+@description('Hours within which the reconcile re-reads from ARM what Resource Graph does not hold (NSPG_RECONCILE_REREAD_HOURS); 0: every pass re-reads everything.')
+param reconcileRereadHours int = 48
+
 @allowed([
   'fatal'
   'error'
@@ -321,6 +326,7 @@ var baseAppSettings = {
   NSPG_SUBSCRIPTION_IDS: join(watchedSubscriptionIds, ',')
   NSPG_SELF_PRINCIPAL_IDS: identity.outputs.principalId
   NSPG_RECONCILE_SCHEDULE: reconcileSchedule
+  NSPG_RECONCILE_REREAD_HOURS: string(reconcileRereadHours)
   NSPG_LOG_LEVEL: logLevel
 }
 var policySettings = empty(policy) ? {} : {

@@ -18,6 +18,8 @@ const guid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 const managementGroupId = /^[A-Za-z0-9_.()-]{1,90}$/;
 
+const REREAD_HOURS_RANGE = "expected 0 to 720 hours (0: re-read everything on every reconcile pass)";
+
 const settingsSchema = z.object({
   NSPG_SUBSCRIPTION_IDS: z
     .string()
@@ -43,6 +45,13 @@ const settingsSchema = z.object({
   AZURE_CLIENT_ID: z.string().optional(),
   NSPG_DEBOUNCE_SECONDS: z.coerce.number({ error: () => "expected a number of seconds" }).min(0).max(600).default(5),
   NSPG_EVENT_TTL_HOURS: z.coerce.number().min(1).max(24 * 14).default(24),
+  // What Resource Graph does not hold (NSP configurations, links, diagnostic settings...) is carried
+  // over between reconcile passes and re-read from ARM at least once per this many hours.
+  NSPG_RECONCILE_REREAD_HOURS: z.coerce
+    .number({ error: () => "expected a number of hours" })
+    .min(0, REREAD_HOURS_RANGE)
+    .max(24 * 30, REREAD_HOURS_RANGE)
+    .default(48),
   NSPG_SELF_PRINCIPAL_IDS: z
     .string()
     .optional()

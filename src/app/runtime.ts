@@ -15,7 +15,7 @@ import { LiveArmReader } from "../inventory/liveArmReader.js";
 import { ResourceGraphReconcileReader } from "../inventory/reconcileReader.js";
 import { InputError } from "../model/errors.js";
 import { createLogger, type Logger } from "../logging.js";
-import { GuardrailPipeline } from "../pipeline/pipeline.js";
+import { GuardrailPipeline, type PipelineOptions } from "../pipeline/pipeline.js";
 import { EVALUATION_QUEUE, EVENT_POISON_QUEUE, POISON_QUEUE, QueuePoisonParking, queueServiceFrom, StorageEvaluationQueue } from "../pipeline/storageQueue.js";
 import type { ArmReader, EvaluationQueue, PoisonParking, WatchedScopeReader } from "../pipeline/ports.js";
 import type { StateStore } from "../state/stateStore.js";
@@ -42,6 +42,17 @@ function storageCredential(settings: Settings): TokenCredential {
   return settings.storage.kind === "identity" && settings.storage.clientId
     ? new ManagedIdentityCredential({ clientId: settings.storage.clientId })
     : new DefaultAzureCredential();
+}
+
+/** The pipeline's options, from the app settings (seconds and hours become milliseconds). */
+export function pipelineOptionsFrom(settings: Settings): PipelineOptions {
+  return {
+    debounceMs: settings.NSPG_DEBOUNCE_SECONDS * 1000,
+    eventTtlMs: settings.NSPG_EVENT_TTL_HOURS * 3_600_000,
+    rereadHorizonMs: settings.NSPG_RECONCILE_REREAD_HOURS * 3_600_000,
+    subscriptionIds: settings.NSPG_SUBSCRIPTION_IDS,
+    selfPrincipalIds: settings.NSPG_SELF_PRINCIPAL_IDS,
+  };
 }
 
 export async function createRuntime(env: NodeJS.ProcessEnv = process.env): Promise<Runtime> {
@@ -108,12 +119,7 @@ export async function createRuntime(env: NodeJS.ProcessEnv = process.env): Promi
       // Reverts first, so that alerts say what was done.
       onDecision: revertThenNotify(executor, (d, p, l) => notifier.dispatch(d, p, l)),
     },
-    {
-      debounceMs: settings.NSPG_DEBOUNCE_SECONDS * 1000,
-      eventTtlMs: settings.NSPG_EVENT_TTL_HOURS * 3_600_000,
-      subscriptionIds: settings.NSPG_SUBSCRIPTION_IDS,
-      selfPrincipalIds: settings.NSPG_SELF_PRINCIPAL_IDS,
-    },
+    pipelineOptionsFrom(settings),
   );
   return { settings, logger, store, arm, scope, queue, eventPoison, evaluationPoison, pipeline, notifier, ledger, executor };
 }

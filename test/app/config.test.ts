@@ -89,6 +89,21 @@ describe("loadSettings: required and invalid settings", () => {
     expect(load({ ...MINIMAL, NSPG_DEBOUNCE_SECONDS: "2.5" }).NSPG_DEBOUNCE_SECONDS).toBe(2.5);
   });
 
+  it("NSPG_RECONCILE_REREAD_HOURS: hours from 0 to 720, decimals allowed; anything else names the setting", () => {
+    expect(load({ ...MINIMAL, NSPG_RECONCILE_REREAD_HOURS: "0" }).NSPG_RECONCILE_REREAD_HOURS).toBe(0);
+    expect(load({ ...MINIMAL, NSPG_RECONCILE_REREAD_HOURS: "0.5" }).NSPG_RECONCILE_REREAD_HOURS).toBe(0.5);
+    expect(load({ ...MINIMAL, NSPG_RECONCILE_REREAD_HOURS: " 12 " }).NSPG_RECONCILE_REREAD_HOURS).toBe(12);
+    expect(load({ ...MINIMAL, NSPG_RECONCILE_REREAD_HOURS: "720" }).NSPG_RECONCILE_REREAD_HOURS).toBe(720);
+    for (const value of ["-1", "721", "720.5", "-0.5"]) {
+      expect(rejection({ ...MINIMAL, NSPG_RECONCILE_REREAD_HOURS: value }).message, value).toBe(
+        "app setting NSPG_RECONCILE_REREAD_HOURS: expected 0 to 720 hours (0: re-read everything on every reconcile pass)",
+      );
+    }
+    for (const value of ["abc", "48h", "Infinity"]) {
+      expect(rejection({ ...MINIMAL, NSPG_RECONCILE_REREAD_HOURS: value }).message, value).toBe("app setting NSPG_RECONCILE_REREAD_HOURS: expected a number of hours");
+    }
+  });
+
   it("the other typed settings name themselves too", () => {
     expect(rejection({ ...MINIMAL, NSPG_EVENT_TTL_HOURS: "forever" }).message).toMatch(/^app setting NSPG_EVENT_TTL_HOURS: /);
     expect(rejection({ ...MINIMAL, NSPG_EVENT_TTL_HOURS: "0" }).message).toMatch(/^app setting NSPG_EVENT_TTL_HOURS: /);
@@ -184,12 +199,13 @@ describe("loadSettings: where the state lives", () => {
 });
 
 describe("loadSettings: defaults", () => {
-  it("debounce 5 s, event ids kept 24 h, log level info, no self principals, public ARM", () => {
+  it("debounce 5 s, event ids kept 24 h, re-read from ARM every 48 h, log level info, no self principals, public ARM", () => {
     const settings = load(MINIMAL);
     expect(settings).toMatchObject({
       NSPG_SUBSCRIPTION_IDS: [SUB_A],
       NSPG_DEBOUNCE_SECONDS: 5,
       NSPG_EVENT_TTL_HOURS: 24,
+      NSPG_RECONCILE_REREAD_HOURS: 48,
       NSPG_LOG_LEVEL: "info",
       NSPG_SELF_PRINCIPAL_IDS: [],
     });
@@ -204,6 +220,7 @@ describe("loadSettings: defaults", () => {
       ...MINIMAL,
       NSPG_DEBOUNCE_SECONDS: "30",
       NSPG_EVENT_TTL_HOURS: "48",
+      NSPG_RECONCILE_REREAD_HOURS: "6",
       NSPG_LOG_LEVEL: "debug",
       NSPG_SELF_PRINCIPAL_IDS: "44444444-4444-4444-4444-444444444444, 55555555-5555-5555-5555-555555555555",
       NSPG_ARM_ENDPOINT: "https://127.0.0.1:8443",
@@ -212,6 +229,7 @@ describe("loadSettings: defaults", () => {
     expect(settings).toMatchObject({
       NSPG_DEBOUNCE_SECONDS: 30,
       NSPG_EVENT_TTL_HOURS: 48,
+      NSPG_RECONCILE_REREAD_HOURS: 6,
       NSPG_LOG_LEVEL: "debug",
       NSPG_SELF_PRINCIPAL_IDS: ["44444444-4444-4444-4444-444444444444", "55555555-5555-5555-5555-555555555555"],
       NSPG_ARM_ENDPOINT: "https://127.0.0.1:8443",
@@ -255,6 +273,7 @@ const OPTIONAL_SETTINGS = [
   "AZURE_CLIENT_ID",
   "NSPG_DEBOUNCE_SECONDS",
   "NSPG_EVENT_TTL_HOURS",
+  "NSPG_RECONCILE_REREAD_HOURS",
   "NSPG_SELF_PRINCIPAL_IDS",
   "NSPG_LOG_LEVEL",
 ];
@@ -294,7 +313,7 @@ describe("local.settings.sample.json and the README", () => {
   it("the sample lists every setting the app reads (alerts, credential, timer bindings too), and nothing else", () => {
     const read = appSettingsRead();
     // Before: the alert settings (ACS connection string, SMTP security/CA/sender, transport, timeouts, portal) were missing.
-    expect(read).toEqual(expect.arrayContaining(["NSPG_EMAIL_ACS_CONNECTION_STRING", "NSPG_EMAIL_SMTP_SECURE", "NSPG_NOTIFY_TIMEOUT_SECONDS", "NSPG_PORTAL_URL", "NSPG_RECONCILE_SCHEDULE", "NSPG_ARM_TOKEN"]));
+    expect(read).toEqual(expect.arrayContaining(["NSPG_EMAIL_ACS_CONNECTION_STRING", "NSPG_EMAIL_SMTP_SECURE", "NSPG_NOTIFY_TIMEOUT_SECONDS", "NSPG_PORTAL_URL", "NSPG_RECONCILE_SCHEDULE", "NSPG_RECONCILE_REREAD_HOURS", "NSPG_ARM_TOKEN"]));
     expect(read.filter((name) => !sampleNames.includes(name)), "settings the app reads that local.settings.sample.json lacks").toEqual([]);
     const unread = sampleNames.filter((name) => !read.includes(name) && !HOST_SETTINGS.includes(name) && !CONTRACT_SETTINGS.some((c) => covers([name], c)));
     expect(unread, "settings in local.settings.sample.json that nothing reads").toEqual([]);

@@ -115,6 +115,7 @@ function sampleValue(name: string): string {
     NSPG_ARM_ENDPOINT: "https://management.azure.com",
     NSPG_LOG_LEVEL: "info",
     NSPG_RECONCILE_SCHEDULE: "0 */30 * * * *",
+    NSPG_RECONCILE_REREAD_HOURS: "48",
     NSPG_EMAIL_SMTP_PORT: "587",
     NSPG_LOGS_WORKSPACE_ID: "7c1e2d3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
     NSPG_LOGS_ENDPOINT: "https://api.loganalytics.azure.com/v1",
@@ -219,10 +220,18 @@ describe("app settings in the compiled template", () => {
     expect(notify.loadNotifySettings(smtp).email).toMatchObject({ kind: "smtp", host: "smtp.example.com", port: 587, user: "guardrail" });
   });
 
-  it("defaults match the app's: reconcile schedule, and every allowed log level loads", () => {
+  it("defaults match the app's: reconcile schedule and re-read hours, and every allowed log level loads", () => {
     const sample = JSON.parse(raw("local.settings.sample.json")) as { Values: Record<string, string> };
     expect(main.parameters["reconcileSchedule"]?.defaultValue).toBe(sample.Values["NSPG_RECONCILE_SCHEDULE"]);
     expect(setting("NSPG_RECONCILE_SCHEDULE")).toBe("parameters('reconcileSchedule')");
+    expect(main.parameters["reconcileRereadHours"]).toMatchObject({ type: "int", minValue: 0, maxValue: 720 });
+    expect(String(main.parameters["reconcileRereadHours"]?.defaultValue)).toBe(sample.Values["NSPG_RECONCILE_REREAD_HOURS"]);
+    expect(setting("NSPG_RECONCILE_REREAD_HOURS")).toBe("string(parameters('reconcileRereadHours'))");
+    // The template's bounds are the app's: both ends load, one past the top does not.
+    const { minValue, maxValue } = main.parameters["reconcileRereadHours"]!;
+    const rereadHours = (hours: number) => loadSettings({ NSPG_SUBSCRIPTION_IDS: SUB, AzureWebJobsStorage__accountName: "x", NSPG_RECONCILE_REREAD_HOURS: String(hours) }).NSPG_RECONCILE_REREAD_HOURS;
+    for (const hours of [minValue!, maxValue!]) expect(rereadHours(hours)).toBe(hours);
+    expect(() => rereadHours(maxValue! + 1)).toThrow(/^app setting NSPG_RECONCILE_REREAD_HOURS: /);
     const levels = (main.parameters["logLevel"]?.allowedValues ?? []) as string[];
     expect(levels).toContain("info");
     for (const level of levels) expect(loadSettings({ NSPG_SUBSCRIPTION_IDS: SUB, AzureWebJobsStorage__accountName: "x", NSPG_LOG_LEVEL: level }).NSPG_LOG_LEVEL).toBe(level);
