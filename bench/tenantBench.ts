@@ -12,7 +12,13 @@ import type { ArmResource } from "../src/model/resource.js";
 import { DEFAULT_POLICY, type Policy } from "../src/policy/policy.js";
 import { ALL_RULES } from "../src/rules/catalog/index.js";
 import { readResourceGraphEstate } from "../src/inventory/resourceGraphReader.js";
-import { GRAPH_QUERIES, NOT_IN_RESOURCE_GRAPH } from "../src/inventory/resourceGraphQueries.js";
+import { NOT_IN_RESOURCE_GRAPH } from "../src/inventory/resourceGraphQueries.js";
+import { LiveArmReader } from "../src/inventory/liveArmReader.js";
+import { ResourceGraphReconcileReader } from "../src/inventory/reconcileReader.js";
+import { InMemoryPoison } from "../src/pipeline/inProcessQueue.js";
+import { GuardrailPipeline } from "../src/pipeline/pipeline.js";
+import type { WatchedScopeReader } from "../src/pipeline/ports.js";
+import { MemoryStateStore } from "../src/state/memoryStateStore.js";
 import { generateEstate } from "./estateGenerator.js";
 
 const LATENCY_MS = 20;
@@ -111,16 +117,97 @@ export function formatTenant(r: TenantFigures): string {
   ].join("\n");
 }
 
+export interface TenantReconcileFigures {
+  readonly members: number;
+  readonly subscriptions: number;
+  /** How the pass before the measured one read: through the emulator (measured too) or from its store without calls. */
+  readonly previousPass: { readonly how: "read" | "seeded"; readonly calls?: number; readonly wallMs?: number };
+  readonly graphRequests: number;
+  readonly armCalls: number;
+  readonly armCallsByType: Record<string, number>;
+  readonly callsPerMember: number;
+  readonly wallMs: number;
+  readonly quotaWaits: number;
+  readonly quotaWaitMs: number;
+  readonly throttled: number;
+  readonly reread: { readonly owners: number; readonly carried: number; readonly due: number };
+  readonly findings: number;
+}
+
+/** The pace of the timer reconcile by default (NSPG_RECONCILE_SCHEDULE: every 30 minutes). */
+const RECONCILE_INTERVAL_MS = 30 * 60_000;
+
 /**
- * What the figures say about a larger tenant, by the read's own structure: Resource Graph requests
- * grow with rows / 1,000 per query and subscription batch, quota waits with requests / 15 per 5 s,
- * ARM calls with members (their per-member rate measured here).
+ * The Functions app's reconcile (the pipeline with ResourceGraphReconcileReader, every rule on, the
+ * default re-read horizon of 48 h), measured on the pass that follows another by 30 minutes: what
+ * Resource Graph holds is read again, what it does not hold is carried over from the caches the
+ * previous pass left, but for the share due (src/pipeline/carryOver.ts).
+ *
+ * The previous pass is either a real one through the emulator (`read`, its calls reported: the cost
+ * of a first pass) or, where that would take too long to wait for (about 4 ARM calls per member),
+ * `seeded`: the same pipeline fed the emulator's resources without calls. The caches it leaves are
+ * those of a full read at that moment, which is what a previous pass leaves.
  */
-export function extrapolate(r: TenantFigures, members: number, subscriptions: number): string {
-  const scale = members / r.members;
-  // Each query pages its rows 1,000 at a time, once per batch of 300 subscriptions.
-  const graph = Math.ceil((r.graphRows * scale) / 1000) + GRAPH_QUERIES.length * Math.ceil(subscriptions / 300);
-  const arm = Math.round(r.armCalls * scale);
-  const quotaSeconds = Math.max(0, Math.ceil(graph / 15) - 1) * 5;
-  return `  extrapolated to ${members} members / ${subscriptions} subscriptions (${r.plan}): about ${graph} Resource Graph requests + ${arm} ARM calls = ${((graph + arm) / members).toFixed(3)} calls/member, at least ${quotaSeconds} s of quota waits (15 queries per 5 s), not measured`;
+export async function measureTenantReconcile(members: number, subscriptions: number, previous: "read" | "seeded"): Promise<TenantReconcileFigures> {
+  const resources = tenantEstate(members, subscriptions);
+  const subscriptionIds = [...new Set(resources.map((r) => r.id.split("/")[2]!))];
+  const emulator = await ArmEmulator.start({ seed: resources, pageSize: 100, recordTraffic: false });
+  resources.length = 0;
+  let clock = Date.parse("2026-11-28T00:00:00Z");
+  const store = new MemoryStateStore();
+  const options = { credential: emulator.credential(), armEndpoint: emulator.endpoint, ca: emulator.caCertificate, policy: DEFAULT_POLICY, env: {} };
+  const arm = new LiveArmReader({ ...options, subscriptionIds });
+  const pipelineOver = (scope: WatchedScopeReader) =>
+    new GuardrailPipeline({ store, arm, scope, queue: { enqueue: async () => undefined }, poison: new InMemoryPoison(), policy: DEFAULT_POLICY }, { subscriptionIds, now: () => new Date(clock) });
+  try {
+    emulator.faults.add({ path: "/**", kind: "latency", latencyMs: LATENCY_MS });
+    let previousPass: TenantReconcileFigures["previousPass"];
+    if (previous === "read") {
+      const reader = new ResourceGraphReconcileReader({ subscriptionIds }, options);
+      const started = performance.now();
+      await pipelineOver(reader).reconcile();
+      previousPass = { how: "read", calls: reader.lastRead!.calls, wallMs: performance.now() - started };
+    } else {
+      await pipelineOver({ readWatched: async () => ({ subscriptions: subscriptionIds, resources: emulator.resources() }) }).reconcile();
+      previousPass = { how: "seeded" };
+    }
+    clock += RECONCILE_INTERVAL_MS;
+    const reader = new ResourceGraphReconcileReader({ subscriptionIds }, options);
+    const started = performance.now();
+    const report = await pipelineOver(reader).reconcileReport();
+    const wallMs = performance.now() - started;
+    const read = reader.lastRead!;
+    return {
+      members,
+      subscriptions: subscriptionIds.length,
+      previousPass,
+      graphRequests: read.graphRequests,
+      armCalls: read.armCalls,
+      armCallsByType: read.armCallsByType,
+      callsPerMember: read.calls / members,
+      wallMs,
+      quotaWaits: read.quotaWaits,
+      quotaWaitMs: read.quotaWaitMs,
+      throttled: read.throttled,
+      reread: report.reread,
+      findings: report.decisions.reduce((n, d) => n + d.findings.filter((f) => f.status !== "resolved").length, 0),
+    };
+  } finally {
+    await emulator.close();
+  }
+}
+
+export function formatTenantReconcile(r: TenantReconcileFigures): string {
+  const byType = Object.entries(r.armCallsByType)
+    .map(([type, n]) => `${type.split("/").slice(1).join("/")} ${n}`)
+    .join(", ");
+  const previous =
+    r.previousPass.how === "read"
+      ? `the pass before read through the emulator: ${r.previousPass.calls} calls = ${(r.previousPass.calls! / r.members).toFixed(3)} calls/member, ${(r.previousPass.wallMs! / 1000).toFixed(1)} s`
+      : "the pass before seeded from the emulator's store (no calls)";
+  return [
+    `  reconcile, all rules, ${r.members} members, ${r.subscriptions} subscriptions, 30 min after the previous pass (${previous}):`,
+    `    ${r.graphRequests} Resource Graph request(s) + ${r.armCalls} ARM call(s) = ${r.callsPerMember.toFixed(4)} calls/member; owners re-read ${r.reread.due} of ${r.reread.owners} (carried ${r.reread.carried}); wall ${(r.wallMs / 1000).toFixed(1)} s; quota waits ${r.quotaWaits} (${(r.quotaWaitMs / 1000).toFixed(1)} s), 429s ${r.throttled}; ${r.findings} open findings`,
+    ...(byType ? [`    ARM calls: ${byType}`] : []),
+  ].join("\n");
 }

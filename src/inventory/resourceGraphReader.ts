@@ -427,11 +427,12 @@ class GraphReader {
       let entry = byPerimeter.get(key);
       if (!entry) byPerimeter.set(key, (entry = { perimeter, all: 0, ageless: [] }));
       entry.all++;
-      if (association.systemData || accessModeOf(association) === "Enforced") continue;
-      // The age an earlier read of ARM found: createdAt does not change while the association exists.
+      if (association.systemData) continue;
+      // What an earlier read of ARM found, on every association (the reconcile's carry-over also tells
+      // from it when the association last changed): createdAt does not change while it exists.
       const carried = this.carry?.associationSystemData.get(idKey(association.id));
       if (carried !== undefined) this.add([{ ...association, systemData: carried } as ArmResource], true);
-      else entry.ageless.push(at);
+      else if (accessModeOf(association) !== "Enforced") entry.ageless.push(at);
     }
     const reads: Array<Promise<void>> = [];
     for (const { perimeter, all, ageless } of byPerimeter.values()) {

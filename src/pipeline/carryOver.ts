@@ -20,7 +20,7 @@ import { idKey } from "../model/armId.js";
 import type { ArmResource } from "../model/resource.js";
 import { propString } from "../model/resource.js";
 import { T } from "../model/resourceTypes.js";
-import { isInputOf } from "../inventory/ownerInputs.js";
+import { OWNER_INPUT_TYPES } from "../inventory/ownerInputs.js";
 import type { PerimeterCache } from "../state/stateStore.js";
 import type { ReadCarry } from "./ports.js";
 
@@ -43,7 +43,25 @@ interface OwnerEntry {
   key: string;
   readAtMs: number;
   readAt: string;
-  cache: PerimeterCache;
+  inputs: readonly ArmResource[];
+}
+
+/** A cache's owner inputs grouped by owner (the longest prefix of the input's id that is an owner), in one pass over the cache. */
+function inputsByOwner(cache: PerimeterCache, owners: ReadonlySet<string>): Map<string, ArmResource[]> {
+  const out = new Map<string, ArmResource[]>();
+  for (const resource of cache.resources) {
+    if (!OWNER_INPUT_TYPES.has(resource.type.toLowerCase())) continue;
+    const key = idKey(resource.id);
+    for (let end = key.lastIndexOf("/"); end > 0; end = key.lastIndexOf("/", end - 1)) {
+      const owner = key.slice(0, end);
+      if (!owners.has(owner)) continue;
+      const list = out.get(owner);
+      if (list) list.push(resource);
+      else out.set(owner, [resource]);
+      break;
+    }
+  }
+  return out;
 }
 
 /** The carry-over for a pass starting at `now`, from the caches as they were before it read anything. */
@@ -59,11 +77,13 @@ export function planCarryOver(caches: readonly PerimeterCache[], now: Date, hori
   for (const cache of caches) {
     const reconciled = Date.parse(cache.reconciledAt ?? "");
     if (Number.isFinite(reconciled)) lastPassMs = Math.max(lastPassMs ?? reconciled, reconciled);
-    for (const [key, readAt] of Object.entries(cache.ownersReadAt ?? {})) {
+    const times = Object.entries(cache.ownersReadAt ?? {});
+    const grouped = times.length > 0 ? inputsByOwner(cache, new Set(times.map(([key]) => key))) : undefined;
+    for (const [key, readAt] of times) {
       const readAtMs = Date.parse(readAt);
       if (!Number.isFinite(readAtMs)) continue;
       const known = owners.get(key);
-      if (!known || readAtMs > known.readAtMs) owners.set(key, { key, readAtMs, readAt, cache });
+      if (!known || readAtMs > known.readAtMs) owners.set(key, { key, readAtMs, readAt, inputs: grouped?.get(key) ?? [] });
     }
     for (const resource of cache.resources) {
       if (resource.type.toLowerCase() !== T.association || !resource.systemData) continue;
@@ -88,12 +108,12 @@ export function planCarryOver(caches: readonly PerimeterCache[], now: Date, hori
   for (const entry of rest.slice(0, Math.max(0, share - due.size))) due.add(entry.key);
 
   const carried = new Set<string>();
-  const inputs = new Map<string, ArmResource[]>();
+  const inputs = new Map<string, readonly ArmResource[]>();
   const readAt = new Map<string, string>();
   for (const entry of owners.values()) {
     if (due.has(entry.key)) continue;
     carried.add(entry.key);
-    inputs.set(entry.key, entry.cache.resources.filter((r) => isInputOf(r, entry.key)));
+    inputs.set(entry.key, entry.inputs);
     readAt.set(entry.key, entry.readAt);
   }
   return { owners: carried, associationSystemData, inputs, readAt, figures: { owners: owners.size, carried: carried.size, due: due.size } };

@@ -34,6 +34,8 @@ export interface ReconcileReport {
   readonly decisions: PerimeterDecision[];
   readonly notEvaluated: readonly NotEvaluated[];
   readonly subscriptions: readonly string[];
+  /** Owners (members, perimeters) whose inputs Resource Graph does not hold: how many, carried over from the caches, re-read (carryOver.ts). */
+  readonly reread: { readonly owners: number; readonly carried: number; readonly due: number };
 }
 
 export interface PipelineOptions {
@@ -579,7 +581,7 @@ export class GuardrailPipeline {
     const { notEvaluated } = assessCompleteness(estate, enabledRules(this.policy, ALL_RULES), { kind: "live", types: [...readPlanForPolicy(this.policy).types] }, this.policy.onboardedTypes);
     if (notEvaluated.length > 0) log.warn({ notEvaluated: notEvaluated.length, first: describeNotEvaluated(notEvaluated[0]!, "the read") }, "reconcile could not evaluate some checks");
     log.info({ perimeters: estate.perimeters().length, findings: result.findings.length }, "reconcile finished");
-    return { decisions, notEvaluated, subscriptions };
+    return { decisions, notEvaluated, subscriptions, reread: carry.figures };
   }
 }
 
