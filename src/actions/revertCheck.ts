@@ -26,8 +26,13 @@ export interface RevertCheckContext {
 
 const keyOf = (f: Finding) => `${f.ruleId}|${idKey(f.resourceId)}|${idKey(f.associationId ?? "")}`;
 
+/** Whether a plan writes (a revert with an operation and a target): only those are vetted. */
+export function isRevertWrite(plan: RevertPlan): boolean {
+  return plan.action.type === "revert" && plan.action.operation !== "none" && !!plan.targetId;
+}
+
 export function vetRevertPlans(plans: readonly RevertPlan[], ctx: RevertCheckContext): RevertPlan[] {
-  const writes = plans.filter((p) => p.action.type === "revert" && p.action.operation !== "none" && p.targetId);
+  const writes = plans.filter(isRevertWrite);
   if (writes.length === 0) return [...plans];
   const revertRules = new Set(Object.entries(ctx.policy.rules).filter(([, r]) => r.action === "revert").map(([id]) => id));
   const blocking = (findings: readonly Finding[]) => findings.filter((f) => revertRules.has(f.ruleId) && !f.exempted);

@@ -18,7 +18,7 @@ import { readPlanForPolicy } from "../inventory/readPlan.js";
 import { assessCompleteness, describeNotEvaluated, type NotEvaluated } from "../report/completeness.js";
 import type { Finding } from "../rules/types.js";
 import { planActions, type RevertPlan } from "../actions/planner.js";
-import { vetRevertPlans } from "../actions/revertCheck.js";
+import { isRevertWrite, vetRevertPlans } from "../actions/revertCheck.js";
 import { classify } from "../events/routing.js";
 import { isResourceChangeEventType, parseResourceEvent, type ResourceEvent } from "../events/resourceEvent.js";
 import { ConcurrencyError, MAX_DIRTY_CHANGES, type DirtyMarker, type PerimeterCache, type StateStore, type StoredFinding, type Versioned } from "../state/stateStore.js";
@@ -455,7 +455,9 @@ export class GuardrailPipeline {
         ...(current ? { current } : {}),
         ...(this.options.selfPrincipalIds ? { selfPrincipalIds: this.options.selfPrincipalIds } : {}),
       });
-      const plans = current ? vetRevertPlans(planned, { current: current.resources, currentFindings: findings, perimeterId, policy: this.policy, now, previous: withLastKnownGood(previous.resources, lastKnownGood) }) : planned;
+      // Only writes are vetted, against the state before as well: built for them alone, since at a
+      // reconcile `previous` is the whole estate and a copy per perimeter would cost perimeters × estate.
+      const plans = current && planned.some(isRevertWrite) ? vetRevertPlans(planned, { current: current.resources, currentFindings: findings, perimeterId, policy: this.policy, now, previous: withLastKnownGood(previous.resources, lastKnownGood) }) : planned;
       const decision: PerimeterDecision = {
         perimeterId,
         findings: diff.decided,
