@@ -242,6 +242,12 @@ export class ResourceGraphEndpoint {
     this.managementGroups.set(key, members);
   }
 
+  /** Takes a subscription from under a management group, as moving it elsewhere does: the group's queries leave it out from now on. */
+  removeSubscription(managementGroup: string, subscriptionId: string): void {
+    const members = this.managementGroups.get(managementGroup.toLowerCase());
+    if (members) this.managementGroups.set(managementGroup.toLowerCase(), members.filter((s) => s.toLowerCase() !== subscriptionId.toLowerCase()));
+  }
+
   /** Answers one `POST .../resources` for `user` (the token's object id) of `tenantId`. */
   query(body: unknown, apiVersion: string | undefined, user: string, tenantId: string, now = Date.now()): ResourceGraphAnswer {
     if (!apiVersion) return armError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");

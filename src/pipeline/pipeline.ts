@@ -560,10 +560,14 @@ export class GuardrailPipeline {
       decisions.push(await this.record(owner, byPerimeter.get(idKey(owner)) ?? [], [], estate, log, now));
     }
     // Perimeters cached before this pass but gone from its read: resolve their findings and forget them,
-    // unless their cache changed since (created or re-evaluated while this pass was reading ARM).
+    // unless their cache changed since (created or re-evaluated while this pass was reading ARM). One in
+    // a subscription not watched now is kept when an event of a watched member cached it (a perimeter
+    // across subscriptions), and forgotten when a reconcile did: its subscription was watched and is no
+    // longer (moved out of the management group, or taken off NSPG_SUBSCRIPTION_IDS).
     for (const { id: cachedId, version } of cachedBefore.values()) {
       if (live.has(idKey(cachedId))) continue;
-      if (!subscriptions.some((s) => idKey(cachedId).startsWith(`/subscriptions/${s.toLowerCase()}/`))) continue;
+      const watched = subscriptions.some((s) => idKey(cachedId).startsWith(`/subscriptions/${s.toLowerCase()}/`));
+      if (!watched && version.value?.reconciledAt === undefined) continue;
       const currentCache = await this.store.getPerimeterCache(cachedId);
       if (currentCache.etag !== version.etag) {
         log.info({ perimeterId: cachedId }, "perimeter cache changed during the reconcile; left for the next pass");

@@ -118,6 +118,45 @@ describe("the reconcile through Resource Graph", { timeout: 120_000 }, () => {
     expect(outcome).toMatchObject({ outcome: "routed", perimeterIds: [perimeterOf(second)] });
   });
 
+  it("with a management group, a subscription moved out of it between two passes has its perimeters forgotten and their findings resolved", async () => {
+    const estate = tenantEstate(30, 2);
+    const [subA, subB] = [...new Set(estate.map((r) => subscriptionOf(r.id)))].sort();
+    const emulator = await startEmulator(withAncestors(estate), { managementGroups: { "mg-tenant": [subA!, subB!] }, resourceGraphQuota: false });
+    const arm = armReader(emulator);
+    const scope = new ResourceGraphReconcileReader({ subscriptionIds: [], managementGroupId: "mg-tenant" }, liveOptions(emulator, { policy: DEFAULT_POLICY }), (ids) => arm.watchSubscriptions(ids));
+    const { store, pipeline } = pipelineOver(arm, scope);
+    const perimeterIn = (sub: string) => estate.find((r) => r.type === "Microsoft.Network/networkSecurityPerimeters" && subscriptionOf(r.id) === sub)!.id;
+    const openIn = async (perimeterId: string) => (await store.getFindings(perimeterId)).value.filter((f) => f.status === "open").length;
+
+    await pipeline.reconcile();
+    expect((await store.listCachedPerimeters()).map(idKey).sort()).toEqual([idKey(perimeterIn(subA!)), idKey(perimeterIn(subB!))].sort());
+    expect(await openIn(perimeterIn(subB!))).toBeGreaterThan(0);
+
+    emulator.resourceGraph.removeSubscription("mg-tenant", subB!);
+    const next = await pipeline.reconcile();
+    expect((await store.listCachedPerimeters()).map(idKey)).toEqual([idKey(perimeterIn(subA!))]);
+    expect(await openIn(perimeterIn(subB!))).toBe(0);
+    expect(next.find((d) => idKey(d.perimeterId) === idKey(perimeterIn(subB!)))!.findings.every((f) => f.status === "resolved")).toBe(true);
+    // Its perimeters no longer route events (the reverse index forgot them).
+    const associationInB = estate.find((r) => r.type.toLowerCase() === T.association && subscriptionOf(r.id) === subB)!;
+    const memberInB = (associationInB.properties!["privateLinkResource"] as { id: string }).id;
+    expect(await store.getPerimetersOf(memberInB)).toEqual([]);
+  });
+
+  it("keeps a perimeter of an unwatched subscription that an event cached, and forgets one a reconcile cached when its subscription was watched", async () => {
+    const estate = tenantEstate(30, 2);
+    const [subA, subB] = [...new Set(estate.map((r) => subscriptionOf(r.id)))].sort();
+    const emulator = await startEmulator(withAncestors(estate.filter((r) => subscriptionOf(r.id) === subA)), { resourceGraphQuota: false });
+    const { store, pipeline } = pipelineOver(armReader(emulator, [subA!]), undefined, [subA!]);
+    const inB = (name: string) => `/subscriptions/${subB}/resourceGroups/rg-nsp/providers/Microsoft.Network/networkSecurityPerimeters/${name}`;
+    await store.putPerimeterCache({ perimeterId: inB("by-event"), reconciledAt: undefined, resources: [] }, undefined);
+    await store.putPerimeterCache({ perimeterId: inB("by-reconcile"), reconciledAt: NOW.toISOString(), resources: [] }, undefined);
+    await pipeline.reconcile();
+    const cached = (await store.listCachedPerimeters()).map(idKey);
+    expect(cached).toContain(idKey(inB("by-event")));
+    expect(cached).not.toContain(idKey(inB("by-reconcile")));
+  });
+
   it("an empty management group reconciles to nothing instead of failing", async () => {
     const emulator = await startEmulator([], { managementGroups: { "mg-empty": [] }, resourceGraphQuota: false });
     const scope = new ResourceGraphReconcileReader({ subscriptionIds: [], managementGroupId: "mg-empty" }, liveOptions(emulator, { policy: DEFAULT_POLICY }));
