@@ -372,9 +372,12 @@ describe("functions over Azurite and the ARM emulator", () => {
       version: number;
       subscriptions: string[];
       notEvaluated: Array<{ ruleId: string; resourceId: string; missing: string }>;
+      reread: { owners: number; carried: number; due: number };
       perimeters: Array<{ perimeterId: string; findings: Array<{ ruleId: string; resourceId: string; status: string }>; resolved: number }>;
     };
     expect(body.version).toBe(1);
+    // The first pass has nothing to carry over: every owner's inputs are read.
+    expect(body.reread).toEqual({ owners: 0, carried: 0, due: 0 });
     expect(body.subscriptions.map((s) => s.toLowerCase())).toEqual([SUB.toLowerCase()]);
     expect(body.notEvaluated.length).toBeGreaterThan(0);
     expect(new Set(body.notEvaluated.map((n) => n.resourceId.toLowerCase()))).toEqual(new Set([e.accounts[1]!.id.toLowerCase()]));
@@ -385,6 +388,11 @@ describe("functions over Azurite and the ARM emulator", () => {
     expect(body.perimeters.map((p) => p.perimeterId)).toContain(`/subscriptions/${SUB}`);
     // What scan reported is what the store now holds.
     expect(await storedOpenFindings(host, e.nsp.id)).toEqual(mine!.findings.map((f) => `${f.ruleId} ${f.resourceId.split("/").pop()}`).sort());
+    // A second scan right after carries the owners the first one read (none is due yet).
+    const again = (await scan(new HttpRequest({ method: "POST", url: "http://localhost:7071/api/scan" }), context("scan"))).jsonBody as typeof body;
+    expect(again.reread.owners).toBeGreaterThan(0);
+    expect(again.reread.carried).toBe(again.reread.owners - again.reread.due);
+    expect(again.reread.carried).toBeGreaterThan(0);
   });
 });
 
