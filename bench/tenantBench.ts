@@ -107,10 +107,15 @@ export async function measureTenantRead(members: number, subscriptions: number, 
   }
 }
 
-export function formatTenant(r: TenantFigures): string {
-  const byType = Object.entries(r.armCallsByType)
+/** ARM calls by type read, without the provider namespace: `storageaccounts/fileservices/shares 11, ...`. */
+function callsByType(armCallsByType: Record<string, number>): string {
+  return Object.entries(armCallsByType)
     .map(([type, n]) => `${type.split("/").slice(1).join("/")} ${n}`)
     .join(", ");
+}
+
+export function formatTenant(r: TenantFigures): string {
+  const byType = callsByType(r.armCallsByType);
   return [
     `  ${r.plan}: ${r.members} members, ${r.subscriptions} subscriptions, ${r.perimeters} perimeters: ${r.graphRequests} Resource Graph request(s) + ${r.armCalls} ARM call(s) = ${(r.callsPerMember).toFixed(3)} calls/member (Resource Graph alone ${(r.graphRequests / r.members).toFixed(4)}, ${r.graphRows} rows); wall ${(r.wallMs / 1000).toFixed(1)} s; quota waits ${r.quotaWaits} (${(r.quotaWaitMs / 1000).toFixed(1)} s), 429s ${r.throttled}`,
     ...(byType ? [`    ARM calls for what Resource Graph does not hold: ${byType}`] : []),
@@ -198,9 +203,7 @@ export async function measureTenantReconcile(members: number, subscriptions: num
 }
 
 export function formatTenantReconcile(r: TenantReconcileFigures): string {
-  const byType = Object.entries(r.armCallsByType)
-    .map(([type, n]) => `${type.split("/").slice(1).join("/")} ${n}`)
-    .join(", ");
+  const byType = callsByType(r.armCallsByType);
   const previous =
     r.previousPass.how === "read"
       ? `the pass before read through the emulator: ${r.previousPass.calls} calls = ${(r.previousPass.calls! / r.members).toFixed(3)} calls/member, ${(r.previousPass.wallMs! / 1000).toFixed(1)} s`
