@@ -8,7 +8,7 @@ import { idKey, lastSegment } from "../model/armId.js";
 import { accessModeOf } from "../model/estate.js";
 import { propString, type ArmResource } from "../model/resource.js";
 import { T } from "../model/resourceTypes.js";
-import type { ResourceStore } from "./store.js";
+import type { ResourceStore, StoredResource } from "./store.js";
 
 export const NSP_CONFIGURATIONS = "networkSecurityPerimeterConfigurations";
 
@@ -32,14 +32,30 @@ function accessRuleInConfiguration(memberType: string, rule: ArmResource): Recor
   return Object.fromEntries(fields.filter((f) => properties[f] !== undefined).map((f) => [f, properties[f]]));
 }
 
+/** Each store's associations by the member they name (id key), derived once per store version: a scan over the store per list would make a read of N members cost N². */
+const associationsByMember = new WeakMap<ResourceStore, { version: number; byMember: Map<string, StoredResource[]> }>();
+
+function associationsNaming(store: ResourceStore, memberKey: string): StoredResource[] {
+  let index = associationsByMember.get(store);
+  if (!index || index.version !== store.version) {
+    const byMember = new Map<string, StoredResource[]>();
+    for (const entry of store.all()) {
+      if (entry.parsed.type.toLowerCase() !== T.association) continue;
+      const memberId = propString(entry.resource, "privateLinkResource", "id");
+      if (!memberId) continue;
+      const list = byMember.get(idKey(memberId));
+      if (list) list.push(entry);
+      else byMember.set(idKey(memberId), [entry]);
+    }
+    associationsByMember.set(store, (index = { version: store.version, byMember }));
+  }
+  return index.byMember.get(memberKey) ?? [];
+}
+
 export function nspConfigurationsFor(store: ResourceStore, member: ArmResource): ArmResource[] {
-  const memberKey = idKey(member.id);
   const out: ArmResource[] = [];
-  for (const entry of store.all()) {
-    if (entry.parsed.type.toLowerCase() !== T.association) continue;
+  for (const entry of associationsNaming(store, idKey(member.id))) {
     const association = entry.resource;
-    const memberId = propString(association, "privateLinkResource", "id");
-    if (!memberId || idKey(memberId) !== memberKey) continue;
     const perimeter = store.get(entry.parsed.parentId!)?.resource;
     const perimeterGuid = propString(perimeter, "perimeterGuid") ?? lastSegment(entry.parsed.parentId!);
     const name = `${perimeterGuid}.${entry.parsed.name}`;
