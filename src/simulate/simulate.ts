@@ -84,6 +84,8 @@ export interface SimulationOptions {
    * misbehave on purpose and see the invariants catch it.
    */
   sabotage?: (handler: DecisionHandler, tools: { emulator: ArmEmulator }) => DecisionHandler;
+  /** Tests only: wraps the state store the guardrail's instances share (a store that breaks its own contract). */
+  sabotageStore?: (store: StateStore) => StateStore;
 }
 
 type DecisionHandler = (decision: PerimeterDecision, plans: RevertPlan[], logger: typeof silentLogger) => Promise<PerimeterDecision | void>;
@@ -341,7 +343,8 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
       }
       return undefined;
     };
-    const store = withFaults<StateStore>(baseline.clone({ clock }), "state", storageFaults);
+    const faulty = withFaults<StateStore>(baseline.clone({ clock }), "state", storageFaults);
+    const store = options.sabotageStore ? options.sabotageStore(faulty) : faulty;
     state.store = store;
     const ledger = withFaults<RevertLedger>(new MemoryRevertLedger(), "ledger", storageFaults);
     const outbox = withFaults<AlertOutbox>(new MemoryAlertOutbox(), "outbox", storageFaults);
@@ -382,7 +385,13 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
     for (const op of timeline) if (op.caller.kind === "unknown") sink.anonymous.add(op.caller.identity.objectId.toLowerCase());
     let nextOp = 0;
 
-    type Work = { kind: "op" } | { kind: "event"; index: number } | { kind: "message"; index: number };
+    type Work = { kind: "op" } | { kind: "event"; index: number } | { kind: "message"; index: number } | { kind: "timer" };
+    // The reconcile timer fires once mid-run, 30 minutes on, amid events and evaluations (and with the
+    // faults on): it carries inputs over from caches the events are changing (src/pipeline/carryOver.ts).
+    let timerFired = false;
+    let timerFailed = false;
+    /** The timer's pass while it runs: the other work goes on meanwhile (the pass reads ARM for a while). */
+    let timerRun: Promise<void> | undefined;
     const eligible = (): Work[] => {
       const work: Work[] = [];
       const visible = queue.pending.map((m, index) => ({ m, index })).filter(({ m }) => m.visibleAt <= state.now);
@@ -392,10 +401,28 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
       const orderedEvents = activeProfile().reorder ? events : events.slice(0, 1);
       for (const index of orderedEvents) work.push({ kind: "event", index });
       for (const { index } of visible) work.push({ kind: "message", index });
+      if (!timerFired && state.faultsOn && nextOp * 2 >= timeline.length && guardrailBusy) work.push({ kind: "timer" });
       return work;
     };
 
     const perform = async (work: Work, instance: Instance): Promise<void> => {
+      if (work.kind === "timer") {
+        timerFired = true;
+        state.now += RECONCILE_INTERVAL_MS;
+        timerRun = (async () => {
+          try {
+            state.decisions.push(...(await instance.pipeline.reconcile()));
+            counted("timer-reconcile");
+          } catch {
+            // A pass cut short by a storage fault is redone by the next one (pipeline.ts reconcileReport).
+            timerFailed = true;
+            counted("timer-reconcile-failed");
+          } finally {
+            timerRun = undefined;
+          }
+        })();
+        return;
+      }
       if (work.kind === "op") {
         const op = timeline[nextOp++]!;
         if (op.op === "put") emulator.put(structuredClone(op.resource), op.caller.identity);
@@ -435,6 +462,10 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
     const settle = async (): Promise<boolean> => {
       for (let step = 0; step < MAX_STEPS; step++) {
         const work = eligible();
+        if (work.length === 0 && timerRun) {
+          await timerRun;
+          continue;
+        }
         if (work.length === 0) {
           const next = Math.min(...queue.pending.map((m) => m.visibleAt));
           if (Number.isFinite(next)) {
@@ -492,7 +523,8 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
 
     // convergence: the guardrail's open findings equal a scan of the final ARM state.
     const finalScan = () => evaluateEstate(new Estate(emulator.resources()), { policy, now: new Date(state.now) }).findings;
-    const lost = sink.lostEvents > 0 || state.deadLettered > 0 || state.poisoned > 0;
+    // A timer pass cut short leaves its perimeters to the next pass, as lost events do.
+    const lost = sink.lostEvents > 0 || state.deadLettered > 0 || state.poisoned > 0 || timerFailed;
     if (!lost) {
       compareFindings("before the reconcile", finalScan(), await openFindings(store, perimeters), violate, true);
       // The timer's next pass, within the re-read horizon: what Resource Graph does not hold comes from

@@ -12,10 +12,11 @@ import { loadSnapshotFile } from "../../src/inventory/snapshot.js";
 import { idKey } from "../../src/model/armId.js";
 import type { ArmResource } from "../../src/model/resource.js";
 import { T } from "../../src/model/resourceTypes.js";
-import { parsePolicy, type Policy } from "../../src/policy/policy.js";
+import { DEFAULT_POLICY, parsePolicy, type Policy } from "../../src/policy/policy.js";
 import { GUARDRAIL_IDENTITY } from "../../src/replay/replay.js";
 import { RULE_IDS } from "../../src/rules/catalog/index.js";
 import { simulate } from "../../src/simulate/simulate.js";
+import type { StateStore } from "../../src/state/stateStore.js";
 import { cli } from "../helpers/cli.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/estates/${name}`, import.meta.url));
@@ -87,6 +88,28 @@ describe("simulate", () => {
       const result = await sabotaged(dry, bad);
       expect(result.violations.map((v) => v.invariant)).toContain("dry-run-respected");
     }, 120_000);
+
+    it("convergence: the timer's pass, running amid evaluations, must not write a perimeter cache over one they wrote meanwhile", async () => {
+      const estate = await estateOf("contoso.json");
+      const result = await simulate(estate, {
+        policy: DEFAULT_POLICY,
+        seed: 11,
+        runs: 60,
+        faults: "heavy",
+        sabotageStore: (store) =>
+          new Proxy(store, {
+            get(target, name, receiver) {
+              if (name !== "putPerimeterCache") return Reflect.get(target, name, receiver) as unknown;
+              // A reconcile's write (it stamps reconciledAt with its own time) goes over the cache as it is
+              // now, whatever the pass read before; the evaluations' writes stay conditional.
+              return async (cache: Parameters<StateStore["putPerimeterCache"]>[0], etag: string | undefined) =>
+                target.putPerimeterCache(cache, cache.reconciledAt !== undefined && cache.reconciledAt === cache.readAt ? (await target.getPerimeterCache(cache.perimeterId)).etag : etag);
+            },
+          }),
+      });
+      expect(result.faultsInjected["timer-reconcile"]).toBeGreaterThan(0);
+      expect(result.violations.map((v) => v.invariant)).toContain("convergence");
+    }, 180_000);
 
     it("alert-delivered: alerts that never reach the outbox", async () => {
       const estate = await estateOf("contoso.json");
