@@ -64,8 +64,17 @@ function inputsByOwner(cache: PerimeterCache, owners: ReadonlySet<string>): Map<
   return out;
 }
 
-/** The carry-over for a pass starting at `now`, from the caches as they were before it read anything. */
-export function planCarryOver(caches: readonly PerimeterCache[], now: Date, horizonMs: number): CarryPlan {
+/** The owner input types a read plan reads (sorted): what a cache's read times cover. */
+export function ownerInputTypesOf(planTypes: Iterable<string>): string[] {
+  return [...new Set([...planTypes].map((t) => t.toLowerCase()).filter((t) => OWNER_INPUT_TYPES.has(t)))].sort();
+}
+
+/**
+ * The carry-over for a pass starting at `now`, from the caches as they were before it read anything.
+ * `inputTypes`: the owner input types this pass's plan reads; a cache whose reads did not cover them
+ * all (written before a policy change that reads more) carries nothing.
+ */
+export function planCarryOver(caches: readonly PerimeterCache[], now: Date, horizonMs: number, inputTypes: readonly string[]): CarryPlan {
   if (!(horizonMs > 0) || caches.length === 0) return CARRY_NOTHING;
   const nowMs = now.getTime();
   // Each owner as its most recently read cache knows it (a member can sit in more than one perimeter's closure).
@@ -77,7 +86,8 @@ export function planCarryOver(caches: readonly PerimeterCache[], now: Date, hori
   for (const cache of caches) {
     const reconciled = Date.parse(cache.reconciledAt ?? "");
     if (Number.isFinite(reconciled)) lastPassMs = Math.max(lastPassMs ?? reconciled, reconciled);
-    const times = Object.entries(cache.ownersReadAt ?? {});
+    const covered = new Set(cache.ownerInputTypes ?? []);
+    const times = inputTypes.every((t) => covered.has(t)) ? Object.entries(cache.ownersReadAt ?? {}) : [];
     const grouped = times.length > 0 ? inputsByOwner(cache, new Set(times.map(([key]) => key))) : undefined;
     for (const [key, readAt] of times) {
       const readAtMs = Date.parse(readAt);
@@ -167,4 +177,21 @@ export function patchedOwnersReadAt(perimeterId: string, closure: readonly ArmRe
     if (time !== undefined) out[key] = time;
   }
   return out;
+}
+
+/**
+ * What an event evaluation's cache write records of the read times: `patchedOwnersReadAt` over the
+ * previous cache's times when they cover this plan's input types (none otherwise), and those types.
+ */
+export function ownerTimesAfterEvaluation(
+  perimeterId: string,
+  closure: readonly ArmResource[],
+  before: PerimeterCache | undefined,
+  read: ReadonlySet<string> | "all",
+  now: string,
+  inputTypes: readonly string[],
+): Pick<PerimeterCache, "ownersReadAt" | "ownerInputTypes"> {
+  const covered = new Set(before?.ownerInputTypes ?? []);
+  const previous = inputTypes.every((t) => covered.has(t)) ? before?.ownersReadAt : undefined;
+  return { ownersReadAt: patchedOwnersReadAt(perimeterId, closure, previous, read, now), ownerInputTypes: [...inputTypes] };
 }

@@ -23,7 +23,7 @@ import { classify } from "../events/routing.js";
 import { isResourceChangeEventType, parseResourceEvent, type ResourceEvent } from "../events/resourceEvent.js";
 import { ConcurrencyError, MAX_DIRTY_CHANGES, type DirtyMarker, type PerimeterCache, type StateStore, type StoredFinding, type Versioned } from "../state/stateStore.js";
 import { silentLogger, type Logger } from "../logging.js";
-import { DEFAULT_REREAD_HORIZON_MS, ownersReadAt, patchedOwnersReadAt, planCarryOver, withCarriedInputs } from "./carryOver.js";
+import { DEFAULT_REREAD_HORIZON_MS, ownerInputTypesOf, ownersReadAt, ownerTimesAfterEvaluation, planCarryOver, withCarriedInputs } from "./carryOver.js";
 import { perimeterClosure } from "./closure.js";
 import { diffFindings, type Action, type PerimeterDecision } from "./decisions.js";
 import type { ArmReader, EvaluationMessage, EvaluationQueue, PoisonParking, WatchedScopeReader } from "./ports.js";
@@ -121,6 +121,8 @@ export class GuardrailPipeline {
   private readonly debounceMs: number;
   private readonly eventTtlMs: number;
   private readonly queueLeaseMs: number;
+  /** The owner input types the policy's read plan reads: what the caches' read times cover (carryOver.ts). */
+  private readonly ownerInputTypes: string[];
   private readonly now: () => Date;
   policy: Policy;
 
@@ -137,6 +139,7 @@ export class GuardrailPipeline {
     this.debounceMs = options.debounceMs ?? 5000;
     this.eventTtlMs = options.eventTtlMs ?? 24 * 3_600_000;
     this.queueLeaseMs = options.queueLeaseMs ?? 10 * 60_000;
+    this.ownerInputTypes = ownerInputTypesOf(readPlanForPolicy(this.policy).types);
     this.now = options.now ?? (() => new Date());
   }
 
@@ -386,7 +389,7 @@ export class GuardrailPipeline {
               unresolved: closure.unresolved,
               lastKnownGood: updateLastKnownGood(lastKnownGood, closure.resources, perimeterId, own),
               readAt: now.toISOString(),
-              ownersReadAt: patchedOwnersReadAt(perimeterId, closure.resources, cached.value?.ownersReadAt, ownersRead, now.toISOString()),
+              ...ownerTimesAfterEvaluation(perimeterId, closure.resources, cached.value, ownersRead, now.toISOString(), this.ownerInputTypes),
             },
             cached.etag,
           );
@@ -495,6 +498,7 @@ export class GuardrailPipeline {
       [...cachedBefore.values()].flatMap((c) => (c.version.value ? [c.version.value] : [])),
       now,
       this.options.rereadHorizonMs ?? DEFAULT_REREAD_HORIZON_MS,
+      this.ownerInputTypes,
     );
     const read = this.deps.scope
       ? await this.deps.scope.readWatched(carry)
@@ -539,6 +543,7 @@ export class GuardrailPipeline {
             lastKnownGood: updateLastKnownGood(previousGood, closure.resources, perimeter.id, own),
             readAt: now.toISOString(),
             ownersReadAt: ownersReadAt(perimeter.id, closure.resources, carry, now.toISOString()),
+            ownerInputTypes: this.ownerInputTypes,
           },
           cache.etag,
         );

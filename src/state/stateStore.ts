@@ -55,6 +55,11 @@ export interface PerimeterCache {
    * read on the next reconcile.
    */
   ownersReadAt?: Record<string, string>;
+  /**
+   * The owner input types the reads behind `ownersReadAt` covered (the read plan's, sorted): after a
+   * policy change that reads more, the times say nothing about the new types.
+   */
+  ownerInputTypes?: string[];
 }
 
 /** Work waiting for a perimeter: set by events, taken by the evaluation. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CARRY_NOTHING, ownersOf, ownersReadAt, patchedOwnersReadAt, planCarryOver, SETTLE_MS, withCarriedInputs } from "../../src/pipeline/carryOver.js";
+import { CARRY_NOTHING, ownerInputTypesOf, ownersOf, ownersReadAt, ownerTimesAfterEvaluation, patchedOwnersReadAt, planCarryOver, SETTLE_MS, withCarriedInputs } from "../../src/pipeline/carryOver.js";
 import { idKey } from "../../src/model/armId.js";
 import type { ArmResource } from "../../src/model/resource.js";
 import { T } from "../../src/model/resourceTypes.js";
@@ -7,6 +7,8 @@ import type { PerimeterCache } from "../../src/state/stateStore.js";
 
 const HOUR = 3_600_000;
 const HORIZON = 48 * HOUR;
+/** The owner input types the plan of these tests reads. */
+const TYPES = ownerInputTypesOf([T.perimeter, T.association, T.storageAccount, T.fileShare, T.link]);
 const NOW = new Date("2026-11-20T12:00:00Z");
 const ago = (ms: number) => new Date(NOW.getTime() - ms).toISOString();
 
@@ -43,6 +45,7 @@ function cacheOf(p: number, members: Array<{ n: number; readAt: string; changedA
     perimeterId: perimeterId(p),
     reconciledAt,
     resources,
+    ownerInputTypes: TYPES,
     ownersReadAt: Object.fromEntries([[idKey(perimeterId(p)), ago(10 * 60_000)], ...members.map((m) => [idKey(accountId(m.n)), m.readAt])]),
   };
 }
@@ -50,19 +53,19 @@ function cacheOf(p: number, members: Array<{ n: number; readAt: string; changedA
 describe("planCarryOver: which owners' inputs a reconcile pass carries over", () => {
   it("carries nothing with a horizon of 0, and nothing without caches", () => {
     const caches = [cacheOf(1, [{ n: 1, readAt: ago(HOUR) }])];
-    expect(planCarryOver(caches, NOW, 0).owners.size).toBe(0);
-    expect(planCarryOver([], NOW, HORIZON)).toBe(CARRY_NOTHING);
+    expect(planCarryOver(caches, NOW, 0, TYPES).owners.size).toBe(0);
+    expect(planCarryOver([], NOW, HORIZON, TYPES)).toBe(CARRY_NOTHING);
   });
 
   it("carries an owner without a read time in no cache (an older cache, or an event path that never read it) only after it is read", () => {
     const cache = { ...cacheOf(1, [{ n: 1, readAt: ago(HOUR) }]), ownersReadAt: undefined };
-    const plan = planCarryOver([cache], NOW, HORIZON);
+    const plan = planCarryOver([cache], NOW, HORIZON, TYPES);
     expect(plan.owners.size).toBe(0);
     expect(plan.figures.owners).toBe(0);
   });
 
   it("re-reads an owner read more than the horizon ago, and carries one read within it", () => {
-    const plan = planCarryOver([cacheOf(1, [{ n: 1, readAt: ago(HORIZON + 1) }, { n: 2, readAt: ago(HORIZON - HOUR) }])], NOW, HORIZON);
+    const plan = planCarryOver([cacheOf(1, [{ n: 1, readAt: ago(HORIZON + 1) }, { n: 2, readAt: ago(HORIZON - HOUR) }])], NOW, HORIZON, TYPES);
     expect(plan.owners.has(idKey(accountId(1)))).toBe(false);
     expect(plan.owners.has(idKey(accountId(2)))).toBe(true);
   });
@@ -70,7 +73,7 @@ describe("planCarryOver: which owners' inputs a reconcile pass carries over", ()
   it("re-reads, oldest first, the share of owners that keeps each within the horizon at the passes' pace", () => {
     // 96 members read evenly over the last 47.5 hours, the last pass 30 minutes ago: 1/96 of the 97 owners is 2 (ceil).
     const members = Array.from({ length: 96 }, (_, i) => ({ n: i + 1, readAt: ago((i + 1) * 30 * 60_000 - 60_000) }));
-    const plan = planCarryOver([cacheOf(1, members)], NOW, HORIZON);
+    const plan = planCarryOver([cacheOf(1, members)], NOW, HORIZON, TYPES);
     expect(plan.figures.owners).toBe(97);
     expect(plan.figures.due).toBe(Math.ceil((97 * 30 * 60_000) / HORIZON));
     // The two oldest: the members read 47.5 h and 47 h ago.
@@ -82,8 +85,8 @@ describe("planCarryOver: which owners' inputs a reconcile pass carries over", ()
 
   it("re-reads more when passes come further apart, everything when a whole horizon went by", () => {
     const members = Array.from({ length: 10 }, (_, i) => ({ n: i + 1, readAt: ago(HOUR + i) }));
-    expect(planCarryOver([cacheOf(1, members, ago(24 * HOUR))], NOW, HORIZON).figures.due).toBe(Math.ceil(11 / 2));
-    expect(planCarryOver([cacheOf(1, members, ago(HORIZON))], NOW, HORIZON).figures.carried).toBe(0);
+    expect(planCarryOver([cacheOf(1, members, ago(24 * HOUR))], NOW, HORIZON, TYPES).figures.due).toBe(Math.ceil(11 / 2));
+    expect(planCarryOver([cacheOf(1, members, ago(HORIZON))], NOW, HORIZON, TYPES).figures.carried).toBe(0);
   });
 
   it("re-reads a member whose association changed less than an hour before its inputs were read (NSP configurations follow it)", () => {
@@ -92,7 +95,7 @@ describe("planCarryOver: which owners' inputs a reconcile pass carries over", ()
       { n: 2, readAt: ago(2 * HOUR), changedAt: ago(2 * HOUR + SETTLE_MS + 1) }, // read more than an hour after: carried
       { n: 3, readAt: ago(2 * HOUR) }, // no systemData: carried
     ];
-    const plan = planCarryOver([cacheOf(1, members, ago(60_000))], NOW, HORIZON);
+    const plan = planCarryOver([cacheOf(1, members, ago(60_000))], NOW, HORIZON, TYPES);
     expect(plan.owners.has(idKey(accountId(1)))).toBe(false);
     expect(plan.owners.has(idKey(accountId(2)))).toBe(true);
     expect(plan.owners.has(idKey(accountId(3)))).toBe(true);
@@ -103,21 +106,28 @@ describe("planCarryOver: which owners' inputs a reconcile pass carries over", ()
     const older = cacheOf(1, [{ n: 1, readAt: ago(5 * HOUR) }], NOW.toISOString());
     const newer = cacheOf(2, [{ n: 1, readAt: ago(HOUR) }], NOW.toISOString());
     newer.resources = newer.resources.map((r) => (r.type === T.fileShare ? share(1, "renamed") : r));
-    const plan = planCarryOver([older, newer], NOW, HORIZON);
+    const plan = planCarryOver([older, newer], NOW, HORIZON, TYPES);
     expect(plan.readAt.get(idKey(accountId(1)))).toBe(ago(HOUR));
     expect(plan.inputs.get(idKey(accountId(1)))!.map((r) => r.name)).toEqual(["renamed"]);
     // A perimeter's inputs are its links (and diagnostic settings), not its associations or members.
     expect(plan.inputs.get(idKey(perimeterId(1)))!.map((r) => r.type)).toEqual([T.link]);
   });
 
+  it("carries nothing from a cache whose reads did not cover a type the plan now reads (a policy turned a rule on)", () => {
+    const cache = { ...cacheOf(1, [{ n: 1, readAt: ago(HOUR) }], NOW.toISOString()), ownerInputTypes: ownerInputTypesOf([T.link]) };
+    expect(planCarryOver([cache], NOW, HORIZON, TYPES).owners.size).toBe(0);
+    // A plan that reads less is covered.
+    expect(planCarryOver([cache], NOW, HORIZON, ownerInputTypesOf([T.link])).owners.size).toBe(2);
+  });
+
   it("keeps the cached associations' systemData for the reader (Resource Graph's rows lack it)", () => {
-    const plan = planCarryOver([cacheOf(1, [{ n: 1, readAt: ago(HOUR), changedAt: ago(10 * 24 * HOUR) }])], NOW, HORIZON);
+    const plan = planCarryOver([cacheOf(1, [{ n: 1, readAt: ago(HOUR), changedAt: ago(10 * 24 * HOUR) }])], NOW, HORIZON, TYPES);
     expect(plan.associationSystemData.get(idKey(`${perimeterId(1)}/resourceAssociations/assoc-1`))).toEqual({ createdAt: ago(10 * 24 * HOUR), lastModifiedAt: ago(10 * 24 * HOUR) });
   });
 });
 
 describe("withCarriedInputs", () => {
-  const plan = planCarryOver([cacheOf(1, [{ n: 1, readAt: ago(HOUR) }, { n: 2, readAt: ago(HOUR) }], NOW.toISOString())], NOW, HORIZON);
+  const plan = planCarryOver([cacheOf(1, [{ n: 1, readAt: ago(HOUR) }, { n: 2, readAt: ago(HOUR) }], NOW.toISOString())], NOW, HORIZON, TYPES);
 
   it("adds the carried inputs of owners the read still holds, and drops those of an owner gone from it", () => {
     const read = [perimeter(1), account(1), association(1, 1)];
@@ -135,6 +145,10 @@ describe("withCarriedInputs", () => {
 });
 
 describe("owners' read times in the caches a pass writes", () => {
+  it("ownerInputTypesOf keeps the owner input types a plan reads, lower-cased and sorted", () => {
+    expect(ownerInputTypesOf(["Microsoft.Network/networkSecurityPerimeters/links", T.storageAccount, T.fileShare])).toEqual([T.fileShare, T.link].sort());
+  });
+
   const closure = [perimeter(1), association(1, 1), account(1), association(1, 2), account(2), association(1, 3)];
 
   it("owners: the perimeter and the members the closure holds", () => {
@@ -150,6 +164,13 @@ describe("owners' read times in the caches a pass writes", () => {
     const before = { [idKey(perimeterId(1))]: ago(3 * HOUR), [idKey(accountId(1))]: ago(4 * HOUR) };
     const times = patchedOwnersReadAt(perimeterId(1), closure, before, new Set([idKey(accountId(1))]), NOW.toISOString());
     expect(times).toEqual({ [idKey(perimeterId(1))]: ago(3 * HOUR), [idKey(accountId(1))]: NOW.toISOString() });
+    // Times that covered fewer types than the plan reads now are dropped, not kept.
+    const narrower = { perimeterId: perimeterId(1), reconciledAt: undefined, resources: [], ownersReadAt: before, ownerInputTypes: ownerInputTypesOf([T.link]) };
+    expect(ownerTimesAfterEvaluation(perimeterId(1), closure, narrower, new Set([idKey(accountId(1))]), NOW.toISOString(), TYPES)).toEqual({
+      ownersReadAt: { [idKey(accountId(1))]: NOW.toISOString() },
+      ownerInputTypes: TYPES,
+    });
+    expect(ownerTimesAfterEvaluation(perimeterId(1), closure, { ...narrower, ownerInputTypes: TYPES }, new Set(), NOW.toISOString(), TYPES).ownersReadAt).toEqual(before);
     expect(patchedOwnersReadAt(perimeterId(1), closure, before, "all", NOW.toISOString())).toEqual({
       [idKey(perimeterId(1))]: NOW.toISOString(),
       [idKey(accountId(1))]: NOW.toISOString(),
