@@ -11,7 +11,7 @@ import { ArmEmulator } from "../src/emulator/server.js";
 import type { ArmResource } from "../src/model/resource.js";
 import { DEFAULT_POLICY, type Policy } from "../src/policy/policy.js";
 import { ALL_RULES } from "../src/rules/catalog/index.js";
-import { readResourceGraphEstate } from "../src/inventory/resourceGraphReader.js";
+import { readResourceGraphEstate, type ResourceGraphEstate } from "../src/inventory/resourceGraphReader.js";
 import { NOT_IN_RESOURCE_GRAPH } from "../src/inventory/resourceGraphQueries.js";
 import { LiveArmReader } from "../src/inventory/liveArmReader.js";
 import { ResourceGraphReconcileReader } from "../src/inventory/reconcileReader.js";
@@ -24,13 +24,11 @@ import { generateEstate } from "./estateGenerator.js";
 const LATENCY_MS = 20;
 const GENERATOR_SUBSCRIPTION = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";
 
-export interface TenantFigures {
-  readonly plan: "graph-held rules" | "all rules";
+/** What a read through Resource Graph cost: requests, ARM calls, quota waits, time. */
+export interface ReadCost {
   readonly members: number;
   readonly subscriptions: number;
-  readonly perimeters: number;
   readonly graphRequests: number;
-  readonly graphRows: number;
   readonly armCalls: number;
   readonly armCallsByType: Record<string, number>;
   readonly callsPerMember: number;
@@ -38,6 +36,17 @@ export interface TenantFigures {
   readonly quotaWaits: number;
   readonly quotaWaitMs: number;
   readonly throttled: number;
+}
+
+function costOf(read: ResourceGraphEstate, members: number, subscriptions: number, wallMs: number): ReadCost {
+  const { graphRequests, armCalls, armCallsByType, quotaWaits, quotaWaitMs, throttled } = read;
+  return { members, subscriptions, graphRequests, armCalls, armCallsByType, callsPerMember: read.calls / members, wallMs, quotaWaits, quotaWaitMs, throttled };
+}
+
+export interface TenantFigures extends ReadCost {
+  readonly plan: "graph-held rules" | "all rules";
+  readonly perimeters: number;
+  readonly graphRows: number;
   readonly resources: number;
 }
 
@@ -86,22 +95,7 @@ export async function measureTenantRead(members: number, subscriptions: number, 
       },
     );
     const wallMs = performance.now() - started;
-    return {
-      plan,
-      members,
-      subscriptions: subscriptionIds.length,
-      perimeters,
-      graphRequests: read.graphRequests,
-      graphRows: read.graphRows,
-      armCalls: read.armCalls,
-      armCallsByType: read.armCallsByType,
-      callsPerMember: read.calls / members,
-      wallMs,
-      quotaWaits: read.quotaWaits,
-      quotaWaitMs: read.quotaWaitMs,
-      throttled: read.throttled,
-      resources: read.resources.length,
-    };
+    return { ...costOf(read, members, subscriptionIds.length, wallMs), plan, perimeters, graphRows: read.graphRows, resources: read.resources.length };
   } finally {
     await emulator.close();
   }
@@ -122,19 +116,9 @@ export function formatTenant(r: TenantFigures): string {
   ].join("\n");
 }
 
-export interface TenantReconcileFigures {
-  readonly members: number;
-  readonly subscriptions: number;
+export interface TenantReconcileFigures extends ReadCost {
   /** How the pass before the measured one read: through the emulator (measured too) or from its store without calls. */
   readonly previousPass: { readonly how: "read" | "seeded"; readonly calls?: number; readonly wallMs?: number };
-  readonly graphRequests: number;
-  readonly armCalls: number;
-  readonly armCallsByType: Record<string, number>;
-  readonly callsPerMember: number;
-  readonly wallMs: number;
-  readonly quotaWaits: number;
-  readonly quotaWaitMs: number;
-  readonly throttled: number;
   readonly reread: { readonly owners: number; readonly carried: number; readonly due: number };
   readonly findings: number;
 }
@@ -181,19 +165,9 @@ export async function measureTenantReconcile(members: number, subscriptions: num
     const started = performance.now();
     const report = await pipelineOver(reader).reconcileReport();
     const wallMs = performance.now() - started;
-    const read = reader.lastRead!;
     return {
-      members,
-      subscriptions: subscriptionIds.length,
+      ...costOf(reader.lastRead!, members, subscriptionIds.length, wallMs),
       previousPass,
-      graphRequests: read.graphRequests,
-      armCalls: read.armCalls,
-      armCallsByType: read.armCallsByType,
-      callsPerMember: read.calls / members,
-      wallMs,
-      quotaWaits: read.quotaWaits,
-      quotaWaitMs: read.quotaWaitMs,
-      throttled: read.throttled,
       reread: report.reread,
       findings: report.decisions.reduce((n, d) => n + d.findings.filter((f) => f.status !== "resolved").length, 0),
     };
