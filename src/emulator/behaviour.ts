@@ -101,6 +101,9 @@ export const BEHAVIOUR: readonly TypeBehaviour[] = [
   { type: T.sqlDatabase, spec: "UNCONFIRMED (sql 2022-08-01-preview, outside the pinned subset)" },
   // `FileShareProperties` declare no provisioningState (oav rejects one in FileShares_Create's answer).
   { type: T.fileShare, spec: STORAGE_SPEC, provisioningState: false },
+  // `ObjectReplicationPolicyProperties` (policyId, enabledTime, sourceAccount, destinationAccount, rules,
+  // metrics, priorityReplication, tagsReplication): no provisioningState either.
+  { type: T.objectReplicationPolicy, spec: STORAGE_SPEC, provisioningState: false },
   // `StorageAccounts_ListKeys`: synchronous 200 with `StorageAccountListKeysResult` (`keys`: keyName,
   // value, permissions, creationTime). The values are made up: nothing in the emulator accepts them.
   {
