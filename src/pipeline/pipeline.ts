@@ -516,7 +516,8 @@ export class GuardrailPipeline {
     const result = evaluateEstate(estate, { policy: this.policy, now, previous: withLastKnownGood(resources, lastKnownGood) });
     const byPerimeter = new Map<string, Finding[]>();
     for (const f of result.findings) {
-      const owner = f.perimeterId ?? f.resourceId; // subscription-wide findings live under the subscription
+      // Findings outside any perimeter (a resource secured by a perimeter it is not in) live under their subscription.
+      const owner = f.perimeterId ?? `/subscriptions/${parseArmId(f.resourceId).subscriptionId}`;
       const key = idKey(owner);
       if (!byPerimeter.has(key)) byPerimeter.set(key, []);
       byPerimeter.get(key)!.push(f);
@@ -569,10 +570,16 @@ export class GuardrailPipeline {
     // a subscription not watched now is kept when an event of a watched member cached it (a perimeter
     // across subscriptions), and forgotten when a reconcile did: its subscription was watched and is no
     // longer (moved out of the management group, or taken off NSPG_SUBSCRIPTION_IDS).
-    for (const { id: cachedId, version } of cachedBefore.values()) {
-      if (live.has(idKey(cachedId))) continue;
-      const watched = subscriptions.some((s) => idKey(cachedId).startsWith(`/subscriptions/${s.toLowerCase()}/`));
-      if (!watched && version.value?.reconciledAt === undefined) continue;
+    const watchedKeys = new Set(subscriptions.map((s) => s.toLowerCase()));
+    const subscriptionOf = (id: string) => parseArmId(id).subscriptionId.toLowerCase();
+    const gone = [...cachedBefore.values()].filter(
+      ({ id, version }) => !live.has(idKey(id)) && (watchedKeys.has(subscriptionOf(id)) || version.value?.reconciledAt !== undefined),
+    );
+    // A subscription that left takes its subscription-wide findings with it. They are resolved before its
+    // perimeters are forgotten: those perimeters are how a later pass still knows it was watched.
+    const left = [...new Set(gone.map(({ id }) => subscriptionOf(id)).filter((s) => !watchedKeys.has(s)))];
+    for (const subscription of left) decisions.push(await this.record(`/subscriptions/${subscription}`, [], [], estate, log, now));
+    for (const { id: cachedId, version } of gone) {
       const currentCache = await this.store.getPerimeterCache(cachedId);
       if (currentCache.etag !== version.etag) {
         log.info({ perimeterId: cachedId }, "perimeter cache changed during the reconcile; left for the next pass");

@@ -533,7 +533,7 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
       state.decisions.push(...(await instances[0]!.pipeline.reconcile()));
       counted("carrying-reconcile");
       if (!(await settle())) violate("liveness", "the work after the carrying reconcile did not settle");
-      compareFindings("after a reconcile that carried inputs over", finalScan(), await openFindings(store, await listPerimeters(store)), violate, true);
+      compareFindings("after a reconcile that carried inputs over", finalScan(), await openFindings(store, await reconciledOwners(store, subscriptions)), violate, false);
     }
     if (lost) {
       // Lost events are the timer reconcile's to repair (the design: Event Grid may drop; the full pass catches up).
@@ -542,7 +542,7 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
       state.decisions.push(...(await instances[0]!.pipeline.reconcile()));
       counted("final-reconcile");
       if (!(await settle())) violate("liveness", "the work after the final reconcile did not settle");
-      compareFindings("after the reconcile", finalScan(), await openFindings(store, await listPerimeters(store)), violate, true);
+      compareFindings("after the reconcile", finalScan(), await openFindings(store, await reconciledOwners(store, subscriptions)), violate, false);
     }
     const finalPerimeters = await listPerimeters(store);
 
@@ -555,6 +555,11 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
 
 async function listPerimeters(store: StateStore): Promise<string[]> {
   return (await store.listCachedPerimeters()).filter((id) => id.split("/").length > 3);
+}
+
+/** Where a reconcile stores findings: each perimeter, and each subscription (the findings about resources in no perimeter). */
+async function reconciledOwners(store: StateStore, subscriptions: readonly string[]): Promise<string[]> {
+  return [...(await listPerimeters(store)), ...subscriptions.map((s) => `/subscriptions/${s}`)];
 }
 
 async function openFindings(store: StateStore, owners: readonly string[]): Promise<Finding[]> {

@@ -119,8 +119,12 @@ describe("the reconcile through Resource Graph", { timeout: 120_000 }, () => {
   });
 
   it("with a management group, a subscription moved out of it between two passes has its perimeters forgotten and their findings resolved", async () => {
-    const estate = tenantEstate(30, 2);
-    const [subA, subB] = [...new Set(estate.map((r) => subscriptionOf(r.id)))].sort();
+    const generated = tenantEstate(30, 2);
+    const [subA, subB] = [...new Set(generated.map((r) => subscriptionOf(r.id)))].sort();
+    // An account in the second subscription that is secured by perimeter but in none: a finding about the subscription.
+    const sample = generated.find((r) => r.type.toLowerCase() === T.storageAccount && subscriptionOf(r.id) === subB)!;
+    const locked: ArmResource = { ...sample, id: sample.id.replace(/[^/]+$/, "stlockedout"), name: "stlockedout", properties: { ...sample.properties, publicNetworkAccess: "SecuredByPerimeter" } };
+    const estate = [...generated, locked];
     const emulator = await startEmulator(withAncestors(estate), { managementGroups: { "mg-tenant": [subA!, subB!] }, resourceGraphQuota: false });
     const arm = armReader(emulator);
     const scope = new ResourceGraphReconcileReader({ subscriptionIds: [], managementGroupId: "mg-tenant" }, liveOptions(emulator, { policy: DEFAULT_POLICY }), (ids) => arm.watchSubscriptions(ids));
@@ -131,11 +135,14 @@ describe("the reconcile through Resource Graph", { timeout: 120_000 }, () => {
     await pipeline.reconcile();
     expect((await store.listCachedPerimeters()).map(idKey).sort()).toEqual([idKey(perimeterIn(subA!)), idKey(perimeterIn(subB!))].sort());
     expect(await openIn(perimeterIn(subB!))).toBeGreaterThan(0);
+    const subscriptionFindings = async () => (await store.getFindings(`/subscriptions/${subB}`)).value.filter((f) => f.status === "open").map((f) => `${f.finding.ruleId} ${idKey(f.finding.resourceId)}`);
+    expect(await subscriptionFindings()).toEqual([`member-secured-unassociated ${idKey(locked.id)}`]);
 
     emulator.resourceGraph.removeSubscription("mg-tenant", subB!);
     const next = await pipeline.reconcile();
     expect((await store.listCachedPerimeters()).map(idKey)).toEqual([idKey(perimeterIn(subA!))]);
     expect(await openIn(perimeterIn(subB!))).toBe(0);
+    expect(await subscriptionFindings()).toEqual([]);
     expect(next.find((d) => idKey(d.perimeterId) === idKey(perimeterIn(subB!)))!.findings.every((f) => f.status === "resolved")).toBe(true);
     // Its perimeters no longer route events (the reverse index forgot them).
     const associationInB = estate.find((r) => r.type.toLowerCase() === T.association && subscriptionOf(r.id) === subB)!;
