@@ -34,6 +34,8 @@ export interface ReconcileReport {
   readonly decisions: PerimeterDecision[];
   readonly notEvaluated: readonly NotEvaluated[];
   readonly subscriptions: readonly string[];
+  /** Perimeters and subscriptions this pass could not store (a storage fault): left as they were, redone by the next pass. */
+  readonly failed: readonly string[];
   /** Owners (members, perimeters) whose inputs Resource Graph does not hold: how many, carried over from the caches, re-read (carryOver.ts). */
   readonly reread: { readonly owners: number; readonly carried: number; readonly due: number };
 }
@@ -523,6 +525,8 @@ export class GuardrailPipeline {
       byPerimeter.get(key)!.push(f);
     }
     const decisions: PerimeterDecision[] = [];
+    /** Perimeters (and subscriptions) this pass could not store: the next pass redoes them. */
+    const failed: string[] = [];
     const live = new Set<string>();
     for (const perimeter of estate.perimeters()) {
       live.add(idKey(perimeter.id));
@@ -549,21 +553,33 @@ export class GuardrailPipeline {
           cache.etag,
         );
       } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
-        log.info({ perimeterId: perimeter.id }, "perimeter evaluated by an event meanwhile; the reconcile leaves it");
+        if (error instanceof ConcurrencyError) {
+          log.info({ perimeterId: perimeter.id }, "perimeter evaluated by an event meanwhile; the reconcile leaves it");
+        } else {
+          // A storage fault on one perimeter must not cost the pass every perimeter after it (at tenant
+          // scale, minutes of reading): it is left as it was, and the next pass redoes it.
+          failed.push(perimeter.id);
+          log.error({ perimeterId: perimeter.id, err: error instanceof Error ? error.message : String(error) }, "reconcile could not store a perimeter; the next pass retries it");
+        }
         continue;
       }
-      await this.store.setIndexForPerimeter(perimeter.id, closure.indexKeys);
       try {
+        await this.store.setIndexForPerimeter(perimeter.id, closure.indexKeys);
         decisions.push(await this.record(perimeter.id, own, [], estate, log, now, previousGood, estate));
       } catch (error) {
-        // One perimeter's failure (a revert ARM refused for now, say) must not cut the full pass short.
+        // One perimeter's failure (a revert ARM refused for now, a storage fault) must not cut the full pass short.
+        failed.push(perimeter.id);
         log.error({ perimeterId: perimeter.id, err: error instanceof Error ? error.message : String(error) }, "reconcile of a perimeter failed; the next pass retries it");
       }
     }
     for (const subscription of subscriptions) {
       const owner = `/subscriptions/${subscription}`;
-      decisions.push(await this.record(owner, byPerimeter.get(idKey(owner)) ?? [], [], estate, log, now));
+      try {
+        decisions.push(await this.record(owner, byPerimeter.get(idKey(owner)) ?? [], [], estate, log, now));
+      } catch (error) {
+        failed.push(owner);
+        log.error({ subscription, err: error instanceof Error ? error.message : String(error) }, "reconcile could not store a subscription's findings; the next pass retries it");
+      }
     }
     // Perimeters cached before this pass but gone from its read: resolve their findings and forget them,
     // unless their cache changed since (created or re-evaluated while this pass was reading ARM). One in
@@ -599,7 +615,8 @@ export class GuardrailPipeline {
     const { notEvaluated } = assessCompleteness(estate, enabledRules(this.policy, ALL_RULES), { kind: "live", types: [...readPlanForPolicy(this.policy).types] }, this.policy.onboardedTypes);
     if (notEvaluated.length > 0) log.warn({ notEvaluated: notEvaluated.length, first: describeNotEvaluated(notEvaluated[0]!, "the read") }, "reconcile could not evaluate some checks");
     log.info({ perimeters: estate.perimeters().length, findings: result.findings.length }, "reconcile finished");
-    return { decisions, notEvaluated, subscriptions, reread: carry.figures };
+    if (failed.length > 0) log.warn({ failed: failed.length, first: failed[0] }, "reconcile left some perimeters to the next pass");
+    return { decisions, notEvaluated, subscriptions, failed, reread: carry.figures };
   }
 }
 

@@ -411,8 +411,14 @@ export async function simulate(estate: readonly ArmResource[], options: Simulati
         state.now += RECONCILE_INTERVAL_MS;
         timerRun = (async () => {
           try {
-            state.decisions.push(...(await instance.pipeline.reconcile()));
+            const report = await instance.pipeline.reconcileReport();
+            state.decisions.push(...report.decisions);
             counted("timer-reconcile");
+            // Perimeters a storage fault kept it from storing are the next pass's, as lost events are.
+            if (report.failed.length > 0) {
+              timerFailed = true;
+              counted("timer-reconcile-perimeters-left");
+            }
           } catch {
             // A pass cut short by a storage fault is redone by the next one (pipeline.ts reconcileReport).
             timerFailed = true;

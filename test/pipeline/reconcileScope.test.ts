@@ -164,6 +164,41 @@ describe("the reconcile through Resource Graph", { timeout: 120_000 }, () => {
     expect(cached).not.toContain(idKey(inB("by-reconcile")));
   });
 
+  it("a storage fault on one perimeter leaves that perimeter to the next pass, not the whole pass", async () => {
+    const { resources } = fixtureResources("contoso.json");
+    const subscriptions = subscriptionsOf(resources);
+    const emulator = await startEmulator(withAncestors(resources), { resourceGraphQuota: false });
+    const arm = armReader(emulator, subscriptions);
+    const store = new MemoryStateStore();
+    const perimeters = resources.filter((r) => r.type.toLowerCase() === T.perimeter).map((r) => r.id);
+    const faulty = perimeters[0]!;
+    let failing = true;
+    const flaky = new Proxy(store, {
+      get(target, name, receiver) {
+        const member = Reflect.get(target, name, receiver) as unknown;
+        if (name !== "putPerimeterCache" || typeof member !== "function") return typeof member === "function" ? member.bind(target) : member;
+        return async (cache: { perimeterId: string }, etag: string | undefined) => {
+          if (failing && idKey(cache.perimeterId) === idKey(faulty)) throw new Error("503 Service Unavailable (blob)");
+          return (member as (c: unknown, e: string | undefined) => Promise<string>).call(target, cache, etag);
+        };
+      },
+    });
+    const pipeline = new GuardrailPipeline(
+      { store: flaky, arm, queue: new InProcessQueue(), poison: new InMemoryPoison(), policy: DEFAULT_POLICY },
+      { debounceMs: 0, subscriptionIds: subscriptions, now: () => NOW },
+    );
+    const first = await pipeline.reconcileReport();
+    expect(first.failed.map(idKey)).toEqual([idKey(faulty)]);
+    const cached = (await store.listCachedPerimeters()).map(idKey).sort();
+    expect(cached).toEqual(perimeters.filter((p) => p !== faulty).map(idKey).sort());
+    expect(first.decisions.map((d) => idKey(d.perimeterId))).not.toContain(idKey(faulty));
+    failing = false;
+    const second = await pipeline.reconcileReport();
+    expect(second.failed).toEqual([]);
+    expect((await store.listCachedPerimeters()).map(idKey)).toContain(idKey(faulty));
+    expect(second.decisions.map((d) => idKey(d.perimeterId))).toContain(idKey(faulty));
+  });
+
   it("an empty management group reconciles to nothing instead of failing", async () => {
     const emulator = await startEmulator([], { managementGroups: { "mg-empty": [] }, resourceGraphQuota: false });
     const scope = new ResourceGraphReconcileReader({ subscriptionIds: [], managementGroupId: "mg-empty" }, liveOptions(emulator, { policy: DEFAULT_POLICY }));
