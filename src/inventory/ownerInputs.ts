@@ -5,8 +5,6 @@
  * (src/pipeline/carryOver.ts) and re-read them from ARM only when due; both readers then skip them
  * for the carried owners (`carried` in their options) and read everything else as usual.
  */
-import { idKey } from "../model/armId.js";
-import type { ArmResource } from "../model/resource.js";
 import { T } from "../model/resourceTypes.js";
 
 /** Lower-case types read under (or as an extension of) one member or one perimeter, none of them held by Resource Graph. */
@@ -24,11 +22,6 @@ export const OWNER_INPUT_TYPES: ReadonlySet<string> = new Set([
   T.eventHubDisasterRecoveryConfig,
   T.serviceBusDisasterRecoveryConfig,
 ]);
-
-/** Whether a resource is one of an owner's inputs: an owner input type, under the owner's id. */
-export function isInputOf(resource: ArmResource, ownerKey: string): boolean {
-  return OWNER_INPUT_TYPES.has(resource.type.toLowerCase()) && idKey(resource.id).startsWith(`${ownerKey}/`);
-}
 
 /** The owners whose inputs a read leaves to its caller, by id key. */
 export type CarriedOwners = ReadonlySet<string>;

@@ -6,7 +6,7 @@
  * configurations, file shares, object replication policies, diagnostic settings, links. Read on every
  * pass, they cost about four calls per member. Events keep them current in the caches in between
  * (an evaluation re-reads what an event names), so a pass re-reads an owner's inputs only when due:
- * - never read, or read more than `horizonMs` ago;
+ * - never read, read more than `horizonMs` ago, or read under a policy that read fewer input types;
  * - read less than `SETTLE_MS` after its association last changed (NSP configurations follow an
  *   association asynchronously: a read right after the change may predate them);
  * - otherwise oldest first, as many as keep every owner within the horizon when passes come at the

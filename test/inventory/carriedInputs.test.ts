@@ -15,7 +15,7 @@ import { DEFAULT_POLICY, parsePolicy } from "../../src/policy/policy.js";
 import { RULE_IDS } from "../../src/rules/catalog/index.js";
 import { evaluateEstate } from "../../src/rules/engine.js";
 import { LiveArmReader } from "../../src/inventory/liveArmReader.js";
-import { isInputOf, OWNER_INPUT_TYPES } from "../../src/inventory/ownerInputs.js";
+import { OWNER_INPUT_TYPES } from "../../src/inventory/ownerInputs.js";
 import { readResourceGraphEstate } from "../../src/inventory/resourceGraphReader.js";
 import { NOT_IN_RESOURCE_GRAPH } from "../../src/inventory/resourceGraphQueries.js";
 import type { ReadCarry } from "../../src/pipeline/ports.js";
@@ -25,6 +25,9 @@ import { startEmulator } from "../helpers/emulator.js";
 import { comparable, ESTATES_DIR, FIXTURE_FILES, fixtureResources, liveOptions, subscriptionsOf, withAncestors } from "./liveSupport.js";
 
 const CONTOSO_POLICY = parsePolicy(readFileSync(join(ESTATES_DIR, "contoso.policy.yaml"), "utf8"), "contoso.policy.yaml", RULE_IDS);
+
+/** Whether a resource is one of an owner's inputs: an owner input type, under the owner's id. */
+const isInputOf = (resource: ArmResource, ownerKey: string) => OWNER_INPUT_TYPES.has(resource.type.toLowerCase()) && idKey(resource.id).startsWith(`${ownerKey}/`);
 
 /** Every owner of a read: its perimeters and the members its associations name that it holds. */
 function ownersOfRead(resources: readonly ArmResource[]): Set<string> {
