@@ -11,7 +11,8 @@ import { LiveArmReader } from "../../src/inventory/liveArmReader.js";
 import { GuardrailPipeline, type EventOutcome, type PipelineDeps } from "../../src/pipeline/pipeline.js";
 import { InMemoryPoison, InProcessQueue } from "../../src/pipeline/inProcessQueue.js";
 import type { PerimeterDecision } from "../../src/pipeline/decisions.js";
-import type { EvaluationQueue, PoisonParking } from "../../src/pipeline/ports.js";
+import type { EvaluationQueue, PoisonParking, WatchedScopeReader } from "../../src/pipeline/ports.js";
+import type { ArmEmulator, ArmEmulatorOptions } from "../../src/emulator/server.js";
 import { MemoryStateStore } from "../../src/state/memoryStateStore.js";
 import type { StateStore } from "../../src/state/stateStore.js";
 import type { Policy } from "../../src/policy/policy.js";
@@ -40,10 +41,15 @@ export interface HarnessOptions {
   queueLeaseMs?: number;
   /** The pipeline's event subscription filter (default: the deployed one, infra/event-filters.json). */
   eventFilter?: EventSubscriptionFilter;
+  /** The emulator's own options (Resource Graph quota, management groups...). */
+  emulator?: Omit<ArmEmulatorOptions, "seed">;
+  /** The reconcile's bulk reader over the emulator (default: the ARM reader's readSubscriptions). */
+  scope?: (emulator: ArmEmulator) => WatchedScopeReader;
+  rereadHorizonMs?: number;
 }
 
 export async function startPipeline(seed: ArmResource[], options: HarnessOptions = {}) {
-  const emulator = await startEmulator(seed);
+  const emulator = await startEmulator(seed, options.emulator);
   const events = new EventGridPublisher();
   emulator.sink = events;
   const store = options.store ?? new MemoryStateStore();
@@ -58,14 +64,24 @@ export async function startPipeline(seed: ArmResource[], options: HarnessOptions
   const inProcess = new InProcessQueue(options.clock);
   const queue = options.queue ?? inProcess;
   const poison = options.poison ?? new InMemoryPoison();
+  const scope = options.scope?.(emulator);
   const pipeline = new GuardrailPipeline(
-    { store, arm, queue, poison, ...(options.policy ? { policy: options.policy } : {}), ...(options.onDecision ? { onDecision: options.onDecision } : {}) },
+    {
+      store,
+      arm,
+      ...(scope ? { scope } : {}),
+      queue,
+      poison,
+      ...(options.policy ? { policy: options.policy } : {}),
+      ...(options.onDecision ? { onDecision: options.onDecision } : {}),
+    },
     {
       debounceMs: options.debounceMs ?? 0,
       subscriptionIds: [SUB],
       ...(options.selfPrincipalIds ? { selfPrincipalIds: options.selfPrincipalIds } : {}),
       ...(options.now ? { now: options.now } : {}),
       ...(options.queueLeaseMs !== undefined ? { queueLeaseMs: options.queueLeaseMs } : {}),
+      ...(options.rereadHorizonMs !== undefined ? { rereadHorizonMs: options.rereadHorizonMs } : {}),
     },
   );
   const outcomes: EventOutcome[] = [];
@@ -98,5 +114,5 @@ export async function startPipeline(seed: ArmResource[], options: HarnessOptions
     return lines.sort();
   }
 
-  return { emulator, events, store, arm, queue: inProcess, poison, pipeline, outcomes, settle, openFindings };
+  return { emulator, events, store, arm, scope, queue: inProcess, poison, pipeline, outcomes, settle, openFindings };
 }

@@ -10,22 +10,18 @@ import { NetworkManagementClient } from "@azure/arm-network";
 import { StorageManagementClient } from "@azure/arm-storage";
 import { describe, expect, it } from "vitest";
 import { OWNER_ACTIONS } from "../../src/emulator/authorization.js";
-import { EventGridPublisher } from "../../src/emulator/eventGrid.js";
 import type { ArmEmulator, OperationLogEntry } from "../../src/emulator/server.js";
 import { idKey, parseArmId } from "../../src/model/armId.js";
 import type { ArmResource } from "../../src/model/resource.js";
 import { T } from "../../src/model/resourceTypes.js";
 import { OWNER_INPUT_TYPES } from "../../src/inventory/ownerInputs.js";
 import { DEFAULT_POLICY } from "../../src/policy/policy.js";
-import { LiveArmReader } from "../../src/inventory/liveArmReader.js";
 import { ResourceGraphReconcileReader } from "../../src/inventory/reconcileReader.js";
 import { DEFAULT_REREAD_HORIZON_MS, SETTLE_MS } from "../../src/pipeline/carryOver.js";
-import { GuardrailPipeline, type EventOutcome } from "../../src/pipeline/pipeline.js";
-import { InMemoryPoison, InProcessQueue } from "../../src/pipeline/inProcessQueue.js";
-import type { PerimeterDecision } from "../../src/pipeline/decisions.js";
-import { MemoryStateStore } from "../../src/state/memoryStateStore.js";
 import { NOW } from "../helpers/builders.js";
-import { clientOptions, startEmulator } from "../helpers/emulator.js";
+import { clientOptions } from "../helpers/emulator.js";
+import { startPipeline } from "../helpers/pipelineHarness.js";
+import type { StateStore } from "../../src/state/stateStore.js";
 import { fixtureResources, liveOptions, subscriptionsOf, withAncestors } from "../inventory/liveSupport.js";
 
 const MINUTE = 60_000;
@@ -51,38 +47,15 @@ interface Setup {
 
 async function contoso({ graph, rereadHorizonMs, start }: Setup) {
   const { resources } = fixtureResources("contoso.json");
-  const subscriptions = subscriptionsOf(resources);
-  const emulator = await startEmulator(withAncestors(resources), { resourceGraphQuota: false });
-  const events = new EventGridPublisher();
-  emulator.sink = events;
   const time = clock(start);
-  const arm = new LiveArmReader({ ...liveOptions(emulator, { policy: DEFAULT_POLICY }), subscriptionIds: subscriptions });
-  const scope = graph ? new ResourceGraphReconcileReader({ subscriptionIds: subscriptions }, liveOptions(emulator, { policy: DEFAULT_POLICY })) : undefined;
-  const store = new MemoryStateStore();
-  const queue = new InProcessQueue();
-  const pipeline = new GuardrailPipeline(
-    { store, arm, ...(scope ? { scope } : {}), queue, poison: new InMemoryPoison(), policy: DEFAULT_POLICY },
-    { debounceMs: 0, subscriptionIds: subscriptions, now: time.now, ...(rereadHorizonMs !== undefined ? { rereadHorizonMs } : {}) },
-  );
-  const outcomes: EventOutcome[] = [];
-  events.subscribeInProcess(async (event) => {
-    outcomes.push(await pipeline.handleEvent(event));
-  }, "EventGridSchema");
-
-  /** Delivers the emulator's pending events to the pipeline, then runs every queued evaluation. */
-  async function settle(): Promise<PerimeterDecision[]> {
-    const decisions: PerimeterDecision[] = [];
-    for (let round = 0; round < 20; round++) {
-      await events.drain();
-      const messages = queue.take(true);
-      if (messages.length === 0) break;
-      for (const m of messages) {
-        const d = await pipeline.evaluateMessage(m);
-        if (d) decisions.push(d);
-      }
-    }
-    return decisions;
-  }
+  let scope: ResourceGraphReconcileReader | undefined;
+  const harness = await startPipeline(withAncestors(resources), {
+    emulator: { resourceGraphQuota: false },
+    now: time.now,
+    ...(graph ? { scope: (emulator: ArmEmulator) => (scope = new ResourceGraphReconcileReader({ subscriptionIds: subscriptionsOf(resources) }, liveOptions(emulator, { policy: DEFAULT_POLICY }))) } : {}),
+    ...(rereadHorizonMs !== undefined ? { rereadHorizonMs } : {}),
+  });
+  const { emulator, arm, pipeline } = harness;
 
   /** One reconcile pass, with the emulator operations and reader calls it made. */
   async function pass() {
@@ -93,15 +66,7 @@ async function contoso({ graph, rereadHorizonMs, start }: Setup) {
     return { decisions, operations, calls: scope ? scope.lastRead!.calls : arm.calls - armCallsBefore, armCallsByType: scope?.lastRead?.armCallsByType };
   }
 
-  async function openFindings(): Promise<string[]> {
-    const lines: string[] = [];
-    for (const perimeterId of await store.listCachedPerimeters()) {
-      for (const f of (await store.getFindings(perimeterId)).value) if (f.status === "open") lines.push(`${f.finding.ruleId} ${idKey(f.finding.resourceId)} ${f.finding.severity}`);
-    }
-    return lines.sort();
-  }
-
-  return { resources, emulator, events, time, arm, scope, store, pipeline, outcomes, settle, pass, openFindings };
+  return { ...harness, scope, resources, time, pass };
 }
 
 const SUBSCRIPTION = "11111111-1111-1111-1111-111111111111";
@@ -139,7 +104,7 @@ function listsUnder(operations: readonly OperationLogEntry[], parentId: string, 
 }
 
 /** Every cache's `ownersReadAt`, merged (an owner in two closures is read once a pass: its caches agree). */
-async function readTimes(store: MemoryStateStore): Promise<Map<string, string>> {
+async function readTimes(store: StateStore): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const id of await store.listCachedPerimeters()) {
     for (const [owner, at] of Object.entries((await store.getPerimeterCache(id)).value?.ownersReadAt ?? {})) out.set(owner, at);
