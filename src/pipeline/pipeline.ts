@@ -28,7 +28,6 @@ import { perimeterClosure } from "./closure.js";
 import { diffFindings, type Action, type PerimeterDecision } from "./decisions.js";
 import type { ArmReader, EvaluationMessage, EvaluationQueue, PoisonParking, WatchedScopeReader } from "./ports.js";
 
-
 /** A reconcile's outcome: its decisions, the checks its read could not evaluate, the subscriptions it covered. */
 export interface ReconcileReport {
   readonly decisions: PerimeterDecision[];
@@ -123,6 +122,8 @@ export class GuardrailPipeline {
   private readonly debounceMs: number;
   private readonly eventTtlMs: number;
   private readonly queueLeaseMs: number;
+  /** What the policy's rules read: the completeness check of a reconcile, and the owner input types below. */
+  private readonly readTypes: string[];
   /** The owner input types the policy's read plan reads: what the caches' read times cover (carryOver.ts). */
   private readonly ownerInputTypes: string[];
   private readonly now: () => Date;
@@ -141,7 +142,8 @@ export class GuardrailPipeline {
     this.debounceMs = options.debounceMs ?? 5000;
     this.eventTtlMs = options.eventTtlMs ?? 24 * 3_600_000;
     this.queueLeaseMs = options.queueLeaseMs ?? 10 * 60_000;
-    this.ownerInputTypes = ownerInputTypesOf(readPlanForPolicy(this.policy).types);
+    this.readTypes = [...readPlanForPolicy(this.policy).types];
+    this.ownerInputTypes = ownerInputTypesOf(this.readTypes);
     this.now = options.now ?? (() => new Date());
   }
 
@@ -612,7 +614,7 @@ export class GuardrailPipeline {
     }
     await this.store.markIndexWarm();
     // Never a silent pass: what the read did not provide for a rule is said, in the log and the answer.
-    const { notEvaluated } = assessCompleteness(estate, enabledRules(this.policy, ALL_RULES), { kind: "live", types: [...readPlanForPolicy(this.policy).types] }, this.policy.onboardedTypes);
+    const { notEvaluated } = assessCompleteness(estate, enabledRules(this.policy, ALL_RULES), { kind: "live", types: this.readTypes }, this.policy.onboardedTypes);
     if (notEvaluated.length > 0) log.warn({ notEvaluated: notEvaluated.length, first: describeNotEvaluated(notEvaluated[0]!, "the read") }, "reconcile could not evaluate some checks");
     log.info({ perimeters: estate.perimeters().length, findings: result.findings.length }, "reconcile finished");
     if (failed.length > 0) log.warn({ failed: failed.length, first: failed[0] }, "reconcile left some perimeters to the next pass");
