@@ -87,22 +87,23 @@ export function generateTimeline(seed: readonly ArmResource[], random: () => num
       const rule = pick(ofType(T.accessRule), random);
       if (rule) op = { op: "delete", id: rule.id, caller };
     } else if (kind === "nfs-share") {
-      // Blob-only kinds have no file service (storage spec: FileStorage and general-purpose kinds do).
-      const account = pick(ofType(T.storageAccount).filter((a) => !["blobstorage", "blockblobstorage"].includes(String(a.kind ?? "").toLowerCase())), random);
+      // NFS shares only on premium file shares: "Only FileStorage accounts can deploy both SMB and NFS"
+      // (azure-docs includes/storage-files-file-share-management-concepts.md).
+      const account = pick(ofType(T.storageAccount).filter((a) => String(a.kind ?? "").toLowerCase() === "filestorage"), random);
       if (account) {
         const id = `${account.id}/fileServices/default/shares/sim-nfs-${++counter}`;
         op = { op: "put", resource: { id, name: id.split("/").pop()!, type: T.fileShare, properties: { enabledProtocols: "NFS", shareQuota: 100 } }, caller };
       }
     } else if (kind === "replicate") {
       // Object replication needs blob versioning and no hierarchical namespace; not on FileStorage or general-purpose v1.
-      const account = pick(
-        ofType(T.storageAccount).filter((a) => a.properties?.["isHnsEnabled"] !== true && !["filestorage", "storage"].includes(String(a.kind ?? "").toLowerCase())),
-        random,
-      );
-      if (account) {
+      // It replicates from one such account to another (the policy's sourceAccount and destinationAccount).
+      const replicable = ofType(T.storageAccount).filter((a) => a.properties?.["isHnsEnabled"] !== true && !["filestorage", "storage"].includes(String(a.kind ?? "").toLowerCase()));
+      const account = pick(replicable, random);
+      const destination = account && pick(replicable.filter((a) => a !== account), random);
+      if (account && destination) {
         const id = `${account.id}/objectReplicationPolicies/sim-orp-${++counter}`;
         const rules = [{ ruleId: `rule-${counter}`, sourceContainer: "src", destinationContainer: "dst" }];
-        op = { op: "put", resource: { id, name: id.split("/").pop()!, type: T.objectReplicationPolicy, properties: { sourceAccount: account.id, destinationAccount: account.id, rules } }, caller };
+        op = { op: "put", resource: { id, name: id.split("/").pop()!, type: T.objectReplicationPolicy, properties: { sourceAccount: account.id, destinationAccount: destination.id, rules } }, caller };
       }
     } else if (kind === "delete-share") {
       const share = pick(ofType(T.fileShare), random);
